@@ -1,0 +1,256 @@
+//! The evaluator: rules × a timeline at `as_of` → a [`Report`].
+
+mod explain;
+mod patterns;
+
+use crate::flag::{Evidence, Flag, Stage, Window, flag_id, output_order};
+use crate::report::{Pending, Rejection, Report, Stats, Warning};
+use crate::rule::{Field, Pattern, Rule, fact_overlap};
+use crate::ruleset::RuleSet;
+use crate::time::Timestamp;
+use crate::timeline::{Observation, SubjectTimeline, Timeline};
+use patterns::{Firing, View, plus};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Evaluates a [`RuleSet`] against timelines.
+///
+/// ```
+/// use early_signal::{Engine, RuleSet, Timeline};
+/// let engine = Engine::new(RuleSet::builtin());
+/// let mut timeline = Timeline::new();
+/// timeline.read_yaml("t.yaml", "
+/// subject: y-1
+/// observations:
+///   - { id: a, at: 2026-03-02T21:00:00+01:00, kind: disclosure }
+/// ")?;
+/// let report = engine.evaluate(&timeline, "2026-03-03T00:00:00+01:00".parse()?);
+/// assert_eq!(report.flags.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    rules: RuleSet,
+    needs_age: bool,
+    facts_used: BTreeSet<String>,
+}
+
+impl Engine {
+    /// An engine for `rules`.
+    pub fn new(rules: RuleSet) -> Self {
+        let needs_age = rules.rules().iter().any(Rule::needs_age);
+        let mut facts_used = BTreeSet::new();
+        for r in rules.rules() {
+            r.for_each_pred(&mut |p| {
+                for f in p.fields() {
+                    if let Field::Fact(n) = f {
+                        facts_used.insert(n.clone());
+                    }
+                }
+            });
+        }
+        Engine { rules, needs_age, facts_used }
+    }
+
+    /// The rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Evaluates every subject of `timeline` at `as_of`.
+    ///
+    /// Only observations that have happened and been recorded by `as_of` count (design §6), so an
+    /// earlier `as_of` replays exactly what could have been known then. Records the timeline
+    /// rejected while reading are carried into the report; observations that do not fit this rule
+    /// set's vocabulary are rejected here.
+    pub fn evaluate(&self, timeline: &Timeline, as_of: Timestamp) -> Report {
+        let mut report = Report {
+            as_of,
+            ruleset: self.rules.digest().to_owned(),
+            flags: Vec::new(),
+            pending: Vec::new(),
+            rejected: timeline.rejected().to_vec(),
+            warnings: timeline.warnings().to_vec(),
+            stats: Stats::default(),
+        };
+        if timeline.duplicates() > 0 {
+            report.warnings.push(Warning::new(format!(
+                "{} observation(s) were given more than once with identical content; each counts once",
+                timeline.duplicates()
+            )));
+        }
+        // Records already checked against this very vocabulary need no second check.
+        let recheck = match (self.rules.vocabulary_arc(), timeline.vocabulary()) {
+            (Some(mine), Some(theirs)) => !Arc::ptr_eq(mine, theirs) && **mine != **theirs,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        for st in timeline.subjects() {
+            self.evaluate_subject(st, as_of, recheck, &mut report);
+        }
+        if report.stats.ignored_after_as_of > 0 {
+            report.warnings.push(Warning::new(format!(
+                "{} observation(s) happened or were recorded after as_of {} and were ignored",
+                report.stats.ignored_after_as_of,
+                crate::time::format_timestamp(&as_of)
+            )));
+        }
+        report.flags.sort_by(output_order);
+        report.pending.sort_by(|a, b| {
+            a.deadline
+                .cmp(&b.deadline)
+                .then_with(|| a.subject.cmp(&b.subject))
+                .then_with(|| a.rule.cmp(&b.rule))
+                .then_with(|| a.after.cmp(&b.after))
+        });
+        report
+    }
+
+    fn evaluate_subject(&self, st: &SubjectTimeline, as_of: Timestamp, recheck: bool, report: &mut Report) {
+        let subject = st.subject();
+        report.stats.subjects += 1;
+        let mut obs: Vec<&Observation> = Vec::with_capacity(st.observations.len());
+        for (i, o) in st.observations.iter().enumerate() {
+            if o.at > as_of || o.recorded() > as_of {
+                report.stats.ignored_after_as_of += 1;
+                continue;
+            }
+            if recheck {
+                if let Some(Err(reason)) = self.rules.vocabulary().map(|v| v.check_observation(o)) {
+                    let origin = st.origins.get(i).and_then(|x| x.as_ref());
+                    report.rejected.push(Rejection::at(reason, origin, Some(&subject.id), Some(&o.id)));
+                    continue;
+                }
+            }
+            obs.push(o);
+        }
+        obs.sort_by(|a, b| a.order_cmp(b));
+        report.stats.observations += obs.len();
+        if self.needs_age && subject.born.is_none() && !obs.is_empty() {
+            report.warnings.push(Warning::at(
+                format!("subject `{}` has no `born`; rules that use `subject.age` cannot match its observations", subject.id),
+                None,
+                Some(&subject.id),
+            ));
+        }
+        for fact in &self.facts_used {
+            if obs.iter().any(|o| fact_overlap(subject, fact, &o.at)) {
+                report.warnings.push(Warning::at(
+                    format!("subject `{}` has several `{fact}` facts valid at the same time; the one with the latest `from` is used", subject.id),
+                    None,
+                    Some(&subject.id),
+                ));
+            }
+        }
+        for rule in self.rules.rules() {
+            let view = View {
+                obs: obs.iter().copied().filter(|o| !rule.unless.iter().any(|u| u.pred.matches(o, subject))).collect(),
+                subject,
+            };
+            let firings = match &rule.pattern {
+                Pattern::Match(p) => view.match_(p),
+                Pattern::Count { pred, within, at_least, distinct, by } => view.count(pred, *within, *at_least, distinct, by),
+                Pattern::Sequence { within, by, steps, until } => view.sequence(steps, *within, by, until),
+                Pattern::Absence { after, expect, within, by } => {
+                    let (fired, waits) = view.absence(after, expect, *within, by, as_of);
+                    for w in waits {
+                        report.pending.push(Pending {
+                            rule: rule.id.clone(),
+                            subject: subject.id.clone(),
+                            key: w.key,
+                            deadline: w.deadline,
+                            after: view.obs[w.after].id.clone(),
+                        });
+                    }
+                    fired
+                }
+                Pattern::Signals { within, at_least, of } => view.signals(of, *within, *at_least),
+            };
+            for f in cooldown(rule, firings) {
+                report.flags.push(self.flag(rule, &view, &obs, f, as_of));
+            }
+        }
+    }
+
+    fn flag(&self, rule: &Rule, view: &View<'_>, timeline: &[&Observation], f: Firing, as_of: Timestamp) -> Flag {
+        let subject = &view.subject.id;
+        let indicator_names: Vec<&str> = match &rule.pattern {
+            Pattern::Signals { of, .. } => of.iter().map(|(n, _)| n.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        let mut items = f.evidence.clone();
+        items.sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
+        let evidence: Vec<Evidence> = items
+            .iter()
+            .map(|it| {
+                let o = view.obs[it.idx];
+                Evidence {
+                    observation: o.id.clone(),
+                    at: o.at,
+                    kind: o.kind.clone(),
+                    counterpart: o.counterpart.clone(),
+                    step: it.step,
+                    indicator: it.indicator.and_then(|n| indicator_names.get(n)).map(|s| s.to_string()),
+                    role: it.after.then(|| "after".to_owned()),
+                }
+            })
+            .collect();
+        let known_at = items.iter().map(|it| view.obs[it.idx].recorded()).fold(f.raised_at, std::cmp::max);
+        let counterparts: BTreeSet<&str> = items.iter().filter_map(|it| view.obs[it.idx].counterpart.as_deref()).collect();
+        let earliest = items.iter().map(|it| view.obs[it.idx].at).min().unwrap_or(f.raised_at);
+        let opened_at = match counterparts.iter().next() {
+            Some(c) if counterparts.len() == 1 => timeline
+                .iter()
+                .find(|o| o.counterpart.as_deref() == Some(*c))
+                .map(|o| o.at)
+                .unwrap_or(earliest),
+            _ => earliest,
+        };
+        let urgent_until = plus(opened_at, rule.urgent);
+        let closes_at = plus(opened_at, rule.closes);
+        let stage = if as_of < urgent_until {
+            Stage::Urgent
+        } else if as_of < closes_at {
+            Stage::Open
+        } else {
+            Stage::Closed
+        };
+        let first = items.iter().map(|it| it.idx).min().map(|i| view.obs[i].id.as_str()).unwrap_or("");
+        let id = flag_id(&rule.id, rule.version, subject, &f.key, first);
+        let explanation = explain::explain(rule, view, &f, &items, &counterparts, &indicator_names);
+        Flag {
+            id,
+            rule: rule.id.clone(),
+            rule_version: rule.version,
+            ruleset: self.rules.digest().to_owned(),
+            subject: subject.clone(),
+            class: rule.class,
+            severity: rule.severity,
+            key: f.key,
+            raised_at: f.raised_at,
+            known_at,
+            evidence,
+            window: Window { opened_at, urgent_until, closes_at, stage },
+            explanation,
+        }
+    }
+}
+
+/// Drops firings closer than `cooldown` to a kept flag of the same key (design §3, §8).
+fn cooldown(rule: &Rule, mut firings: Vec<Firing>) -> Vec<Firing> {
+    let Some(cd) = rule.cooldown else {
+        return firings;
+    };
+    firings.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then(a.order.cmp(&b.order)));
+    let mut kept: Vec<Firing> = Vec::new();
+    let mut last: Vec<(crate::flag::Key, Timestamp)> = Vec::new();
+    for f in firings {
+        match last.iter_mut().find(|(k, _)| *k == f.key) {
+            Some((_, t)) if f.raised_at < plus(*t, cd) => continue,
+            Some((_, t)) => *t = f.raised_at,
+            None => last.push((f.key.clone(), f.raised_at)),
+        }
+        kept.push(f);
+    }
+    kept
+}

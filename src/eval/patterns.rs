@@ -1,0 +1,311 @@
+//! The five patterns of design §5, each producing the firings of one rule for one subject.
+//!
+//! Every function receives the rule's view of the subject: the observations that count at `as_of`
+//! and are not hidden by `unless`, sorted in the (`at`, `id`) total order.
+
+use crate::flag::Key;
+use crate::rule::{Field, FieldValue, Pred};
+use crate::time::{Duration, Timestamp};
+use crate::timeline::{Observation, Subject};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// One evidence item: an index into the view and its role.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Item {
+    pub idx: usize,
+    pub step: Option<u32>,
+    pub indicator: Option<usize>,
+    pub after: bool,
+}
+
+impl Item {
+    fn plain(idx: usize) -> Self {
+        Item { idx, step: None, indicator: None, after: false }
+    }
+}
+
+/// A firing before cooldown.
+#[derive(Debug, Clone)]
+pub(crate) struct Firing {
+    pub raised_at: Timestamp,
+    /// Index in the view of the firing observation (for absence: the `after` observation).
+    pub order: usize,
+    pub key: Key,
+    pub evidence: Vec<Item>,
+    /// count: f(W(o)); signals: indicators present; else the number of evidence observations.
+    pub count: usize,
+    /// signals: indices of the indicators present.
+    pub indicators: Vec<usize>,
+}
+
+/// An absence deadline not reached at `as_of`.
+#[derive(Debug, Clone)]
+pub(crate) struct Wait {
+    pub after: usize,
+    pub key: Key,
+    pub deadline: Timestamp,
+}
+
+pub(crate) struct View<'a> {
+    pub obs: Vec<&'a Observation>,
+    pub subject: &'a Subject,
+}
+
+/// A hashable rendering of a field value, for grouping by `by` and counting `distinct`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GroupKey<'a> {
+    Str(&'a str),
+    Num(u64),
+    Bool(bool),
+}
+
+fn group_key(v: FieldValue<'_>) -> GroupKey<'_> {
+    match v {
+        FieldValue::Str(s) => GroupKey::Str(s),
+        // +0.0 and -0.0 are equal numbers.
+        FieldValue::Num(n) => GroupKey::Num(if n == 0.0 { 0 } else { n.to_bits() }),
+        FieldValue::Bool(b) => GroupKey::Bool(b),
+    }
+}
+
+fn key_of(field: &Option<Field>, v: Option<FieldValue<'_>>) -> Key {
+    let mut key = Key::new();
+    if let (Some(f), Some(v)) = (field, v) {
+        key.insert(f.to_string(), v.to_value());
+    }
+    key
+}
+
+pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_add_signed(d.as_delta()).unwrap_or(t)
+}
+
+pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_sub_signed(d.as_delta()).unwrap_or(t)
+}
+
+impl View<'_> {
+    fn matches(&self, p: &Pred, i: usize) -> bool {
+        self.obs.get(i).is_some_and(|o| p.matches(o, self.subject))
+    }
+
+    fn value(&self, f: &Field, i: usize) -> Option<FieldValue<'_>> {
+        self.obs.get(i).and_then(|o| f.value(o, self.subject))
+    }
+
+    fn at(&self, i: usize) -> Timestamp {
+        self.obs[i].at
+    }
+
+    /// `match`: a firing at every matching observation.
+    pub(crate) fn match_(&self, pred: &Pred) -> Vec<Firing> {
+        (0..self.obs.len())
+            .filter(|&i| self.matches(pred, i))
+            .map(|i| Firing { raised_at: self.at(i), order: i, key: Key::new(), evidence: vec![Item::plain(i)], count: 1, indicators: vec![] })
+            .collect()
+    }
+
+    /// `count`: fires where the (distinct) count in the window crosses `at_least`.
+    pub(crate) fn count(&self, pred: &Pred, within: Duration, at_least: usize, distinct: &Option<Field>, by: &Option<Field>) -> Vec<Firing> {
+        // Per `by` group: the window (indices, in order) and, with `distinct`, counts per value.
+        struct Group<'v> {
+            window: VecDeque<usize>,
+            values: HashMap<GroupKey<'v>, usize>,
+        }
+        let mut groups: HashMap<Option<GroupKey<'_>>, Group<'_>> = HashMap::new();
+        let mut out = Vec::new();
+        for i in 0..self.obs.len() {
+            if !self.matches(pred, i) {
+                continue;
+            }
+            let by_value = match by {
+                Some(f) => match self.value(f, i) {
+                    Some(v) => Some(v),
+                    None => continue,
+                },
+                None => None,
+            };
+            let g = groups.entry(by_value.map(group_key)).or_insert_with(|| Group { window: VecDeque::new(), values: HashMap::new() });
+            let start = minus(self.at(i), within);
+            while let Some(&front) = g.window.front() {
+                if self.at(front) >= start {
+                    break;
+                }
+                g.window.pop_front();
+                if let Some(v) = distinct.as_ref().and_then(|f| self.value(f, front)) {
+                    if let Some(c) = g.values.get_mut(&group_key(v)) {
+                        *c -= 1;
+                        if *c == 0 {
+                            g.values.remove(&group_key(v));
+                        }
+                    }
+                }
+            }
+            g.window.push_back(i);
+            let (fires, count) = match distinct {
+                None => (g.window.len() == at_least, g.window.len()),
+                Some(f) => match self.value(f, i) {
+                    None => (false, g.values.len()),
+                    Some(v) => {
+                        let c = g.values.entry(group_key(v)).or_insert(0);
+                        *c += 1;
+                        let is_new = *c == 1;
+                        (is_new && g.values.len() == at_least, g.values.len())
+                    }
+                },
+            };
+            if !fires {
+                continue;
+            }
+            let evidence = match distinct {
+                None => g.window.iter().map(|&j| Item::plain(j)).collect(),
+                Some(f) => {
+                    let mut seen = HashSet::new();
+                    g.window
+                        .iter()
+                        .filter(|&&j| self.value(f, j).is_some_and(|v| seen.insert(group_key(v))))
+                        .map(|&j| Item::plain(j))
+                        .collect()
+                }
+            };
+            out.push(Firing { raised_at: self.at(i), order: i, key: key_of(by, by_value), evidence, count, indicators: vec![] });
+        }
+        out
+    }
+
+    /// `sequence`: fires at the last step of a chain whose first step is not used up yet.
+    pub(crate) fn sequence(&self, steps: &[Pred], within: Duration, by: &Option<Field>, until: &Option<Pred>) -> Vec<Firing> {
+        let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
+            return Vec::new();
+        };
+        let middle = &steps[1..steps.len() - 1];
+        let mut used: HashSet<usize> = HashSet::new();
+        let mut last_until: Option<usize> = None;
+        let mut out = Vec::new();
+        for k in 0..self.obs.len() {
+            let is_until = until.as_ref().is_some_and(|u| self.matches(u, k));
+            let fire = self.matches(last, k) && {
+                let key = match by {
+                    Some(f) => match self.value(f, k) {
+                        Some(v) => Some(v),
+                        None => None,
+                    },
+                    None => None,
+                };
+                if by.is_some() && key.is_none() {
+                    false
+                } else {
+                    let start = minus(self.at(k), within);
+                    // No `until` strictly between o_1 and o_k: o_1 is at or after the last one before o_k.
+                    let lo = last_until.unwrap_or(0);
+                    let same = |j: usize| by.as_ref().is_none_or(|f| self.value(f, j) == key);
+                    let found = (lo..k).filter(|&j| self.at(j) >= start && !used.contains(&j) && self.matches(first, j) && same(j)).find_map(|j| {
+                        let mut chain = vec![Item { idx: j, step: Some(1), indicator: None, after: false }];
+                        let mut prev = j;
+                        for (s, p) in middle.iter().enumerate() {
+                            let next = (prev + 1..k).find(|&m| self.matches(p, m) && same(m))?;
+                            chain.push(Item { idx: next, step: Some(s as u32 + 2), indicator: None, after: false });
+                            prev = next;
+                        }
+                        chain.push(Item { idx: k, step: Some(steps.len() as u32), indicator: None, after: false });
+                        Some(chain)
+                    });
+                    match found {
+                        Some(chain) => {
+                            used.insert(chain[0].idx);
+                            let count = chain.len();
+                            out.push(Firing { raised_at: self.at(k), order: k, key: key_of(by, key), evidence: chain, count, indicators: vec![] });
+                            true
+                        }
+                        None => false,
+                    }
+                }
+            };
+            let _ = fire;
+            if is_until {
+                last_until = Some(k);
+            }
+        }
+        out
+    }
+
+    /// `absence`: fires at the deadline of each `after` not followed in time by an `expect`.
+    pub(crate) fn absence(&self, after: &Pred, expect: &Pred, within: Duration, by: &Option<Field>, as_of: Timestamp) -> (Vec<Firing>, Vec<Wait>) {
+        let mut fired = Vec::new();
+        let mut waits = Vec::new();
+        for a in 0..self.obs.len() {
+            if !self.matches(after, a) {
+                continue;
+            }
+            let key = match by {
+                Some(f) => match self.value(f, a) {
+                    Some(v) => Some(v),
+                    None => continue,
+                },
+                None => None,
+            };
+            let deadline = plus(self.at(a), within);
+            let met = (a + 1..self.obs.len())
+                .take_while(|&e| self.at(e) <= deadline)
+                .any(|e| self.matches(expect, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key));
+            if met {
+                continue;
+            }
+            let k = key_of(by, key);
+            if as_of >= deadline {
+                fired.push(Firing {
+                    raised_at: deadline,
+                    order: a,
+                    key: k,
+                    evidence: vec![Item { idx: a, step: None, indicator: None, after: true }],
+                    count: 1,
+                    indicators: vec![],
+                });
+            } else {
+                waits.push(Wait { after: a, key: k, deadline });
+            }
+        }
+        (fired, waits)
+    }
+
+    /// `signals`: fires where the number of different indicators in the window crosses `at_least`.
+    pub(crate) fn signals(&self, of: &[(String, Pred)], within: Duration, at_least: usize) -> Vec<Firing> {
+        let mut window: VecDeque<(usize, Vec<usize>)> = VecDeque::new();
+        let mut counts = vec![0usize; of.len()];
+        let mut out = Vec::new();
+        for i in 0..self.obs.len() {
+            let hits: Vec<usize> = of.iter().enumerate().filter(|(_, (_, p))| self.matches(p, i)).map(|(n, _)| n).collect();
+            if hits.is_empty() {
+                continue;
+            }
+            let start = minus(self.at(i), within);
+            while let Some((front, _)) = window.front() {
+                if self.at(*front) >= start {
+                    break;
+                }
+                if let Some((_, old)) = window.pop_front() {
+                    for n in old {
+                        counts[n] -= 1;
+                    }
+                }
+            }
+            let before = counts.iter().filter(|&&c| c > 0).count();
+            for &n in &hits {
+                counts[n] += 1;
+            }
+            let after = counts.iter().filter(|&&c| c > 0).count();
+            window.push_back((i, hits));
+            if after >= at_least && before < at_least {
+                let mut evidence = Vec::new();
+                for (j, hs) in &window {
+                    for &n in hs {
+                        evidence.push(Item { idx: *j, step: None, indicator: Some(n), after: false });
+                    }
+                }
+                let indicators: Vec<usize> = (0..of.len()).filter(|&n| counts[n] > 0).collect();
+                out.push(Firing { raised_at: self.at(i), order: i, key: Key::new(), evidence, count: indicators.len(), indicators });
+            }
+        }
+        out
+    }
+}

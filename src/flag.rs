@@ -1,0 +1,194 @@
+//! Flags: the engine's output, with evidence, the recruitment window and an explanation (design §6).
+
+use crate::time::{Timestamp, format_timestamp};
+use crate::timeline::Value;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The `by` value a flag is about, written as `{"<field>": value}`; empty without `by`.
+pub type Key = BTreeMap<String, Value>;
+
+/// Risk signals and harm signals are separate classes (domain brief, governance 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// A sign that recruitment may be under way.
+    Risk,
+    /// A sign that harm may already be happening (a disclosure, an advertisement).
+    Harm,
+}
+
+/// How serious a rule's flags are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+/// Where the recruitment window stands at `as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Before `urgent_until`.
+    Urgent,
+    /// Before `closes_at`.
+    Open,
+    /// At or after `closes_at`.
+    Closed,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Urgent => "urgent",
+            Stage::Open => "open",
+            Stage::Closed => "closed",
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        })
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Class::Risk => "risk",
+            Class::Harm => "harm",
+        })
+    }
+}
+
+/// The recruitment window of a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// First contact with the counterpart the evidence shares, else the earliest evidence.
+    #[serde(serialize_with = "ser_ts")]
+    pub opened_at: Timestamp,
+    /// `opened_at` + the urgent period (default 7 days).
+    #[serde(serialize_with = "ser_ts")]
+    pub urgent_until: Timestamp,
+    /// `opened_at` + the window (default 30 days).
+    #[serde(serialize_with = "ser_ts")]
+    pub closes_at: Timestamp,
+    /// The stage at `as_of`.
+    pub stage: Stage,
+}
+
+/// One observation behind a flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Observation id.
+    pub observation: String,
+    /// When it happened.
+    #[serde(serialize_with = "ser_ts")]
+    pub at: Timestamp,
+    /// Its kind.
+    pub kind: String,
+    /// Its counterpart, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<String>,
+    /// For `sequence`: the 1-based step it completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<u32>,
+    /// For `signals`: the indicator it counts for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<String>,
+    /// For `absence`: `after`, the observation that was not followed up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// A flag: a task for a professional, never a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flag {
+    /// Stable id: a digest of rule id, version, subject, key and the first evidence observation.
+    pub id: String,
+    /// Rule id.
+    pub rule: String,
+    /// Rule version.
+    pub rule_version: u32,
+    /// Digest of the rule set that raised it.
+    pub ruleset: String,
+    /// Subject id.
+    pub subject: String,
+    /// Risk or harm.
+    pub class: Class,
+    /// Severity of the rule.
+    pub severity: Severity,
+    /// The `by` value, when the rule has one.
+    pub key: Key,
+    /// `at` of the completing observation, or the absence deadline.
+    #[serde(serialize_with = "ser_ts")]
+    pub raised_at: Timestamp,
+    /// When it could first have been known: the latest of `raised_at` and the evidence's `recorded_at`.
+    #[serde(serialize_with = "ser_ts")]
+    pub known_at: Timestamp,
+    /// The observations that matched.
+    pub evidence: Vec<Evidence>,
+    /// The recruitment window.
+    pub window: Window,
+    /// Why, in plain language.
+    pub explanation: String,
+}
+
+pub(crate) fn ser_ts<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_timestamp(t))
+}
+
+/// The design §8 output order: stage, severity (critical first), `raised_at`, subject, rule, id.
+pub(crate) fn output_order(a: &Flag, b: &Flag) -> std::cmp::Ordering {
+    a.window
+        .stage
+        .cmp(&b.window.stage)
+        .then_with(|| b.severity.cmp(&a.severity))
+        .then_with(|| a.raised_at.cmp(&b.raised_at))
+        .then_with(|| a.subject.as_bytes().cmp(b.subject.as_bytes()))
+        .then_with(|| a.rule.as_bytes().cmp(b.rule.as_bytes()))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// The stable flag id (design §8).
+pub(crate) fn flag_id(rule: &str, version: u32, subject: &str, key: &Key, first_evidence: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0]);
+    h.update(version.to_string().as_bytes());
+    h.update([0]);
+    h.update(subject.as_bytes());
+    h.update([0]);
+    for (field, value) in key {
+        h.update(field.as_bytes());
+        h.update([b'=']);
+        h.update(value.type_name().as_bytes());
+        h.update([b':']);
+        h.update(value.to_string().as_bytes());
+        h.update([0x1f]);
+    }
+    h.update([0]);
+    h.update(first_evidence.as_bytes());
+    let digest = h.finalize();
+    let mut id = String::with_capacity(19);
+    id.push_str("fl-");
+    for b in digest.iter().take(8) {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
+}

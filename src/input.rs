@@ -1,0 +1,314 @@
+//! Timeline records: YAML subject documents and JSON Lines, turned into subjects and observations.
+//! Each bad record is rejected on its own with its file, line and reason.
+
+use crate::node::{Node, NodeKind, Pos};
+use crate::report::Rejection;
+use crate::time::{parse_date, parse_timestamp};
+use crate::timeline::{Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value};
+use crate::vocabulary::did_you_mean;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a JSON Lines file holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Record {
+    Observation,
+    Subject,
+}
+
+const OBSERVATION_FIELDS: &[&str] = &["id", "at", "recorded_at", "kind", "channel", "counterpart", "source", "attributes", "subject"];
+const SUBJECT_FIELDS: &[&str] = &["subject", "born", "facts", "observations"];
+const FACT_FIELDS: &[&str] = &["name", "value", "from", "until"];
+
+fn text_field(node: &Node, name: &str) -> Result<String, String> {
+    match node.as_text() {
+        Some(s) => Ok(s.to_owned()),
+        None => Err(format!("`{name}` must be a string, found {}", node.describe())),
+    }
+}
+
+fn opt_text(node: Option<&Node>, name: &str) -> Result<Option<String>, String> {
+    match node {
+        None => Ok(None),
+        Some(n) if n.kind == NodeKind::Null => Ok(None),
+        Some(n) => text_field(n, name).map(Some),
+    }
+}
+
+fn check_fields(entries: &[(Node, Node)], allowed: &[&str], what: &str) -> Result<(), (Pos, String)> {
+    for (k, _) in entries {
+        let key = k.as_text().unwrap_or("");
+        if !allowed.contains(&key) {
+            return Err((
+                k.pos,
+                format!("unknown field `{key}` in {what}{}; fields are {}", did_you_mean(key, allowed.iter().copied()), crate::vocabulary::list(allowed)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn get<'n>(entries: &'n [(Node, Node)], name: &str) -> Option<&'n Node> {
+    entries.iter().find(|(k, _)| k.as_text() == Some(name)).map(|(_, v)| v)
+}
+
+/// Converts one observation record. Returns the `subject` field when present.
+pub(crate) fn observation_from_node(node: &Node, default_id: Option<String>) -> Result<(Option<String>, Observation), (Pos, String)> {
+    let Some(entries) = node.as_map() else {
+        return Err((node.pos, format!("an observation must be a mapping, found {}", node.describe())));
+    };
+    check_fields(entries, OBSERVATION_FIELDS, "an observation")?;
+    let at_pos = |name: &str| get(entries, name).map(|n| n.pos).unwrap_or(node.pos);
+    let e = |name: &str, msg: String| (at_pos(name), msg);
+    let subject = opt_text(get(entries, "subject"), "subject").map_err(|m| e("subject", m))?;
+    let id = match opt_text(get(entries, "id"), "id").map_err(|m| e("id", m))? {
+        Some(id) => id,
+        None => default_id.ok_or_else(|| e("id", "observation has no `id`; bulk input needs a unique id per observation".into()))?,
+    };
+    let at = match get(entries, "at") {
+        None => return Err((node.pos, "observation has no `at`; give when it happened, e.g. `at: 2026-03-02T21:14:00+01:00`".into())),
+        Some(n) => parse_timestamp(&text_field(n, "at").map_err(|m| (n.pos, m))?).map_err(|m| (n.pos, format!("`at`: {m}")))?,
+    };
+    let recorded_at = match opt_text(get(entries, "recorded_at"), "recorded_at").map_err(|m| e("recorded_at", m))? {
+        Some(t) => Some(parse_timestamp(&t).map_err(|m| e("recorded_at", format!("`recorded_at`: {m}")))?),
+        None => None,
+    };
+    let kind = match opt_text(get(entries, "kind"), "kind").map_err(|m| e("kind", m))? {
+        Some(k) if !k.is_empty() => k,
+        _ => return Err((node.pos, "observation has no `kind`; give a kind from the vocabulary, e.g. `kind: contact.new`".into())),
+    };
+    let mut attributes = BTreeMap::new();
+    if let Some(a) = get(entries, "attributes") {
+        match &a.kind {
+            NodeKind::Null => {}
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    let name = k.as_text().ok_or((k.pos, "attribute names must be strings".to_string()))?;
+                    // An attribute given as null is absent (design §8).
+                    if let Some(value) = scalar_value(v).map_err(|m| (v.pos, format!("attribute `{name}`: {m}")))? {
+                        attributes.insert(name.to_owned(), value);
+                    }
+                }
+            }
+            _ => return Err((a.pos, format!("`attributes` must be a mapping of scalars, found {}", a.describe()))),
+        }
+    }
+    let o = Observation {
+        id,
+        at,
+        recorded_at,
+        kind,
+        channel: opt_text(get(entries, "channel"), "channel").map_err(|m| e("channel", m))?,
+        counterpart: opt_text(get(entries, "counterpart"), "counterpart").map_err(|m| e("counterpart", m))?,
+        source: opt_text(get(entries, "source"), "source").map_err(|m| e("source", m))?,
+        attributes,
+    };
+    Ok((subject, o))
+}
+
+fn fact_from_node(node: &Node) -> Result<Fact, (Pos, String)> {
+    let Some(entries) = node.as_map() else {
+        return Err((node.pos, format!("a fact must be a mapping like `{{ name: residence, value: home, from: 2026-01-10 }}`, found {}", node.describe())));
+    };
+    check_fields(entries, FACT_FIELDS, "a fact")?;
+    let name = match get(entries, "name") {
+        Some(n) => text_field(n, "name").map_err(|m| (n.pos, m))?,
+        None => return Err((node.pos, "fact has no `name`".into())),
+    };
+    let value = match get(entries, "value") {
+        Some(v) => scalar_value(v).map_err(|m| (v.pos, format!("fact `{name}`: {m}")))?.ok_or((v.pos, format!("fact `{name}` has a null value")))?,
+        None => return Err((node.pos, format!("fact `{name}` has no `value`"))),
+    };
+    let bound = |field: &str| -> Result<_, (Pos, String)> {
+        match get(entries, field) {
+            None => Ok(None),
+            Some(n) if n.kind == NodeKind::Null => Ok(None),
+            Some(n) => {
+                let t = text_field(n, field).map_err(|m| (n.pos, m))?;
+                parse_bound(&t).map(Some).map_err(|m| (n.pos, format!("fact `{name}` `{field}`: {m}")))
+            }
+        }
+    };
+    let from = bound("from")?;
+    let until = bound("until")?;
+    Ok(Fact { name, value, from, until })
+}
+
+/// Converts a subject record's profile (not its observations).
+fn subject_from_entries(node: &Node, entries: &[(Node, Node)], file: &Arc<str>, tl: &mut Timeline) -> Option<Subject> {
+    let reject = |tl: &mut Timeline, pos: Pos, subject: Option<&str>, reason: String| {
+        tl.reject(Rejection::at(reason, Some(&pos_origin(file, pos)), subject, None));
+    };
+    let id = match get(entries, "subject").map(|n| text_field(n, "subject").map_err(|m| (n.pos, m))) {
+        Some(Ok(id)) if !id.is_empty() => id,
+        Some(Err((p, m))) => {
+            reject(tl, p, None, m);
+            return None;
+        }
+        _ => {
+            reject(tl, node.pos, None, "record has no `subject`; give the youth's pseudonymous id, e.g. `subject: y-1042`".into());
+            return None;
+        }
+    };
+    let born = match get(entries, "born") {
+        None => None,
+        Some(n) if n.kind == NodeKind::Null => None,
+        Some(n) => match n.as_text().ok_or_else(|| format!("`born` must be a date, found {}", n.describe())).and_then(|t| parse_date(t).map_err(|m| format!("`born`: {m}"))) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                reject(tl, n.pos, Some(&id), format!("{m}; the subject is kept without `born`"));
+                None
+            }
+        },
+    };
+    let mut facts = Vec::new();
+    match get(entries, "facts").map(|n| (n, &n.kind)) {
+        None | Some((_, NodeKind::Null)) => {}
+        Some((_, NodeKind::Seq(items))) => {
+            for f in items {
+                match fact_from_node(f) {
+                    Ok(f) => facts.push(f),
+                    Err((p, m)) => reject(tl, p, Some(&id), m),
+                }
+            }
+        }
+        Some((n, _)) => reject(tl, n.pos, Some(&id), format!("`facts` must be a list, found {}", n.describe())),
+    }
+    Some(Subject { id, born, facts })
+}
+
+/// Reads one YAML subject document into the timeline.
+pub(crate) fn read_subject_document(tl: &mut Timeline, file: &Arc<str>, doc: &Node) {
+    let Some(entries) = doc.as_map() else {
+        tl.reject(Rejection::at(
+            format!("a timeline document must be a mapping with `subject` and `observations`, found {}", doc.describe()),
+            Some(&pos_origin(file, doc.pos)),
+            None,
+            None,
+        ));
+        return;
+    };
+    if let Err((p, m)) = check_fields(entries, SUBJECT_FIELDS, "a subject document") {
+        tl.reject(Rejection::at(m, Some(&pos_origin(file, p)), None, None));
+    }
+    let Some(subject) = subject_from_entries(doc, entries, file, tl) else {
+        if let Some(NodeKind::Seq(obs)) = get(entries, "observations").map(|n| &n.kind) {
+            tl.reject(Rejection::at(
+                format!("{} observations of this document were not read because its subject is not valid", obs.len()),
+                Some(&pos_origin(file, doc.pos)),
+                None,
+                None,
+            ));
+        }
+        return;
+    };
+    let id = subject.id.clone();
+    let origin = pos_origin(file, doc.pos);
+    if let Err(e) = tl.add_subject_from(subject, Some(origin.clone())) {
+        tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
+    }
+    match get(entries, "observations").map(|n| (n, &n.kind)) {
+        None | Some((_, NodeKind::Null)) => {}
+        Some((_, NodeKind::Seq(items))) => {
+            for (i, item) in items.iter().enumerate() {
+                add_observation_node(tl, file, item, &id, Some(format!("#{}", i + 1)));
+            }
+        }
+        Some((n, _)) => tl.reject(Rejection::at(
+            format!("`observations` must be a list, found {}", n.describe()),
+            Some(&pos_origin(file, n.pos)),
+            Some(&id),
+            None,
+        )),
+    }
+}
+
+fn add_observation_node(tl: &mut Timeline, file: &Arc<str>, item: &Node, subject: &str, default_id: Option<String>) {
+    let origin = pos_origin(file, item.pos);
+    match observation_from_node(item, default_id) {
+        Ok((inner, o)) => {
+            if let Some(s) = inner.filter(|s| s != subject) {
+                tl.reject(Rejection::at(
+                    format!("observation names subject `{s}` inside the document of subject `{subject}`; move it or correct the `subject` field"),
+                    Some(&origin),
+                    Some(subject),
+                    Some(&o.id),
+                ));
+                return;
+            }
+            let id = o.id.clone();
+            if let Err(e) = tl.add_observation_from(subject, o, Some(origin.clone())) {
+                tl.reject(Rejection::at(e.reason, Some(&origin), Some(subject), Some(&id)));
+            }
+        }
+        Err((p, m)) => tl.reject(Rejection::at(m, Some(&pos_origin(file, p)), Some(subject), None)),
+    }
+}
+
+fn json_to_node(v: &serde_json::Value, line: u32) -> Node {
+    use serde_json::Value as J;
+    let pos = Pos { line, column: 0 };
+    let kind = match v {
+        J::Null => NodeKind::Null,
+        J::Bool(b) => NodeKind::Bool(*b),
+        J::Number(n) => NodeKind::Number(n.as_f64().unwrap_or(f64::NAN), n.to_string()),
+        J::String(s) => NodeKind::Str(s.clone()),
+        J::Array(items) => NodeKind::Seq(items.iter().map(|i| json_to_node(i, line)).collect()),
+        J::Object(m) => NodeKind::Map(m.iter().map(|(k, v)| (Node::new(NodeKind::Str(k.clone()), pos), json_to_node(v, line))).collect()),
+    };
+    Node::new(kind, pos)
+}
+
+/// Reads JSON Lines of observations or of subjects.
+pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, text: &str, record: Record) {
+    let file: Arc<str> = Arc::from(file);
+    for (i, line) in text.lines().enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let origin = Origin { file: file.clone(), line: n };
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                tl.reject(Rejection::at(format!("not valid JSON: {e}"), Some(&origin), None, None));
+                continue;
+            }
+        };
+        let node = json_to_node(&value, n);
+        match record {
+            Record::Observation => match observation_from_node(&node, None) {
+                Ok((Some(subject), o)) if !subject.is_empty() => {
+                    let id = o.id.clone();
+                    if let Err(e) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+                        tl.reject(Rejection::at(e.reason, Some(&origin), Some(&subject), Some(&id)));
+                    }
+                }
+                Ok((_, o)) => tl.reject(Rejection::at(
+                    "observation has no `subject`; JSON Lines observations need the youth's pseudonymous id in `subject`".into(),
+                    Some(&origin),
+                    None,
+                    Some(&o.id),
+                )),
+                Err((_, m)) => tl.reject(Rejection::at(m, Some(&origin), None, None)),
+            },
+            Record::Subject => {
+                let Some(entries) = node.as_map() else {
+                    tl.reject(Rejection::at(format!("a subject record must be an object, found {}", node.describe()), Some(&origin), None, None));
+                    continue;
+                };
+                if let Err((_, m)) = check_fields(entries, &SUBJECT_FIELDS[..3], "a subject record") {
+                    tl.reject(Rejection::at(m, Some(&origin), None, None));
+                    continue;
+                }
+                if let Some(s) = subject_from_entries(&node, entries, &file, tl) {
+                    let id = s.id.clone();
+                    if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
+                        tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
+                    }
+                }
+            }
+        }
+    }
+}

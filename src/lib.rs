@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod builtin;
+mod error;
+mod eval;
+mod flag;
+mod input;
+mod load;
+mod node;
+mod report;
+mod rule;
+mod ruleset;
+pub mod time;
+mod timeline;
+mod vocabulary;
+
+pub use error::{Diagnostic, Level, LoadError};
+pub use eval::Engine;
+pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};
+pub use node::Pos;
+pub use report::{Pending, Rejection, Report, Stats, Warning};
+pub use rule::Rule;
+pub use ruleset::RuleSet;
+pub use time::{Duration, Timestamp};
+pub use timeline::{Bound, Fact, InputError, Observation, Origin, Subject, SubjectTimeline, Timeline, Value};
+pub use vocabulary::{KindDecl, ValueType, Vocabulary};

@@ -1,0 +1,255 @@
+//! The `early-signal` command-line tool: a thin shell over the library.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use early_signal::{Engine, Flag, Level, LoadError, Report, RuleSet, Timestamp, time::format_timestamp};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Evaluate risk-signal rules against youth-care observation timelines.
+#[derive(Parser)]
+#[command(name = "early-signal", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate rules against timelines and print the flags.
+    Eval {
+        /// Timeline files: `.yaml`/`.yml` (one subject per document) or `.jsonl` (observations).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// A rule file or directory; the built-in default pack when absent.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// A JSON Lines file of subject records (`subject`, `born`, `facts`).
+        #[arg(long)]
+        subjects: Option<PathBuf>,
+        /// Evaluation time, RFC 3339 with offset; default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+        format: EvalFormat,
+    },
+    /// Load and validate rules; print every problem.
+    Check {
+        /// Rule files or directories; the built-in pack when none is given.
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EvalFormat {
+    /// One flag a line, most urgent first.
+    Table,
+    /// One JSON document: as_of, ruleset, flags, pending, rejected, warnings, stats.
+    Json,
+    /// One flag per line as JSON.
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    /// Messages with the source line and a caret.
+    Human,
+    /// A JSON document with every diagnostic.
+    Json,
+}
+
+/// Exit status 2: unusable input or arguments.
+struct Unusable(String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match cli.command {
+        Command::Eval { inputs, rules, subjects, as_of, format } => eval(&inputs, rules.as_deref(), subjects.as_deref(), as_of.as_deref(), format),
+        Command::Check { paths, format } => check(&paths, format),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Unusable(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_rules(path: Option<&Path>) -> Result<RuleSet, Unusable> {
+    match path {
+        None => Ok(RuleSet::builtin()),
+        Some(p) => {
+            if !p.exists() {
+                return Err(Unusable(format!("rules path `{}` does not exist", p.display())));
+            }
+            RuleSet::load(p).map_err(|e| Unusable(render_load_error(&e)))
+        }
+    }
+}
+
+fn render_load_error(e: &LoadError) -> String {
+    let mut out = format!("{e}; run `early-signal check` on the rules for details\n");
+    for d in e.errors() {
+        out.push_str(&d.render());
+    }
+    out.trim_end().to_owned()
+}
+
+fn read(path: &Path) -> Result<String, Unusable> {
+    std::fs::read_to_string(path).map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn eval(inputs: &[PathBuf], rules: Option<&Path>, subjects: Option<&Path>, as_of: Option<&str>, format: EvalFormat) -> Result<ExitCode, Unusable> {
+    let as_of: Timestamp = match as_of {
+        Some(t) => early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))?,
+        None => chrono::Local::now().fixed_offset(),
+    };
+    let rules = load_rules(rules)?;
+    let mut timeline = rules.new_timeline();
+    if let Some(s) = subjects {
+        timeline.read_subjects_jsonl(&s.display().to_string(), &read(s)?);
+    }
+    for input in inputs {
+        let name = input.display().to_string();
+        match input.extension().and_then(|e| e.to_str()) {
+            Some("yaml" | "yml") => timeline.read_yaml(&name, &read(input)?).map_err(|e| Unusable(e.reason))?,
+            Some("jsonl") => timeline.read_jsonl(&name, &read(input)?),
+            _ => {
+                return Err(Unusable(format!(
+                    "cannot tell the type of `{name}`: use `.yaml`/`.yml` for timeline documents or `.jsonl` for JSON Lines observations"
+                )));
+            }
+        }
+    }
+    let engine = Engine::new(rules);
+    let report = engine.evaluate(&timeline, as_of);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match format {
+        EvalFormat::Json => serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out)),
+        EvalFormat::Jsonl => report.flags.iter().try_for_each(|f| {
+            serde_json::to_writer(&mut out, f).map_err(std::io::Error::from)?;
+            writeln!(out)
+        }),
+        EvalFormat::Table => write_table(&mut out, &report),
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(Unusable(format!("cannot write output: {e}")));
+        }
+    }
+    if !matches!(format, EvalFormat::Json) {
+        for r in &report.rejected {
+            eprintln!("{r}");
+        }
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    writeln!(out, "as of {}  rules {}", format_timestamp(&report.as_of), report.ruleset)?;
+    if report.flags.is_empty() {
+        writeln!(out, "no flags")?;
+    } else {
+        writeln!(out, "{:<7} {:<8} {:<5} {:<12} {:<34} {:<25} {:<10} explanation", "stage", "severity", "class", "subject", "rule", "raised_at", "left")?;
+        for f in &report.flags {
+            writeln!(
+                out,
+                "{:<7} {:<8} {:<5} {:<12} {:<34} {:<25} {:<10} {}",
+                f.window.stage.to_string(),
+                f.severity.to_string(),
+                f.class.to_string(),
+                f.subject,
+                f.rule,
+                format_timestamp(&f.raised_at),
+                left(f, report.as_of),
+                f.explanation
+            )?;
+        }
+    }
+    for p in &report.pending {
+        writeln!(out, "pending {} {} after `{}`: deadline {}", p.subject, p.rule, p.after, format_timestamp(&p.deadline))?;
+    }
+    writeln!(
+        out,
+        "{} flag(s), {} pending, {} rejected record(s), {} warning(s); {} subject(s), {} observation(s)",
+        report.flags.len(),
+        report.pending.len(),
+        report.rejected.len(),
+        report.warnings.len(),
+        report.stats.subjects,
+        report.stats.observations
+    )
+}
+
+/// Time left in the urgent period or the window, in days.
+fn left(f: &Flag, as_of: Timestamp) -> String {
+    let until = match f.window.stage {
+        early_signal::Stage::Urgent => f.window.urgent_until,
+        early_signal::Stage::Open => f.window.closes_at,
+        early_signal::Stage::Closed => return "-".into(),
+    };
+    let hours = (until - as_of).num_hours();
+    if hours >= 48 { format!("{}d", hours / 24) } else { format!("{hours}h") }
+}
+
+fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
+    for p in paths {
+        if !p.exists() {
+            return Err(Unusable(format!("`{}` does not exist", p.display())));
+        }
+    }
+    let (diagnostics, summary) = if paths.is_empty() {
+        let set = RuleSet::builtin();
+        let s = summary(&set, "built-in rule pack");
+        (set.warnings().to_vec(), Some(s))
+    } else {
+        match RuleSet::load_paths(paths) {
+            Ok(set) => {
+                let s = summary(&set, &paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+                (set.warnings().to_vec(), Some(s))
+            }
+            Err(e) => (e.diagnostics, None),
+        }
+    };
+    let errors = diagnostics.iter().filter(|d| d.level == Level::Error).count();
+    let warnings = diagnostics.len() - errors;
+    match format {
+        CheckFormat::Json => {
+            let doc = serde_json::json!({ "ok": errors == 0, "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        CheckFormat::Human => {
+            for d in &diagnostics {
+                println!("{}", d.render());
+            }
+            match summary {
+                Some(s) => println!("{s}; {warnings} warning(s)"),
+                None => println!("{errors} error(s), {warnings} warning(s)"),
+            }
+        }
+    }
+    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn summary(set: &RuleSet, what: &str) -> String {
+    let vocab = match set.vocabulary() {
+        Some(v) => format!("a vocabulary of {} kinds", v.kinds().len()),
+        None => "no vocabulary".into(),
+    };
+    format!("ok: {what}: {} rule(s), {vocab}, {}", set.rules().len(), set.digest())
+}

@@ -1,0 +1,435 @@
+//! Compiled rules: patterns, predicates and matchers (design §3–§5), and how a predicate is tested
+//! against one observation.
+
+use crate::flag::{Class, Severity};
+use crate::node::{Node, Pos};
+use crate::time::{Duration, Timestamp};
+use crate::timeline::{Observation, Subject, Value};
+use chrono::Datelike;
+use std::fmt;
+
+/// A loaded, checked rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Unique id in the rule set.
+    pub id: String,
+    /// Bumped on any semantic change.
+    pub version: u32,
+    /// Short title.
+    pub title: String,
+    /// Risk or harm.
+    pub class: Class,
+    /// Severity of its flags.
+    pub severity: Severity,
+    /// Why the pattern matters.
+    pub rationale: String,
+    /// Sources behind the rationale.
+    pub references: Vec<String>,
+    /// Firings closer than this to a kept flag with the same key are dropped.
+    pub cooldown: Option<Duration>,
+    /// The urgent period of the recruitment window.
+    pub urgent: Duration,
+    /// The length of the recruitment window.
+    pub closes: Duration,
+    /// File it was loaded from.
+    pub file: String,
+    /// Where its `id` was written.
+    pub pos: Pos,
+    pub(crate) pattern: Pattern,
+    pub(crate) unless: Vec<Unless>,
+    pub(crate) message: Option<Template>,
+    pub(crate) tests: Vec<RuleTest>,
+}
+
+impl Rule {
+    /// The pattern's name: `match`, `count`, `sequence`, `absence` or `signals`.
+    pub fn pattern_name(&self) -> &'static str {
+        match self.pattern {
+            Pattern::Match(_) => "match",
+            Pattern::Count { .. } => "count",
+            Pattern::Sequence { .. } => "sequence",
+            Pattern::Absence { .. } => "absence",
+            Pattern::Signals { .. } => "signals",
+        }
+    }
+
+    /// Whether any predicate of the rule uses `subject.age`.
+    pub fn needs_age(&self) -> bool {
+        let mut found = false;
+        self.for_each_pred(&mut |p| found |= p.uses_age());
+        found
+    }
+
+    /// Number of embedded tests.
+    pub fn test_count(&self) -> usize {
+        self.tests.len()
+    }
+
+    pub(crate) fn for_each_pred(&self, f: &mut impl FnMut(&Pred)) {
+        match &self.pattern {
+            Pattern::Match(p) => f(p),
+            Pattern::Count { pred, .. } => f(pred),
+            Pattern::Sequence { steps, until, .. } => {
+                steps.iter().for_each(&mut *f);
+                until.iter().for_each(&mut *f);
+            }
+            Pattern::Absence { after, expect, .. } => {
+                f(after);
+                f(expect);
+            }
+            Pattern::Signals { of, .. } => of.iter().for_each(|(_, p)| f(p)),
+        }
+        self.unless.iter().for_each(|u| f(&u.pred));
+    }
+}
+
+/// An exception: observations matching `pred` are invisible to the rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Unless {
+    #[allow(dead_code)]
+    pub reason: String,
+    pub pred: Pred,
+}
+
+/// The five patterns.
+#[derive(Debug, Clone)]
+pub(crate) enum Pattern {
+    Match(Pred),
+    Count {
+        pred: Pred,
+        within: Duration,
+        at_least: usize,
+        distinct: Option<Field>,
+        by: Option<Field>,
+    },
+    Sequence {
+        within: Duration,
+        by: Option<Field>,
+        steps: Vec<Pred>,
+        until: Option<Pred>,
+    },
+    Absence {
+        after: Pred,
+        expect: Pred,
+        within: Duration,
+        by: Option<Field>,
+    },
+    Signals {
+        within: Duration,
+        at_least: usize,
+        of: Vec<(String, Pred)>,
+    },
+}
+
+impl Pattern {
+    pub(crate) fn within(&self) -> Option<Duration> {
+        match self {
+            Pattern::Match(_) => None,
+            Pattern::Count { within, .. }
+            | Pattern::Sequence { within, .. }
+            | Pattern::Absence { within, .. }
+            | Pattern::Signals { within, .. } => Some(*within),
+        }
+    }
+}
+
+/// A field of an observation (or of its subject) that predicates, `by` and `distinct` read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Field {
+    Kind,
+    Channel,
+    Counterpart,
+    Source,
+    Attribute(String),
+    Age,
+    Fact(String),
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Field::Kind => f.write_str("kind"),
+            Field::Channel => f.write_str("channel"),
+            Field::Counterpart => f.write_str("counterpart"),
+            Field::Source => f.write_str("source"),
+            Field::Attribute(a) => write!(f, "attributes.{a}"),
+            Field::Age => f.write_str("subject.age"),
+            Field::Fact(n) => write!(f, "subject.{n}"),
+        }
+    }
+}
+
+/// A borrowed field value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum FieldValue<'a> {
+    Str(&'a str),
+    Num(f64),
+    Bool(bool),
+}
+
+impl FieldValue<'_> {
+    pub(crate) fn to_value(self) -> Value {
+        match self {
+            FieldValue::Str(s) => Value::String(s.to_owned()),
+            FieldValue::Num(n) => Value::Number(n),
+            FieldValue::Bool(b) => Value::Bool(b),
+        }
+    }
+}
+
+fn borrow(v: &Value) -> FieldValue<'_> {
+    match v {
+        Value::String(s) => FieldValue::Str(s),
+        Value::Number(n) => FieldValue::Num(*n),
+        Value::Bool(b) => FieldValue::Bool(*b),
+    }
+}
+
+impl Field {
+    /// The value of this field for `o` of `subject`, or `None` when absent.
+    pub(crate) fn value<'a>(&self, o: &'a Observation, subject: &'a Subject) -> Option<FieldValue<'a>> {
+        match self {
+            Field::Kind => Some(FieldValue::Str(&o.kind)),
+            Field::Channel => o.channel.as_deref().map(FieldValue::Str),
+            Field::Counterpart => o.counterpart.as_deref().map(FieldValue::Str),
+            Field::Source => o.source.as_deref().map(FieldValue::Str),
+            Field::Attribute(a) => o.attributes.get(a).map(borrow),
+            Field::Age => age_at(subject, &o.at).map(|a| FieldValue::Num(f64::from(a))),
+            Field::Fact(name) => fact_at(subject, name, &o.at).map(borrow),
+        }
+    }
+}
+
+/// Whole years at the local date of `at` (design §8: the birthday's date in the observation's
+/// local date; 29 February birthdays turn on 1 March in other years).
+pub(crate) fn age_at(subject: &Subject, at: &Timestamp) -> Option<i32> {
+    let born = subject.born?;
+    let today = at.date_naive();
+    let mut years = today.year() - born.year();
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        years -= 1;
+    }
+    Some(years)
+}
+
+/// The fact `name` valid at `at`: the one with the latest `from` when several are valid.
+pub(crate) fn fact_at<'a>(subject: &'a Subject, name: &str, at: &Timestamp) -> Option<&'a Value> {
+    let mut best: Option<(&crate::timeline::Fact, Option<Timestamp>)> = None;
+    for f in subject.facts.iter().filter(|f| f.name == name && f.holds_at(at)) {
+        let from = f.from.map(|b| b.resolve(at));
+        match &best {
+            Some((_, bfrom)) if from < *bfrom => {}
+            _ => best = Some((f, from)),
+        }
+    }
+    best.map(|(f, _)| &f.value)
+}
+
+/// Whether several facts named `name` are valid at `at` (a warning, design §8).
+pub(crate) fn fact_overlap(subject: &Subject, name: &str, at: &Timestamp) -> bool {
+    subject.facts.iter().filter(|f| f.name == name && f.holds_at(at)).count() > 1
+}
+
+/// A predicate over one observation.
+#[derive(Debug, Clone)]
+pub(crate) enum Pred {
+    All(Vec<Pred>),
+    Any(Vec<Pred>),
+    Not(Box<Pred>),
+    Test(Field, Matcher),
+}
+
+impl Pred {
+    pub(crate) fn matches(&self, o: &Observation, s: &Subject) -> bool {
+        match self {
+            Pred::All(ps) => ps.iter().all(|p| p.matches(o, s)),
+            Pred::Any(ps) => ps.iter().any(|p| p.matches(o, s)),
+            Pred::Not(p) => !p.matches(o, s),
+            Pred::Test(field, m) => m.matches(field.value(o, s)),
+        }
+    }
+
+    pub(crate) fn uses_age(&self) -> bool {
+        self.fields().iter().any(|f| **f == Field::Age)
+    }
+
+    pub(crate) fn fields(&self) -> Vec<&Field> {
+        let mut out = Vec::new();
+        self.collect_fields(&mut out);
+        out
+    }
+
+    fn collect_fields<'a>(&'a self, out: &mut Vec<&'a Field>) {
+        match self {
+            Pred::All(ps) | Pred::Any(ps) => ps.iter().for_each(|p| p.collect_fields(out)),
+            Pred::Not(p) => p.collect_fields(out),
+            Pred::Test(f, _) => out.push(f),
+        }
+    }
+}
+
+/// A literal in a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Lit {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Lit {
+    fn equals(&self, v: FieldValue<'_>) -> bool {
+        match (self, v) {
+            (Lit::Str(a), FieldValue::Str(b)) => a == b,
+            (Lit::Num(a), FieldValue::Num(b)) => *a == b,
+            (Lit::Bool(a), FieldValue::Bool(b)) => *a == b,
+            _ => false,
+        }
+    }
+}
+
+/// A matcher for one field value (design §4 and §8).
+#[derive(Debug, Clone)]
+pub(crate) enum Matcher {
+    Eq(Lit),
+    Glob(String),
+    AnyOf(Vec<Matcher>),
+    All(Vec<Matcher>),
+    Cmp(CmpOp, f64),
+    Exists(bool),
+    Not(Box<Matcher>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CmpOp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Matcher {
+    pub(crate) fn matches(&self, v: Option<FieldValue<'_>>) -> bool {
+        match self {
+            Matcher::Exists(want) => v.is_some() == *want,
+            Matcher::Not(m) => !m.matches(v),
+            Matcher::AnyOf(ms) => ms.iter().any(|m| m.matches(v)),
+            Matcher::All(ms) => ms.iter().all(|m| m.matches(v)),
+            Matcher::Eq(lit) => v.is_some_and(|v| lit.equals(v)),
+            Matcher::Glob(p) => matches!(v, Some(FieldValue::Str(s)) if glob(p, s)),
+            Matcher::Cmp(op, x) => match v {
+                Some(FieldValue::Num(n)) => match op {
+                    CmpOp::Gt => n > *x,
+                    CmpOp::Gte => n >= *x,
+                    CmpOp::Lt => n < *x,
+                    CmpOp::Lte => n <= *x,
+                },
+                _ => false,
+            },
+        }
+    }
+}
+
+/// `*` matches any run of characters (dots included, possibly empty); anchored at both ends;
+/// no other character is special.
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
+    let p = pattern.as_bytes();
+    let t = text.as_bytes();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// A message template: literal text and placeholders (design §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template(pub Vec<Segment>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Segment {
+    Text(String),
+    Placeholder(Placeholder),
+}
+
+/// The fixed set of message placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholder {
+    Rule,
+    Title,
+    Subject,
+    Counterpart,
+    Count,
+    Within,
+    Gap,
+    FirstAt,
+    LastAt,
+    Indicators,
+}
+
+impl Placeholder {
+    pub(crate) const ALL: &'static [(&'static str, Placeholder)] = &[
+        ("rule", Placeholder::Rule),
+        ("title", Placeholder::Title),
+        ("subject", Placeholder::Subject),
+        ("counterpart", Placeholder::Counterpart),
+        ("count", Placeholder::Count),
+        ("within", Placeholder::Within),
+        ("gap", Placeholder::Gap),
+        ("first_at", Placeholder::FirstAt),
+        ("last_at", Placeholder::LastAt),
+        ("indicators", Placeholder::Indicators),
+    ];
+}
+
+/// An embedded rule test (design §7).
+#[derive(Debug, Clone)]
+pub(crate) struct RuleTest {
+    pub name: String,
+    pub as_of: Option<Timestamp>,
+    pub timeline: Node,
+    pub expect: Vec<Expect>,
+    pub pos: Pos,
+}
+
+/// One expected flag of a rule test.
+#[derive(Debug, Clone)]
+pub(crate) struct Expect {
+    pub evidence: Vec<String>,
+    pub raised_at: Option<Timestamp>,
+    pub severity: Option<Severity>,
+    pub stage: Option<crate::flag::Stage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("online.*", "online.social_media"));
+        assert!(glob("online.*", "online."));
+        assert!(!glob("online.*", "online"));
+        assert!(glob("*", ""));
+        assert!(glob("*.new", "contact.new"));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
+        assert!(glob("contact.new", "contact.new"));
+        assert!(!glob("contact.ne", "contact.new"));
+        assert!(glob("**", "x.y"));
+        assert!(glob("a?c", "a?c"));
+        assert!(!glob("a?c", "abc"));
+    }
+}

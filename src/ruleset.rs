@@ -1,0 +1,205 @@
+//! A loaded rule set: rules, vocabulary, and the digest that identifies them.
+
+use crate::error::{Diagnostic, Level, LoadError};
+use crate::load::compile::{Source, compile};
+use crate::node::Pos;
+use crate::rule::Rule;
+use crate::vocabulary::Vocabulary;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Checked rules with their vocabulary, identified by a digest.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    vocabulary: Option<Arc<Vocabulary>>,
+    digest: String,
+    warnings: Vec<Diagnostic>,
+    files: Vec<String>,
+}
+
+impl RuleSet {
+    /// Loads a rule file or a directory.
+    ///
+    /// A directory: every `*.yaml` file in it, in byte-wise name order, with `vocabulary.yaml` as
+    /// the vocabulary (read first). A file: that file, plus `vocabulary.yaml` beside it when there
+    /// is one.
+    ///
+    /// # Errors
+    /// Every problem found in any file (not only the first), with file, line and column.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        Self::load_paths(&[path.as_ref()])
+    }
+
+    /// Loads several files and directories as one rule set (see [`load`](Self::load)).
+    ///
+    /// # Errors
+    /// As [`load`](Self::load); also when a path cannot be read.
+    pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<Self, LoadError> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut diags = Vec::new();
+        let mut vocab: Option<PathBuf> = None;
+        for p in paths {
+            let p = p.as_ref();
+            if p.is_dir() {
+                match std::fs::read_dir(p) {
+                    Ok(entries) => {
+                        let mut names: Vec<PathBuf> = entries
+                            .filter_map(|e| e.ok().map(|e| e.path()))
+                            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml"))
+                            .collect();
+                        names.sort_by(|a, b| a.file_name().map(|n| n.as_encoded_bytes()).cmp(&b.file_name().map(|n| n.as_encoded_bytes())));
+                        for f in names {
+                            if f.file_name().is_some_and(|n| n == "vocabulary.yaml") {
+                                vocab = Some(f);
+                            } else {
+                                files.push(f);
+                            }
+                        }
+                    }
+                    Err(e) => diags.push(Diagnostic::error(&p.display().to_string(), Pos::default(), format!("cannot read directory: {e}"))),
+                }
+            } else if p.file_name().is_some_and(|n| n == "vocabulary.yaml") {
+                vocab = Some(p.to_path_buf());
+            } else {
+                if vocab.is_none() {
+                    let beside = p.parent().unwrap_or(Path::new("")).join("vocabulary.yaml");
+                    if beside.is_file() {
+                        vocab = Some(beside);
+                    }
+                }
+                files.push(p.to_path_buf());
+            }
+        }
+        let mut sources = Vec::new();
+        for f in vocab.iter().chain(files.iter()) {
+            let name = f.display().to_string();
+            match std::fs::read_to_string(f) {
+                Ok(text) => sources.push(Source { name, text }),
+                Err(e) => diags.push(
+                    Diagnostic::error(&name, Pos::default(), format!("cannot read rule file: {e}"))
+                        .with_help("check the path; rule files must be UTF-8 text"),
+                ),
+            }
+        }
+        if !diags.is_empty() {
+            return Err(LoadError { diagnostics: diags });
+        }
+        if sources.is_empty() {
+            return Err(LoadError {
+                diagnostics: vec![Diagnostic::error(
+                    &paths.iter().map(|p| p.as_ref().display().to_string()).collect::<Vec<_>>().join(", "),
+                    Pos::default(),
+                    "no rule files found",
+                )
+                .with_help("give a `.yaml` rule file or a directory holding them")],
+            });
+        }
+        Self::from_sources_inner(sources, |name| {
+            Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_owned())
+        })
+    }
+
+    /// Loads one YAML text. `name` is used in messages and in the digest. The text may hold
+    /// `vocabulary:` as well as `rules:`.
+    ///
+    /// # Errors
+    /// Every problem found, with line and column.
+    pub fn from_yaml_str(name: &str, yaml: &str) -> Result<Self, LoadError> {
+        Self::from_sources([(name, yaml)])
+    }
+
+    /// Loads named YAML texts as one rule set, in the order given.
+    ///
+    /// # Errors
+    /// Every problem found in any text.
+    pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, LoadError> {
+        let sources = sources.into_iter().map(|(n, t)| Source { name: n.to_owned(), text: t.to_owned() }).collect();
+        Self::from_sources_inner(sources, str::to_owned)
+    }
+
+    fn from_sources_inner(sources: Vec<Source>, digest_name: impl Fn(&str) -> String) -> Result<Self, LoadError> {
+        let compiled = compile(&sources);
+        if compiled.diagnostics.iter().any(|d| d.level == Level::Error) {
+            return Err(LoadError { diagnostics: compiled.diagnostics });
+        }
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for s in &sources {
+            let name = digest_name(&s.name);
+            h.update((name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            h.update((s.text.len() as u64).to_le_bytes());
+            h.update(s.text.as_bytes());
+        }
+        let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(RuleSet {
+            rules: compiled.rules,
+            vocabulary: compiled.vocabulary.map(Arc::new),
+            digest: format!("sha256:{digest}"),
+            warnings: compiled.diagnostics,
+            files: sources.iter().map(|s| s.name.clone()).collect(),
+        })
+    }
+
+    /// The default rule pack, compiled into the crate (the files under `rules/`).
+    pub fn builtin() -> Self {
+        match Self::from_sources_inner(
+            crate::builtin::FILES.iter().map(|(n, t)| Source { name: (*n).to_owned(), text: (*t).to_owned() }).collect(),
+            str::to_owned,
+        ) {
+            Ok(r) => r,
+            // The pack is checked by the crate's own tests; an empty set is the safe fallback.
+            Err(e) => RuleSet {
+                rules: Vec::new(),
+                vocabulary: None,
+                digest: String::from("sha256:invalid-builtin"),
+                warnings: e.diagnostics,
+                files: Vec::new(),
+            },
+        }
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// One rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The vocabulary, if the set has one.
+    pub fn vocabulary(&self) -> Option<&Vocabulary> {
+        self.vocabulary.as_deref()
+    }
+
+    /// The vocabulary, shared, e.g. for [`Timeline::with_vocabulary`](crate::Timeline::with_vocabulary).
+    pub fn vocabulary_arc(&self) -> Option<&Arc<Vocabulary>> {
+        self.vocabulary.as_ref()
+    }
+
+    /// `sha256:…` over the vocabulary and rule files, each preceded by its file name, in load order.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Warnings found while loading (e.g. a missing vocabulary).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The files (or names) loaded, in order.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// A new timeline that checks records against this set's vocabulary as they are read.
+    pub fn new_timeline(&self) -> crate::Timeline {
+        match &self.vocabulary {
+            Some(v) => crate::Timeline::with_vocabulary(v.clone()),
+            None => crate::Timeline::new(),
+        }
+    }
+}

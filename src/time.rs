@@ -1,0 +1,205 @@
+//! Timestamps, dates and the rule language's durations.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
+use std::fmt;
+
+/// An instant with the UTC offset it was written in.
+///
+/// Every timestamp in the rule language carries an offset: a local time without one is ambiguous
+/// and is refused when read. Comparisons are by instant, so `12:00+01:00` equals `11:00Z`.
+pub type Timestamp = DateTime<FixedOffset>;
+
+/// Parses an RFC 3339 timestamp; the offset (`Z` or `+01:00`) is required.
+///
+/// # Errors
+/// A message saying what is wrong and how to write it instead.
+pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
+    let text = text.trim();
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Ok(t),
+        Err(_) => {
+            let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"));
+            if naive.is_ok() {
+                Err(format!(
+                    "timestamp `{text}` has no UTC offset; add one, e.g. `{text}+01:00` or `{text}Z`"
+                ))
+            } else if NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() {
+                Err(format!(
+                    "`{text}` is a date, but a timestamp with time and offset is needed here, e.g. `{text}T00:00:00+01:00`"
+                ))
+            } else {
+                Err(format!(
+                    "`{text}` is not an RFC 3339 timestamp; write e.g. `2026-03-02T21:14:00+01:00`"
+                ))
+            }
+        }
+    }
+}
+
+/// Parses a calendar date `YYYY-MM-DD`.
+///
+/// # Errors
+/// A message naming the value and the expected form.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a valid date; write `YYYY-MM-DD`, e.g. `2011-04-01`"))
+}
+
+/// Formats a timestamp as RFC 3339 in its own offset, with as many fraction digits as it needs.
+pub fn format_timestamp(t: &Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// A positive duration of the rule language: `<n><unit>` with unit `m`, `h`, `d` or `w`.
+///
+/// Durations are exact: `7d` is always 168 hours, also across a daylight-saving change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration {
+    minutes: i64,
+}
+
+/// The longest duration accepted: 100 years. Longer windows are certainly mistakes, and the bound
+/// keeps every timestamp computation far from overflow.
+const MAX_MINUTES: i64 = 100 * 366 * 24 * 60;
+
+impl Duration {
+    /// A duration of whole minutes, or `None` unless `1 ≤ minutes ≤` 100 years.
+    pub fn from_minutes(minutes: i64) -> Option<Self> {
+        (1..=MAX_MINUTES).contains(&minutes).then_some(Duration { minutes })
+    }
+
+    /// Parses `<n><unit>`: e.g. `90m`, `72h`, `7d`, `2w`.
+    ///
+    /// # Errors
+    /// A message that says what is wrong and how to write the duration instead.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let help = "write a positive whole number and a unit: `m` minutes, `h` hours, `d` days or `w` weeks, e.g. `7d` or `72h`";
+        let Some(unit) = t.chars().last() else {
+            return Err(format!("empty duration; {help}"));
+        };
+        let digits = &t[..t.len() - unit.len_utf8()];
+        let per = match unit {
+            'm' => 1,
+            'h' => 60,
+            'd' => 24 * 60,
+            'w' => 7 * 24 * 60,
+            _ => return Err(format!("`{t}` is not a duration; {help}")),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if digits.starts_with('-') {
+                return Err(format!("duration `{t}` is negative; windows must be positive"));
+            }
+            return Err(format!("`{t}` is not a duration; {help}"));
+        }
+        let n: i64 = digits
+            .parse()
+            .map_err(|_| format!("duration `{t}` is too long; the longest allowed is 100 years"))?;
+        if n == 0 {
+            return Err(format!("duration `{t}` is zero; windows must be positive"));
+        }
+        n.checked_mul(per)
+            .and_then(Duration::from_minutes)
+            .ok_or_else(|| format!("duration `{t}` is too long; the longest allowed is 100 years"))
+    }
+
+    /// The duration as a [`TimeDelta`].
+    pub fn as_delta(self) -> TimeDelta {
+        TimeDelta::minutes(self.minutes)
+    }
+
+    /// Whole minutes.
+    pub fn minutes(self) -> i64 {
+        self.minutes
+    }
+}
+
+impl fmt::Display for Duration {
+    /// The compact rule-language form: the largest unit that divides the duration (`7d`, `90m`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.minutes;
+        for (per, unit) in [(7 * 24 * 60, 'w'), (24 * 60, 'd'), (60, 'h')] {
+            if m % per == 0 {
+                return write!(f, "{}{unit}", m / per);
+            }
+        }
+        write!(f, "{m}m")
+    }
+}
+
+/// Writes a length of time in words for explanations: "2 days 3 hours", "45 minutes".
+/// Uses at most two units and truncates the rest (it is for people, not for arithmetic).
+pub fn words(delta: TimeDelta) -> String {
+    let total = delta.num_minutes().max(0);
+    let (d, h, m) = (total / 1440, (total % 1440) / 60, total % 60);
+    let part = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    match (d, h, m) {
+        (0, 0, m) => part(m, "minute"),
+        (0, h, 0) => part(h, "hour"),
+        (0, h, m) => format!("{} {}", part(h, "hour"), part(m, "minute")),
+        (d, 0, _) => part(d, "day"),
+        (d, h, _) => format!("{} {}", part(d, "day"), part(h, "hour")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_exactly() {
+        assert_eq!(Duration::parse("7d").unwrap().minutes(), 7 * 1440);
+        assert_eq!(Duration::parse("72h").unwrap().minutes(), 72 * 60);
+        assert_eq!(Duration::parse("2w").unwrap().minutes(), 14 * 1440);
+        assert_eq!(Duration::parse("90m").unwrap().minutes(), 90);
+        assert_eq!(Duration::parse("7d").unwrap().to_string(), "1w");
+        assert_eq!(Duration::parse("72h").unwrap().to_string(), "3d");
+        assert_eq!(Duration::parse("90m").unwrap().to_string(), "90m");
+    }
+
+    #[test]
+    fn bad_durations_say_why() {
+        for (text, needle) in [
+            ("0d", "zero"),
+            ("-3d", "negative"),
+            ("7 days", "not a duration"),
+            ("7", "not a duration"),
+            ("d", "not a duration"),
+            ("", "empty"),
+            ("99999999999999999999d", "too long"),
+            ("1.5d", "not a duration"),
+            ("7D", "not a duration"),
+            ("٣d", "not a duration"),
+        ] {
+            let err = Duration::parse(text).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn timestamps_need_an_offset() {
+        assert!(parse_timestamp("2026-03-02T21:14:00+01:00").is_ok());
+        assert!(parse_timestamp("2026-03-02T21:14:00Z").is_ok());
+        let err = parse_timestamp("2026-03-02T21:14:00").unwrap_err();
+        assert!(err.contains("no UTC offset"), "{err}");
+        let err = parse_timestamp("2026-03-02").unwrap_err();
+        assert!(err.contains("is a date"), "{err}");
+        assert!(parse_timestamp("2026-02-30T10:00:00Z").is_err());
+    }
+
+    #[test]
+    fn words_for_people() {
+        assert_eq!(words(TimeDelta::minutes(0)), "0 minutes");
+        assert_eq!(words(TimeDelta::minutes(61)), "1 hour 1 minute");
+        assert_eq!(words(TimeDelta::minutes(3 * 1440 + 120)), "3 days 2 hours");
+        assert_eq!(words(TimeDelta::minutes(2 * 1440)), "2 days");
+    }
+}

@@ -1,0 +1,460 @@
+//! Subjects, observations and the timelines the engine evaluates (design §1).
+
+use crate::node::{Node, NodeKind, Pos};
+use crate::report::{Rejection, Warning};
+use crate::time::{Timestamp, parse_date, parse_timestamp};
+use crate::vocabulary::{BUILTIN_PROTECTED, Vocabulary};
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+/// A scalar value of an attribute or a fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// `true` or `false`.
+    Bool(bool),
+    /// Any number; `14` equals `14.0`.
+    Number(f64),
+    /// A string.
+    String(String),
+}
+
+impl Value {
+    /// The type name used in messages and vocabularies: `bool`, `number` or `string`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+
+/// One end of a fact's validity: a date (start of that day in the observation's own offset) or an
+/// exact instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// Midnight at the start of this date, in the offset of the observation being evaluated.
+    Date(NaiveDate),
+    /// An exact instant.
+    Instant(Timestamp),
+}
+
+impl Bound {
+    /// The instant this bound stands for when evaluating an observation at `at`.
+    pub fn resolve(&self, at: &Timestamp) -> Timestamp {
+        match self {
+            Bound::Instant(t) => *t,
+            Bound::Date(d) => at
+                .offset()
+                .from_local_datetime(&d.and_time(NaiveTime::MIN))
+                .single()
+                .unwrap_or(*at),
+        }
+    }
+}
+
+/// A time-valid fact about a subject, valid over `[from, until)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    /// The fact's name, e.g. `residence`.
+    pub name: String,
+    /// Its value, e.g. `institution.open`.
+    pub value: Value,
+    /// Valid from (inclusive); `None` means from the beginning.
+    pub from: Option<Bound>,
+    /// Valid until (exclusive); `None` means without end.
+    pub until: Option<Bound>,
+}
+
+impl Fact {
+    /// Whether the fact holds at `at`.
+    pub fn holds_at(&self, at: &Timestamp) -> bool {
+        self.from.is_none_or(|b| b.resolve(at) <= *at)
+            && self.until.is_none_or(|b| *at < b.resolve(at))
+    }
+}
+
+/// A youth, identified by a pseudonymous id.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Subject {
+    /// Pseudonymous id.
+    pub id: String,
+    /// Date of birth; needed for `subject.age`.
+    pub born: Option<NaiveDate>,
+    /// Time-valid facts.
+    pub facts: Vec<Fact>,
+}
+
+/// One recorded sign about a subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Unique within the subject.
+    pub id: String,
+    /// When it happened.
+    pub at: Timestamp,
+    /// When it was entered; `None` means the same as `at`.
+    pub recorded_at: Option<Timestamp>,
+    /// A dotted kind from the vocabulary, e.g. `contact.new`.
+    pub kind: String,
+    /// How the contact happened, e.g. `online.social_media`.
+    pub channel: Option<String>,
+    /// Pseudonymous id of the other person.
+    pub counterpart: Option<String>,
+    /// The role that recorded it, e.g. `mentor`.
+    pub source: Option<String>,
+    /// Scalar attributes.
+    pub attributes: BTreeMap<String, Value>,
+}
+
+impl Observation {
+    /// An observation with only the required fields set.
+    pub fn new(id: impl Into<String>, at: Timestamp, kind: impl Into<String>) -> Self {
+        Observation {
+            id: id.into(),
+            at,
+            recorded_at: None,
+            kind: kind.into(),
+            channel: None,
+            counterpart: None,
+            source: None,
+            attributes: BTreeMap::new(),
+        }
+    }
+
+    /// When it was recorded: `recorded_at`, or `at` when not given.
+    pub fn recorded(&self) -> Timestamp {
+        self.recorded_at.unwrap_or(self.at)
+    }
+
+    /// The (`at`, `id`) total order of design §1.
+    pub fn order_cmp(&self, other: &Observation) -> std::cmp::Ordering {
+        self.at
+            .cmp(&other.at)
+            .then_with(|| self.id.as_bytes().cmp(other.id.as_bytes()))
+    }
+}
+
+/// Where a record was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// File name as given.
+    pub file: Arc<str>,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// Everything known about one subject.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectTimeline {
+    pub(crate) subject: Subject,
+    pub(crate) observations: Vec<Observation>,
+    pub(crate) origins: Vec<Option<Origin>>,
+    index: HashMap<String, usize>,
+    born_origin: Option<Origin>,
+}
+
+impl SubjectTimeline {
+    /// The subject's profile.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// Its observations, in the order they were added (the engine sorts them).
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
+    }
+}
+
+/// Error returned when a record cannot be added to a [`Timeline`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{reason}")]
+pub struct InputError {
+    /// What is wrong and how to fix it.
+    pub reason: String,
+}
+
+/// Subjects with their observations: the input of [`Engine::evaluate`](crate::Engine::evaluate).
+///
+/// Build one with the readers ([`read_yaml`](Self::read_yaml), [`read_jsonl`](Self::read_jsonl),
+/// [`read_subjects_jsonl`](Self::read_subjects_jsonl)) or record by record. Readers never stop at a
+/// bad record: each one is kept in [`rejected`](Self::rejected) with its file, line and reason.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    subjects: BTreeMap<String, SubjectTimeline>,
+    rejected: Vec<Rejection>,
+    warnings: Vec<Warning>,
+    duplicates: usize,
+    vocabulary: Option<Arc<Vocabulary>>,
+}
+
+impl Timeline {
+    /// An empty timeline that checks records only against the built-in protected names.
+    pub fn new() -> Self {
+        Timeline::default()
+    }
+
+    /// An empty timeline that checks every record against `vocabulary` as it is added: undeclared
+    /// kinds, channels, sources, attributes or facts, and values of the wrong type, are rejected.
+    pub fn with_vocabulary(vocabulary: Arc<Vocabulary>) -> Self {
+        Timeline {
+            vocabulary: Some(vocabulary),
+            ..Timeline::default()
+        }
+    }
+
+    /// The subjects, by id.
+    pub fn subjects(&self) -> impl Iterator<Item = &SubjectTimeline> {
+        self.subjects.values()
+    }
+
+    /// One subject.
+    pub fn subject(&self, id: &str) -> Option<&SubjectTimeline> {
+        self.subjects.get(id)
+    }
+
+    /// Number of observations held.
+    pub fn observation_count(&self) -> usize {
+        self.subjects.values().map(|s| s.observations.len()).sum()
+    }
+
+    /// Records that were refused, with where they came from and why.
+    pub fn rejected(&self) -> &[Rejection] {
+        &self.rejected
+    }
+
+    /// Things worth knowing that did not reject a record (a stripped protected attribute, ...).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// How many observations were read twice with identical content (they count once).
+    pub fn duplicates(&self) -> usize {
+        self.duplicates
+    }
+
+    pub(crate) fn vocabulary(&self) -> Option<&Arc<Vocabulary>> {
+        self.vocabulary.as_ref()
+    }
+
+    /// Adds or merges a subject's profile. Facts are appended; a `born` that disagrees with the one
+    /// already known is refused (the first is kept).
+    ///
+    /// # Errors
+    /// A conflicting `born`, or an undeclared fact name or value when the timeline has a vocabulary.
+    pub fn add_subject(&mut self, subject: Subject) -> Result<(), InputError> {
+        self.add_subject_from(subject, None)
+    }
+
+    /// Adds one observation of `subject` (created when new).
+    ///
+    /// An observation identical to one already held is ignored (it counts once); a different one
+    /// under the same id is refused and the first is kept.
+    ///
+    /// # Errors
+    /// A conflicting id, or (with a vocabulary) an undeclared name or a value of the wrong type.
+    pub fn add_observation(&mut self, subject: &str, observation: Observation) -> Result<(), InputError> {
+        self.add_observation_from(subject, observation, None)
+    }
+
+    fn entry(&mut self, subject: &str) -> &mut SubjectTimeline {
+        self.subjects
+            .entry(subject.to_owned())
+            .or_insert_with(|| SubjectTimeline {
+                subject: Subject {
+                    id: subject.to_owned(),
+                    ..Subject::default()
+                },
+                ..SubjectTimeline::default()
+            })
+    }
+
+    pub(crate) fn add_subject_from(&mut self, mut subject: Subject, origin: Option<Origin>) -> Result<(), InputError> {
+        if subject.id.is_empty() {
+            return Err(InputError { reason: "subject id is empty".into() });
+        }
+        let vocab = self.vocabulary.clone();
+        let mut facts = Vec::with_capacity(subject.facts.len());
+        for fact in std::mem::take(&mut subject.facts) {
+            if is_protected(vocab.as_deref(), &fact.name) {
+                self.warnings.push(Warning::at(
+                    format!("protected fact `{}` of subject `{}` was removed before evaluation; it may not be used", fact.name, subject.id),
+                    origin.as_ref(),
+                    Some(&subject.id),
+                ));
+                continue;
+            }
+            if let Some(v) = &vocab {
+                v.check_fact(&fact.name, &fact.value).map_err(|reason| InputError { reason })?;
+            }
+            facts.push(fact);
+        }
+        let entry = self.entry(&subject.id);
+        if let Some(born) = subject.born {
+            match entry.subject.born {
+                Some(known) if known != born => {
+                    let place = entry
+                        .born_origin
+                        .as_ref()
+                        .map(|o| format!(" (read at {}:{})", o.file, o.line))
+                        .unwrap_or_default();
+                    return Err(InputError {
+                        reason: format!(
+                            "subject `{}` was already given born `{known}`{place}, which disagrees with `{born}`; correct one of them",
+                            subject.id
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    entry.subject.born = Some(born);
+                    entry.born_origin = origin;
+                }
+            }
+        }
+        entry.subject.facts.extend(facts);
+        Ok(())
+    }
+
+    pub(crate) fn add_observation_from(
+        &mut self,
+        subject: &str,
+        mut observation: Observation,
+        origin: Option<Origin>,
+    ) -> Result<(), InputError> {
+        if subject.is_empty() {
+            return Err(InputError { reason: "subject id is empty".into() });
+        }
+        if observation.id.is_empty() {
+            return Err(InputError { reason: "observation id is empty".into() });
+        }
+        let vocab = self.vocabulary.clone();
+        let protected: Vec<String> = observation
+            .attributes
+            .keys()
+            .filter(|k| is_protected(vocab.as_deref(), k))
+            .cloned()
+            .collect();
+        for name in protected {
+            observation.attributes.remove(&name);
+            self.warnings.push(Warning::at(
+                format!(
+                    "protected attribute `{name}` of observation `{}` was removed before evaluation; it may not be used",
+                    observation.id
+                ),
+                origin.as_ref(),
+                Some(subject),
+            ));
+        }
+        if let Some(v) = &vocab {
+            v.check_observation(&observation).map_err(|reason| InputError { reason })?;
+        }
+        let entry = self.entry(subject);
+        if let Some(&i) = entry.index.get(&observation.id) {
+            if entry.observations.get(i) == Some(&observation) {
+                self.duplicates += 1;
+                return Ok(());
+            }
+            let place = entry
+                .origins
+                .get(i)
+                .and_then(|o| o.as_ref())
+                .map(|o| format!(" read at {}:{}", o.file, o.line))
+                .unwrap_or_default();
+            return Err(InputError {
+                reason: format!(
+                    "a different observation with id `{}` for subject `{subject}` was already{place}; the first one is kept; give this one its own id",
+                    observation.id
+                ),
+            });
+        }
+        entry.index.insert(observation.id.clone(), entry.observations.len());
+        entry.observations.push(observation);
+        entry.origins.push(origin);
+        Ok(())
+    }
+
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
+        self.rejected.push(rejection);
+    }
+
+    /// Reads YAML timeline documents: one subject per document, documents separated by `---`.
+    ///
+    /// Bad records are rejected one by one (see [`rejected`](Self::rejected)); the rest is kept.
+    ///
+    /// # Errors
+    /// Only when the text is not YAML at all (a syntax error, or a resource limit): nothing of the
+    /// file is kept then, and the error says where.
+    pub fn read_yaml(&mut self, file: &str, text: &str) -> Result<(), InputError> {
+        let docs = crate::load::parse_documents(text).map_err(|e| InputError {
+            reason: format!("{file}:{}: {}", e.pos, e.message),
+        })?;
+        let file: Arc<str> = Arc::from(file);
+        for doc in docs {
+            crate::input::read_subject_document(self, &file, &doc);
+        }
+        Ok(())
+    }
+
+    /// Reads JSON Lines of observations: one object per line, each with `subject` and `id`.
+    /// Blank lines are skipped; every other bad line is rejected with its line number.
+    pub fn read_jsonl(&mut self, file: &str, text: &str) {
+        crate::input::read_jsonl(self, file, text, crate::input::Record::Observation);
+    }
+
+    /// Reads JSON Lines of subject records: `{"subject": .., "born": .., "facts": [..]}` per line.
+    pub fn read_subjects_jsonl(&mut self, file: &str, text: &str) {
+        crate::input::read_jsonl(self, file, text, crate::input::Record::Subject);
+    }
+}
+
+pub(crate) fn is_protected(vocab: Option<&Vocabulary>, name: &str) -> bool {
+    match vocab {
+        Some(v) => v.is_protected(name),
+        None => BUILTIN_PROTECTED.contains(&name),
+    }
+}
+
+/// Converts a located node into an attribute or fact value.
+pub(crate) fn scalar_value(node: &Node) -> Result<Option<Value>, String> {
+    Ok(Some(match &node.kind {
+        NodeKind::Null => return Ok(None),
+        NodeKind::Bool(b) => Value::Bool(*b),
+        NodeKind::Number(n, _) => Value::Number(*n),
+        NodeKind::Str(s) => Value::String(s.clone()),
+        _ => return Err(format!("expected a scalar (string, number or boolean), found {}", node.describe())),
+    }))
+}
+
+/// Parses a fact bound: a date or an RFC 3339 timestamp.
+pub(crate) fn parse_bound(text: &str) -> Result<Bound, String> {
+    if let Ok(d) = parse_date(text) {
+        return Ok(Bound::Date(d));
+    }
+    parse_timestamp(text)
+        .map(Bound::Instant)
+        .map_err(|_| format!("`{text}` is neither a date (`2026-01-10`) nor a timestamp with offset (`2026-01-10T08:00:00+01:00`)"))
+}
+
+pub(crate) fn pos_origin(file: &Arc<str>, pos: Pos) -> Origin {
+    Origin { file: file.clone(), line: pos.line }
+}

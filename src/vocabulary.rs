@@ -1,0 +1,235 @@
+//! The vocabulary: declared kinds, channels, sources, facts and protected names (design §2).
+
+use crate::timeline::{Observation, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Names no rule may use, whatever the vocabulary says (design §8).
+pub const BUILTIN_PROTECTED: &[&str] = &[
+    "ethnicity",
+    "nationality",
+    "country_of_birth",
+    "religion",
+    "name",
+    "postcode",
+    "neighbourhood",
+];
+
+/// The declared type of an attribute or a fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueType {
+    /// Any string (the default).
+    String,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// One of these strings.
+    Values(Vec<String>),
+}
+
+impl ValueType {
+    /// Checks a value against the type, saying what was expected when it does not fit.
+    pub(crate) fn check(&self, value: &Value) -> Result<(), String> {
+        match (self, value) {
+            (ValueType::String, Value::String(_))
+            | (ValueType::Number, Value::Number(_))
+            | (ValueType::Bool, Value::Bool(_)) => Ok(()),
+            (ValueType::Values(vs), Value::String(s)) => {
+                if vs.iter().any(|v| v == s) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "`{s}` is not one of the declared values {}{}",
+                        list(vs),
+                        did_you_mean(s, vs.iter().map(String::as_str))
+                    ))
+                }
+            }
+            (ty, v) => Err(format!("expected {}, found {} `{v}`", ty.describe(), v.type_name())),
+        }
+    }
+
+    /// "a number", "a string", "one of [a, b]".
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            ValueType::String => "a string".into(),
+            ValueType::Number => "a number".into(),
+            ValueType::Bool => "a boolean (true or false)".into(),
+            ValueType::Values(vs) => format!("one of {}", list(vs)),
+        }
+    }
+}
+
+/// A declared observation kind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KindDecl {
+    /// One line saying what the kind records.
+    pub description: String,
+    /// Its attributes and their types.
+    pub attributes: BTreeMap<String, ValueType>,
+}
+
+/// The names a rule set may use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Vocabulary {
+    pub(crate) kinds: BTreeMap<String, KindDecl>,
+    pub(crate) channels: BTreeSet<String>,
+    pub(crate) sources: BTreeSet<String>,
+    pub(crate) facts: BTreeMap<String, ValueType>,
+    pub(crate) protected: BTreeSet<String>,
+}
+
+impl Vocabulary {
+    /// Declared observation kinds.
+    pub fn kinds(&self) -> &BTreeMap<String, KindDecl> {
+        &self.kinds
+    }
+    /// Declared channels.
+    pub fn channels(&self) -> &BTreeSet<String> {
+        &self.channels
+    }
+    /// Declared sources.
+    pub fn sources(&self) -> &BTreeSet<String> {
+        &self.sources
+    }
+    /// Declared subject facts.
+    pub fn facts(&self) -> &BTreeMap<String, ValueType> {
+        &self.facts
+    }
+    /// Protected names: the built-in list plus the vocabulary's own.
+    pub fn protected(&self) -> impl Iterator<Item = &str> {
+        BUILTIN_PROTECTED.iter().copied().chain(self.protected.iter().map(String::as_str))
+    }
+
+    /// Whether `name` is protected.
+    pub fn is_protected(&self, name: &str) -> bool {
+        BUILTIN_PROTECTED.contains(&name) || self.protected.contains(name)
+    }
+
+    /// The type of attribute `name` if every kind that declares it agrees; `None` when undeclared.
+    /// `Some(None)` when declared with different types.
+    pub(crate) fn attribute_type(&self, name: &str) -> Option<Option<&ValueType>> {
+        let mut found: Option<&ValueType> = None;
+        let mut conflict = false;
+        for k in self.kinds.values() {
+            if let Some(t) = k.attributes.get(name) {
+                match found {
+                    None => found = Some(t),
+                    Some(f) if f != t => conflict = true,
+                    _ => {}
+                }
+            }
+        }
+        found.map(|t| (!conflict).then_some(t))
+    }
+
+    /// All attribute names declared anywhere.
+    pub(crate) fn attribute_names(&self) -> BTreeSet<&str> {
+        self.kinds
+            .values()
+            .flat_map(|k| k.attributes.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// Checks an observation: declared kind, channel, source and attributes, values of the right type.
+    pub(crate) fn check_observation(&self, o: &Observation) -> Result<(), String> {
+        let Some(kind) = self.kinds.get(&o.kind) else {
+            return Err(format!(
+                "undeclared kind `{}`{}; declare it in the vocabulary or correct it",
+                o.kind,
+                did_you_mean(&o.kind, self.kinds.keys().map(String::as_str))
+            ));
+        };
+        if let Some(c) = &o.channel {
+            if !self.channels.contains(c) {
+                return Err(format!(
+                    "undeclared channel `{c}`{}",
+                    did_you_mean(c, self.channels.iter().map(String::as_str))
+                ));
+            }
+        }
+        if let Some(s) = &o.source {
+            if !self.sources.contains(s) {
+                return Err(format!(
+                    "undeclared source `{s}`{}",
+                    did_you_mean(s, self.sources.iter().map(String::as_str))
+                ));
+            }
+        }
+        for (name, value) in &o.attributes {
+            let Some(ty) = kind.attributes.get(name) else {
+                return Err(format!(
+                    "attribute `{name}` is not declared for kind `{}`{}",
+                    o.kind,
+                    did_you_mean(name, kind.attributes.keys().map(String::as_str))
+                ));
+            };
+            ty.check(value).map_err(|e| format!("attribute `{name}`: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Checks a subject fact: declared name, value of the right type.
+    pub(crate) fn check_fact(&self, name: &str, value: &Value) -> Result<(), String> {
+        let Some(ty) = self.facts.get(name) else {
+            return Err(format!(
+                "undeclared fact `{name}`{}",
+                did_you_mean(name, self.facts.keys().map(String::as_str))
+            ));
+        };
+        ty.check(value).map_err(|e| format!("fact `{name}`: {e}"))
+    }
+}
+
+/// `[a, b, c]` with backticks, for messages.
+pub(crate) fn list<S: AsRef<str>>(items: &[S]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// `; did you mean `x`?` when a candidate is close enough, else empty.
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    suggest(word, candidates)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a likely typo.
+pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 4);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos() {
+        let kinds = ["contact.new", "missing.episode", "meeting.in_person"];
+        assert_eq!(suggest("contact.nwe", kinds), Some("contact.new"));
+        assert_eq!(suggest("missing.episod", kinds), Some("missing.episode"));
+        assert_eq!(suggest("zzz", kinds), None);
+    }
+}

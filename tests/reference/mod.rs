@@ -1,0 +1,820 @@
+//! A deliberately naive reference evaluator of the rule language, written straight from
+//! `shared/design/rule-language.md` (sections 1, 3, 4, 5, 6 and 8) and `docs/DECISIONS-draft.md`,
+//! without looking at the library's evaluator. Quadratic (and worse) loops on purpose: every
+//! function reads like the sentence of the design it implements.
+//!
+//! Times are whole minutes since [`BASE_UNIX`] (all generated times lie on a coarse grid); the
+//! results are converted to Unix seconds for comparison with the real engine.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// 2026-03-01T00:00:00Z.
+pub const BASE_UNIX: i64 = 1_772_323_200;
+
+/// Minutes since the base instant → Unix seconds.
+pub fn secs(minutes: i64) -> i64 {
+    BASE_UNIX + minutes * 60
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data (design §1)
+// ---------------------------------------------------------------------------------------------
+
+/// One observation. Only the fields the generated rules look at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Obs {
+    pub id: String,
+    /// Minutes since the base.
+    pub at: i64,
+    /// UTC offset (seconds east) `at` is written in; does not change the instant.
+    pub at_offset: i32,
+    /// Minutes since the base; `None` = same as `at`.
+    pub recorded_at: Option<i64>,
+    pub rec_offset: i32,
+    pub kind: String,
+    pub channel: Option<String>,
+    pub counterpart: Option<String>,
+    /// `attributes.v`, a number.
+    pub v: Option<i64>,
+}
+
+impl Obs {
+    pub fn recorded(&self) -> i64 {
+        self.recorded_at.unwrap_or(self.at)
+    }
+}
+
+/// Design §1 "Order": by (`at`, `id`), ids compared byte-wise.
+pub fn total_order(a: &Obs, b: &Obs) -> std::cmp::Ordering {
+    a.at.cmp(&b.at).then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubjectData {
+    pub id: String,
+    pub observations: Vec<Obs>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Predicates (design §4, §8 "Matchers")
+// ---------------------------------------------------------------------------------------------
+
+/// A matcher on a string field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrM {
+    /// A scalar: exact, or a glob when it contains `*`.
+    Scalar(String),
+    /// A list: any of (elements may be globs).
+    List(Vec<String>),
+    /// `{not: <scalar>}`.
+    Not(String),
+    /// `{exists: b}`.
+    Exists(bool),
+    /// `{eq: s}`: exact, never a glob.
+    Eq(String),
+}
+
+/// A matcher on the number attribute `attributes.v`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NumM {
+    /// Scalar number; the text is how it is written in the rule (`2` or `2.0`).
+    Eq(i64, bool),
+    Gte(i64),
+    Gt(i64),
+    Lt(i64),
+    Lte(i64),
+    Exists(bool),
+}
+
+/// A predicate: a map whose entries must all hold.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Pred {
+    pub kind: Option<StrM>,
+    pub channel: Option<StrM>,
+    pub counterpart: Option<StrM>,
+    pub v: Option<NumM>,
+    pub not: Option<Box<Pred>>,
+    pub any: Option<Vec<Pred>>,
+}
+
+/// Design §8: `*` matches any run of characters, including none; anchored at both ends; no other
+/// character is special. Naive recursion.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') => (0..=t.len()).any(|i| go(&p[1..], &t[i..])),
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
+        }
+    }
+    go(pattern.as_bytes(), text.as_bytes())
+}
+
+/// A scalar string matcher: exact, or glob if it contains `*`.
+fn scalar_matches(pattern: &str, value: &str) -> bool {
+    if pattern.contains('*') { glob(pattern, value) } else { pattern == value }
+}
+
+fn str_matches(m: &StrM, value: Option<&str>) -> bool {
+    match m {
+        // "A comparison on a missing field is false."
+        StrM::Scalar(p) => value.is_some_and(|v| scalar_matches(p, v)),
+        StrM::List(ps) => value.is_some_and(|v| ps.iter().any(|p| scalar_matches(p, v))),
+        StrM::Eq(p) => value.is_some_and(|v| p == v),
+        // "`{exists: false}` and `not` are how to ask for absence": `not` holds on a missing field.
+        StrM::Not(p) => !value.is_some_and(|v| scalar_matches(p, v)),
+        StrM::Exists(b) => value.is_some() == *b,
+    }
+}
+
+fn num_matches(m: &NumM, value: Option<i64>) -> bool {
+    match (m, value) {
+        (NumM::Exists(b), v) => v.is_some() == *b,
+        (_, None) => false,
+        (NumM::Eq(n, _), Some(v)) => v == *n,
+        (NumM::Gte(n), Some(v)) => v >= *n,
+        (NumM::Gt(n), Some(v)) => v > *n,
+        (NumM::Lt(n), Some(v)) => v < *n,
+        (NumM::Lte(n), Some(v)) => v <= *n,
+    }
+}
+
+impl Pred {
+    /// All entries must hold.
+    pub fn matches(&self, o: &Obs) -> bool {
+        if let Some(m) = &self.kind {
+            if !str_matches(m, Some(&o.kind)) {
+                return false;
+            }
+        }
+        if let Some(m) = &self.channel {
+            if !str_matches(m, o.channel.as_deref()) {
+                return false;
+            }
+        }
+        if let Some(m) = &self.counterpart {
+            if !str_matches(m, o.counterpart.as_deref()) {
+                return false;
+            }
+        }
+        if let Some(m) = &self.v {
+            if !num_matches(m, o.v) {
+                return false;
+            }
+        }
+        if let Some(p) = &self.not {
+            if p.matches(o) {
+                return false;
+            }
+        }
+        if let Some(ps) = &self.any {
+            if !ps.iter().any(|p| p.matches(o)) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules (design §3, §5)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dur {
+    pub minutes: i64,
+    pub text: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sev {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Sev {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sev::Low => "low",
+            Sev::Medium => "medium",
+            Sev::High => "high",
+            Sev::Critical => "critical",
+        }
+    }
+}
+
+/// A `by` / `distinct` field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Field {
+    Counterpart,
+    AttrV,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Counterpart => "counterpart",
+            Field::AttrV => "attributes.v",
+        }
+    }
+    /// The field's value, rendered as the key value is compared (`s:` string, `n:` number).
+    pub fn value(self, o: &Obs) -> Option<String> {
+        match self {
+            Field::Counterpart => o.counterpart.as_ref().map(|c| format!("s:{c}")),
+            Field::AttrV => o.v.map(|n| format!("n:{}", n as f64)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pattern {
+    Match(Pred),
+    Count { pred: Pred, within: Dur, at_least: usize, distinct: Option<Field>, by: Option<Field> },
+    Sequence { within: Dur, steps: Vec<Pred>, by: Option<Field>, until: Option<Pred> },
+    Absence { after: Pred, expect: Pred, within: Dur, by: Option<Field> },
+    Signals { within: Dur, at_least: usize, of: Vec<(String, Pred)> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub severity: Sev,
+    pub pattern: Pattern,
+    pub unless: Vec<Pred>,
+    pub cooldown: Option<Dur>,
+    pub urgent: Option<Dur>,
+    pub closes: Option<Dur>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output of the model
+// ---------------------------------------------------------------------------------------------
+
+/// One evidence item, comparable with the real `Evidence`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MEv {
+    pub observation: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub kind: String,
+    pub counterpart: Option<String>,
+    pub step: Option<u32>,
+    pub indicator: Option<String>,
+    pub role: Option<String>,
+}
+
+/// One flag, comparable with the real `Flag` (times in Unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MFlag {
+    pub rule: String,
+    pub subject: String,
+    /// `(field, value)` with value rendered `s:…` / `n:…`; empty without `by`.
+    pub key: Vec<(String, String)>,
+    pub raised_at: i64,
+    pub evidence: Vec<MEv>,
+    pub known_at: i64,
+    pub opened_at: i64,
+    pub urgent_until: i64,
+    pub closes_at: i64,
+    /// 0 urgent, 1 open, 2 closed.
+    pub stage: u8,
+    pub severity: Sev,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MPending {
+    pub rule: String,
+    pub subject: String,
+    pub key: Vec<(String, String)>,
+    pub deadline: i64,
+    pub after: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MReport {
+    /// Sorted.
+    pub flags: Vec<MFlag>,
+    /// Sorted.
+    pub pending: Vec<MPending>,
+    /// Observations not counted at `as_of` (`at > as_of` or `recorded_at > as_of`).
+    pub ignored: usize,
+}
+
+/// A firing before cooldown: design §3 cooldown and §8 "Cooldown order".
+struct Firing<'a> {
+    raised_at: i64,
+    /// The firing observation (for absence: the `after` observation), for ordering.
+    order_obs: &'a Obs,
+    key: Vec<(String, String)>,
+    /// Evidence: (observation, step, indicator, role).
+    evidence: Vec<(&'a Obs, Option<u32>, Option<String>, Option<String>)>,
+}
+
+const DAY: i64 = 24 * 60;
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------------
+
+/// Evaluates `rules` over `subjects` at `as_of` (minutes since the base).
+pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport {
+    let mut report = MReport::default();
+    for s in subjects {
+        // §6: "An observation counts at as_of when ... at ≤ as_of and recorded_at ≤ as_of. Others are
+        // ignored and counted".
+        let mut timeline: Vec<&Obs> = Vec::new();
+        for o in &s.observations {
+            if o.at <= as_of && o.recorded() <= as_of {
+                timeline.push(o);
+            } else {
+                report.ignored += 1;
+            }
+        }
+        timeline.sort_by(|a, b| total_order(a, b));
+
+        for rule in rules {
+            // §3: "An observation matching any `unless` entry is invisible to that rule."
+            let view: Vec<&Obs> =
+                timeline.iter().copied().filter(|o| !rule.unless.iter().any(|u| u.matches(o))).collect();
+            let (firings, pending) = fire(rule, &view, as_of);
+            for (key, deadline, after) in pending {
+                report.pending.push(MPending {
+                    rule: rule.id.clone(),
+                    subject: s.id.clone(),
+                    key,
+                    deadline: secs(deadline),
+                    after: after.id.clone(),
+                });
+            }
+            for f in apply_cooldown(rule, firings) {
+                report.flags.push(make_flag(rule, &s.id, &timeline, f, as_of));
+            }
+        }
+    }
+    report.flags.sort();
+    report.pending.sort();
+    report
+}
+
+/// Index of `o` in `view` (identity, not equality).
+fn pos(view: &[&Obs], o: &Obs) -> usize {
+    view.iter().position(|x| std::ptr::eq(*x, o)).expect("in view")
+}
+
+/// Design §5 `W(o, d)`: the observations satisfying `matching` whose `at` is in
+/// `[o.at − d, o.at]` and that come at or before `o` in the total order.
+fn window<'a>(view: &[&'a Obs], o: &Obs, d: i64, matching: impl Fn(&Obs) -> bool) -> Vec<&'a Obs> {
+    view.iter()
+        .copied()
+        .filter(|x| total_order(x, o) != std::cmp::Ordering::Greater)
+        .filter(|x| x.at >= o.at - d && x.at <= o.at)
+        .filter(|x| matching(x))
+        .collect()
+}
+
+fn key_of(by: Option<Field>, value: &Option<String>) -> Vec<(String, String)> {
+    match (by, value) {
+        (Some(f), Some(v)) => vec![(f.name().to_owned(), v.clone())],
+        _ => vec![],
+    }
+}
+
+type PendingEntry<'a> = (Vec<(String, String)>, i64, &'a Obs);
+
+fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<PendingEntry<'a>>) {
+    let mut firings = Vec::new();
+    let mut pending = Vec::new();
+    match &rule.pattern {
+        // "a flag at every matching observation"
+        Pattern::Match(p) => {
+            for o in view {
+                if p.matches(o) {
+                    firings.push(Firing { raised_at: o.at, order_obs: o, key: vec![], evidence: vec![(o, None, None, None)] });
+                }
+            }
+        }
+        Pattern::Count { pred, within, at_least, distinct, by } => {
+            for o in view {
+                if !pred.matches(o) {
+                    continue;
+                }
+                // "With by, W(o) holds only observations with o's value of that field (observations
+                // without the field never match)."
+                let by_value = by.map(|f| f.value(o));
+                if let Some(None) = by_value {
+                    continue;
+                }
+                let w = window(view, o, within.minutes, |x| {
+                    pred.matches(x) && by.is_none_or(|f| f.value(x) == f.value(o))
+                });
+                let w_minus: Vec<&Obs> = w.iter().copied().filter(|x| !std::ptr::eq(*x, *o)).collect();
+                // f(S): the number of observations, or of distinct values (observations without
+                // the field don't count).
+                let f = |s: &[&Obs]| -> usize {
+                    match distinct {
+                        None => s.len(),
+                        Some(field) => s.iter().filter_map(|x| field.value(x)).collect::<BTreeSet<_>>().len(),
+                    }
+                };
+                if f(&w) >= *at_least && f(&w_minus) < *at_least {
+                    // Evidence: W(o); with distinct, the earliest observation of each value in W(o).
+                    let evidence: Vec<&Obs> = match distinct {
+                        None => w.clone(),
+                        Some(field) => w
+                            .iter()
+                            .copied()
+                            .filter(|x| {
+                                let v = field.value(x);
+                                v.is_some()
+                                    && !w.iter().any(|y| {
+                                        field.value(y) == v && total_order(y, x) == std::cmp::Ordering::Less
+                                    })
+                            })
+                            .collect(),
+                    };
+                    firings.push(Firing {
+                        raised_at: o.at,
+                        order_obs: o,
+                        key: key_of(*by, &by_value.flatten()),
+                        evidence: evidence.into_iter().map(|x| (x, None, None, None)).collect(),
+                    });
+                }
+            }
+        }
+        Pattern::Sequence { within, steps, by, until } => {
+            let k = steps.len();
+            let mut used: Vec<&Obs> = Vec::new(); // first steps of earlier firings
+            for (ik, ok) in view.iter().enumerate() {
+                if !steps[k - 1].matches(ok) {
+                    continue;
+                }
+                let same_by = |x: &Obs| match by {
+                    None => true,
+                    Some(f) => f.value(x).is_some() && f.value(x) == f.value(ok),
+                };
+                if !same_by(ok) {
+                    continue;
+                }
+                // Does a chain o_i (step index i) .. o_k exist with o_{i-1} at index `prev`?
+                fn chain(view: &[&Obs], steps: &[Pred], prev: usize, i: usize, ik: usize, same_by: &dyn Fn(&Obs) -> bool) -> bool {
+                    if i == steps.len() - 1 {
+                        return prev < ik;
+                    }
+                    (prev + 1..ik).any(|j| steps[i].matches(view[j]) && same_by(view[j]) && chain(view, steps, j, i + 1, ik, same_by))
+                }
+                // The earliest o_1 that is the start of a match ending at o_k and not used up.
+                let first = (0..ik).find(|&i1| {
+                    let o1 = view[i1];
+                    steps[0].matches(o1)
+                        && same_by(o1)
+                        && ok.at - o1.at <= within.minutes
+                        && !used.iter().any(|u| std::ptr::eq(*u, o1))
+                        // "no until observation strictly between o_1 and o_k (until ignores by)"
+                        && !until.as_ref().is_some_and(|u| (i1 + 1..ik).any(|j| u.matches(view[j])))
+                        && chain(view, steps, i1, 1, ik, &same_by)
+                });
+                let Some(i1) = first else { continue };
+                // Evidence: o_1, then for each later step the earliest observation after the
+                // previous one that still completes the chain; the last is o_k.
+                let mut evidence = vec![(view[i1], Some(1u32), None, None)];
+                let mut prev = i1;
+                for (i, step) in steps.iter().enumerate().take(k - 1).skip(1) {
+                    let j = (prev + 1..ik)
+                        .find(|&j| step.matches(view[j]) && same_by(view[j]) && chain(view, steps, j, i + 1, ik, &same_by))
+                        .expect("greedy choice always succeeds");
+                    evidence.push((view[j], Some(i as u32 + 1), None, None));
+                    prev = j;
+                }
+                evidence.push((*ok, Some(k as u32), None, None));
+                used.push(view[i1]);
+                let by_value = by.and_then(|f| f.value(ok));
+                firings.push(Firing { raised_at: ok.at, order_obs: ok, key: key_of(*by, &by_value), evidence });
+            }
+        }
+        Pattern::Absence { after, expect, within, by } => {
+            for (ia, a) in view.iter().enumerate() {
+                if !after.matches(a) {
+                    continue;
+                }
+                let by_value = by.map(|f| f.value(a));
+                if let Some(None) = by_value {
+                    continue; // "With by, a must carry the field"
+                }
+                let deadline = a.at + within.minutes;
+                let followed = view[ia + 1..].iter().any(|e| {
+                    expect.matches(e) && e.at <= deadline && by.is_none_or(|f| f.value(e) == f.value(a))
+                });
+                if followed {
+                    continue;
+                }
+                let key = key_of(*by, &by_value.flatten());
+                // §8: "Reached" means as_of ≥ deadline.
+                if as_of >= deadline {
+                    firings.push(Firing {
+                        raised_at: deadline,
+                        order_obs: a,
+                        key,
+                        evidence: vec![(a, None, None, Some("after".to_owned()))],
+                    });
+                } else {
+                    pending.push((key, deadline, *a));
+                }
+            }
+        }
+        Pattern::Signals { within, at_least, of } => {
+            let any_indicator = |x: &Obs| of.iter().any(|(_, p)| p.matches(x));
+            let names = |s: &[&Obs]| -> usize {
+                of.iter().filter(|(_, p)| s.iter().any(|x| p.matches(x))).count()
+            };
+            for o in view {
+                let w = window(view, o, within.minutes, any_indicator);
+                let w_minus: Vec<&Obs> = w.iter().copied().filter(|x| !std::ptr::eq(*x, *o)).collect();
+                if names(&w) >= *at_least && names(&w_minus) < *at_least {
+                    // For each present indicator, its observations in W(o); ordered by the total
+                    // order, then indicator declaration order (DECISIONS "evidence items").
+                    let mut evidence = Vec::new();
+                    for x in &w {
+                        for (name, p) in of {
+                            if p.matches(x) {
+                                evidence.push((*x, None, Some(name.clone()), None));
+                            }
+                        }
+                    }
+                    firings.push(Firing { raised_at: o.at, order_obs: o, key: vec![], evidence });
+                }
+            }
+        }
+    }
+    (firings, pending)
+}
+
+/// Design §3: "firings are taken in order of raised_at; a firing is dropped when a kept flag of the
+/// same rule, subject and key was raised less than cooldown before it." §8: then by the total order
+/// of the firing observation (absence: the after observation).
+fn apply_cooldown<'a>(rule: &Rule, mut firings: Vec<Firing<'a>>) -> Vec<Firing<'a>> {
+    let Some(cooldown) = &rule.cooldown else { return firings };
+    firings.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then_with(|| total_order(a.order_obs, b.order_obs)));
+    let mut kept: Vec<Firing> = Vec::new();
+    for f in firings {
+        let dropped = kept.iter().any(|k| k.key == f.key && f.raised_at - k.raised_at < cooldown.minutes);
+        if !dropped {
+            kept.push(f);
+        }
+    }
+    kept
+}
+
+/// Decision the design leaves open: is the "first contact" looked up in the subject's timeline as
+/// counted at `as_of` (true), or in everything read, even what is ignored at `as_of`?
+pub const FIRST_CONTACT_AS_OF_FILTERED: bool = true;
+
+fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i64) -> MFlag {
+    // §6/§8: known_at = max(raised_at, latest recorded_at of the evidence).
+    let known_at = f.evidence.iter().map(|(o, ..)| o.recorded()).fold(f.raised_at, i64::max);
+    // §6 recruitment window.
+    let counterparts: BTreeSet<&str> = f.evidence.iter().filter_map(|(o, ..)| o.counterpart.as_deref()).collect();
+    let opened_at = if counterparts.len() == 1 {
+        let c = *counterparts.iter().next().unwrap();
+        // "the `at` of the first observation in the subject's timeline with counterpart c (whether or
+        // not it matched the rule)": the whole timeline, not the rule's unless-filtered view.
+        timeline.iter().filter(|o| o.counterpart.as_deref() == Some(c)).map(|o| o.at).min().unwrap()
+    } else {
+        f.evidence.iter().map(|(o, ..)| o.at).min().unwrap()
+    };
+    let urgent = rule.urgent.as_ref().map_or(7 * DAY, |d| d.minutes);
+    let closes = rule.closes.as_ref().map_or(30 * DAY, |d| d.minutes);
+    let urgent_until = opened_at + urgent;
+    let closes_at = opened_at + closes;
+    let stage = if as_of < urgent_until {
+        0
+    } else if as_of < closes_at {
+        1
+    } else {
+        2
+    };
+    MFlag {
+        rule: rule.id.clone(),
+        subject: subject.to_owned(),
+        key: f.key,
+        raised_at: secs(f.raised_at),
+        evidence: f
+            .evidence
+            .iter()
+            .map(|(o, step, indicator, role)| MEv {
+                observation: o.id.clone(),
+                at: secs(o.at),
+                kind: o.kind.clone(),
+                counterpart: o.counterpart.clone(),
+                step: *step,
+                indicator: indicator.clone(),
+                role: role.clone(),
+            })
+            .collect(),
+        known_at: secs(known_at),
+        opened_at: secs(opened_at),
+        urgent_until: secs(urgent_until),
+        closes_at: secs(closes_at),
+        stage,
+        severity: rule.severity,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering to YAML (the texts the real loader and reader get)
+// ---------------------------------------------------------------------------------------------
+
+fn q(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn render_str_m(m: &StrM) -> String {
+    match m {
+        StrM::Scalar(s) => q(s),
+        StrM::List(v) => format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")),
+        StrM::Not(s) => format!("{{not: {}}}", q(s)),
+        StrM::Exists(b) => format!("{{exists: {b}}}"),
+        StrM::Eq(s) => format!("{{eq: {}}}", q(s)),
+    }
+}
+
+fn render_num_m(m: &NumM) -> String {
+    match m {
+        NumM::Eq(n, false) => format!("{n}"),
+        NumM::Eq(n, true) => format!("{n}.0"),
+        NumM::Gte(n) => format!("{{gte: {n}}}"),
+        NumM::Gt(n) => format!("{{gt: {n}}}"),
+        NumM::Lt(n) => format!("{{lt: {n}}}"),
+        NumM::Lte(n) => format!("{{lte: {n}}}"),
+        NumM::Exists(b) => format!("{{exists: {b}}}"),
+    }
+}
+
+/// A predicate as a YAML flow mapping.
+pub fn render_pred(p: &Pred) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = &p.kind {
+        parts.push(format!("kind: {}", render_str_m(m)));
+    }
+    if let Some(m) = &p.channel {
+        parts.push(format!("channel: {}", render_str_m(m)));
+    }
+    if let Some(m) = &p.counterpart {
+        parts.push(format!("counterpart: {}", render_str_m(m)));
+    }
+    if let Some(m) = &p.v {
+        parts.push(format!("attributes.v: {}", render_num_m(m)));
+    }
+    if let Some(n) = &p.not {
+        parts.push(format!("not: {}", render_pred(n)));
+    }
+    if let Some(a) = &p.any {
+        parts.push(format!("any: [{}]", a.iter().map(render_pred).collect::<Vec<_>>().join(", ")));
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// The rule file (`rules:` only, no vocabulary).
+pub fn render_rules(rules: &[Rule]) -> String {
+    let mut y = String::from("rules:\n");
+    for r in rules {
+        let _ = writeln!(y, "  - id: {}", r.id);
+        let _ = writeln!(y, "    version: 1");
+        let _ = writeln!(y, "    title: generated rule {}", r.id);
+        let _ = writeln!(y, "    class: risk");
+        let _ = writeln!(y, "    severity: {}", r.severity.name());
+        let _ = writeln!(y, "    rationale: generated by the reference-model property tests");
+        let _ = writeln!(y, "    when:");
+        match &r.pattern {
+            Pattern::Match(p) => {
+                let _ = writeln!(y, "      match: {}", render_pred(p));
+            }
+            Pattern::Count { pred, within, at_least, distinct, by } => {
+                let _ = writeln!(y, "      count:");
+                let _ = writeln!(y, "        match: {}", render_pred(pred));
+                let _ = writeln!(y, "        within: {}", within.text);
+                let _ = writeln!(y, "        at_least: {at_least}");
+                if let Some(d) = distinct {
+                    let _ = writeln!(y, "        distinct: {}", d.name());
+                }
+                if let Some(b) = by {
+                    let _ = writeln!(y, "        by: {}", b.name());
+                }
+            }
+            Pattern::Sequence { within, steps, by, until } => {
+                let _ = writeln!(y, "      sequence:");
+                let _ = writeln!(y, "        within: {}", within.text);
+                if let Some(b) = by {
+                    let _ = writeln!(y, "        by: {}", b.name());
+                }
+                let _ = writeln!(y, "        steps:");
+                for s in steps {
+                    let _ = writeln!(y, "          - {}", render_pred(s));
+                }
+                if let Some(u) = until {
+                    let _ = writeln!(y, "        until: {}", render_pred(u));
+                }
+            }
+            Pattern::Absence { after, expect, within, by } => {
+                let _ = writeln!(y, "      absence:");
+                let _ = writeln!(y, "        after: {}", render_pred(after));
+                let _ = writeln!(y, "        expect: {}", render_pred(expect));
+                let _ = writeln!(y, "        within: {}", within.text);
+                if let Some(b) = by {
+                    let _ = writeln!(y, "        by: {}", b.name());
+                }
+            }
+            Pattern::Signals { within, at_least, of } => {
+                let _ = writeln!(y, "      signals:");
+                let _ = writeln!(y, "        within: {}", within.text);
+                let _ = writeln!(y, "        at_least: {at_least}");
+                let _ = writeln!(y, "        of:");
+                for (name, p) in of {
+                    let _ = writeln!(y, "          {name}: {}", render_pred(p));
+                }
+            }
+        }
+        if !r.unless.is_empty() {
+            let _ = writeln!(y, "    unless:");
+            for (i, u) in r.unless.iter().enumerate() {
+                let _ = writeln!(y, "      - {{reason: generated exception {}, match: {}}}", i + 1, render_pred(u));
+            }
+        }
+        if let Some(c) = &r.cooldown {
+            let _ = writeln!(y, "    cooldown: {}", c.text);
+        }
+        if r.urgent.is_some() || r.closes.is_some() {
+            let mut parts = Vec::new();
+            if let Some(u) = &r.urgent {
+                parts.push(format!("urgent: {}", u.text));
+            }
+            if let Some(c) = &r.closes {
+                parts.push(format!("closes: {}", c.text));
+            }
+            let _ = writeln!(y, "    window: {{{}}}", parts.join(", "));
+        }
+    }
+    y
+}
+
+/// RFC 3339 text of `minutes` since the base, written in the given offset (seconds east).
+pub fn rfc3339(minutes: i64, offset_secs: i32) -> String {
+    use chrono::{DateTime, FixedOffset};
+    let utc = DateTime::from_timestamp(secs(minutes), 0).unwrap();
+    let t = utc.with_timezone(&FixedOffset::east_opt(offset_secs).unwrap());
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The timeline as YAML documents, one per subject.
+pub fn render_timeline(subjects: &[SubjectData]) -> String {
+    let mut y = String::new();
+    for (i, s) in subjects.iter().enumerate() {
+        if i > 0 {
+            y.push_str("---\n");
+        }
+        let _ = writeln!(y, "subject: {}", s.id);
+        if s.observations.is_empty() {
+            y.push_str("observations: []\n");
+            continue;
+        }
+        y.push_str("observations:\n");
+        for o in &s.observations {
+            let mut parts = vec![format!("id: {}", o.id), format!("at: {}", rfc3339(o.at, o.at_offset))];
+            if let Some(r) = o.recorded_at {
+                parts.push(format!("recorded_at: {}", rfc3339(r, o.rec_offset)));
+            }
+            parts.push(format!("kind: {}", o.kind));
+            if let Some(c) = &o.channel {
+                parts.push(format!("channel: {c}"));
+            }
+            if let Some(c) = &o.counterpart {
+                parts.push(format!("counterpart: {c}"));
+            }
+            if let Some(v) = o.v {
+                parts.push(format!("attributes: {{v: {v}}}"));
+            }
+            let _ = writeln!(y, "  - {{{}}}", parts.join(", "));
+        }
+    }
+    y
+}
+
+/// Minutes → a readable `day+hh:mm` for failure output.
+pub fn show_minutes(m: i64) -> String {
+    format!("day {} {:02}:{:02}Z", m.div_euclid(DAY), m.rem_euclid(DAY) / 60, m % 60)
+}
+
+/// Unused helper kept for debugging: the model's per-subject map of ids → observation.
+pub fn index(subjects: &[SubjectData]) -> BTreeMap<(String, String), Obs> {
+    let mut m = BTreeMap::new();
+    for s in subjects {
+        for o in &s.observations {
+            m.insert((s.id.clone(), o.id.clone()), o.clone());
+        }
+    }
+    m
+}
