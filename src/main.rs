@@ -42,6 +42,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
     },
+    /// Run the tests embedded in rules; exit 1 when any fails.
+    Test {
+        /// Rule files or directories; the built-in pack when none is given.
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval { inputs, rules, subjects, as_of, format } => eval(&inputs, rules.as_deref(), subjects.as_deref(), as_of.as_deref(), format),
         Command::Check { paths, format } => check(&paths, format),
+        Command::Test { paths } => test(&paths),
     };
     match result {
         Ok(code) => code,
@@ -252,4 +258,36 @@ fn summary(set: &RuleSet, what: &str) -> String {
         None => "no vocabulary".into(),
     };
     format!("ok: {what}: {} rule(s), {vocab}, {}", set.rules().len(), set.digest())
+}
+
+fn test(paths: &[PathBuf]) -> Result<ExitCode, Unusable> {
+    let set = if paths.is_empty() {
+        RuleSet::builtin()
+    } else {
+        if let Some(p) = paths.iter().find(|p| !p.exists()) {
+            return Err(Unusable(format!("`{}` does not exist", p.display())));
+        }
+        RuleSet::load_paths(paths).map_err(|e| Unusable(render_load_error(&e)))?
+    };
+    let outcomes = set.run_tests();
+    let mut failed = 0;
+    for o in &outcomes {
+        if o.passed {
+            println!("ok     {} :: {}", o.rule, o.name);
+        } else {
+            failed += 1;
+            println!("FAILED {} :: {} ({})", o.rule, o.name, o.location);
+            println!("       expected flags (evidence ids): {:?}", o.expected);
+            println!("       actual flags   (evidence ids): {:?}", o.actual);
+            for p in &o.problems {
+                println!("       {p}");
+            }
+        }
+    }
+    let untested = set.rules().iter().filter(|r| r.test_count() == 0).count();
+    println!("{} passed, {failed} failed", outcomes.len() - failed);
+    if untested > 0 {
+        println!("note: {untested} rule(s) have no tests");
+    }
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

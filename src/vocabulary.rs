@@ -135,7 +135,7 @@ impl Vocabulary {
     pub(crate) fn check_observation(&self, o: &Observation) -> Result<(), String> {
         let Some(kind) = self.kinds.get(&o.kind) else {
             return Err(format!(
-                "undeclared kind `{}`{}; declare it in the vocabulary or correct it",
+                "undeclared kind `{}`; correct it or declare it in the vocabulary{}",
                 o.kind,
                 did_you_mean(&o.kind, self.kinds.keys().map(String::as_str))
             ));

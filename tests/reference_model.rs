@@ -10,7 +10,7 @@ mod reference;
 use chrono::{DateTime, FixedOffset};
 use early_signal::{Engine, Observation, Report, RuleSet, Timeline, Value};
 use proptest::prelude::*;
-use proptest::sample::{select, subsequence};
+use proptest::sample::select;
 use reference::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -118,6 +118,16 @@ fn pred_strategy(depth: u32) -> BoxedStrategy<Pred> {
     }
 }
 
+/// A predicate on `kind` only (fires often).
+fn kind_pred_strategy() -> impl Strategy<Value = Pred> {
+    kind_m().prop_map(|k| Pred { kind: Some(k), ..Pred::default() })
+}
+
+/// Mostly kind-only, sometimes a full predicate.
+fn step_strategy() -> BoxedStrategy<Pred> {
+    prop_oneof![2 => kind_pred_strategy(), 1 => pred_strategy(1)].boxed()
+}
+
 fn field_strategy() -> impl Strategy<Value = Field> {
     prop_oneof![3 => Just(Field::Counterpart), 1 => Just(Field::AttrV)]
 }
@@ -125,11 +135,11 @@ fn field_strategy() -> impl Strategy<Value = Field> {
 fn pattern_strategy() -> impl Strategy<Value = Pattern> {
     use proptest::option::weighted;
     let matching = pred_strategy(2).prop_map(Pattern::Match);
-    let count = (pred_strategy(1), within_strategy(), 1usize..=3, weighted(0.3, Just(Field::Counterpart)), weighted(0.4, field_strategy()))
+    let count = (step_strategy(), within_strategy(), 1usize..=3, weighted(0.3, Just(Field::Counterpart)), weighted(0.4, field_strategy()))
         .prop_map(|(pred, within, at_least, distinct, by)| Pattern::Count { pred, within, at_least, distinct, by });
     let sequence = (
         within_strategy(),
-        proptest::collection::vec(pred_strategy(1), 2..=3),
+        proptest::collection::vec(step_strategy(), 2..=3),
         weighted(0.4, Just(Field::Counterpart)),
         weighted(0.3, pred_strategy(0)),
     )
@@ -173,7 +183,7 @@ fn rule_strategy() -> impl Strategy<Value = Rule> {
 fn obs_strategy() -> impl Strategy<Value = Obs> {
     use proptest::option::weighted;
     (
-        0..SLOTS,
+        (1u32..=30, 0..SLOTS),
         select(&OFFSETS[..]),
         weighted(0.3, -2i64..=8),
         select(&OFFSETS[..]),
@@ -182,8 +192,8 @@ fn obs_strategy() -> impl Strategy<Value = Obs> {
         weighted(0.65, select(vec!["c-1", "c-2"])),
         weighted(0.5, 0i64..5),
     )
-        .prop_map(|(slot, at_offset, rec, rec_offset, kind, channel, counterpart, v)| Obs {
-            id: String::new(),
+        .prop_map(|((id, slot), at_offset, rec, rec_offset, kind, channel, counterpart, v)| Obs {
+            id: format!("o-{id}"),
             at: slot * GRID,
             at_offset,
             recorded_at: rec.map(|r| (slot + r) * GRID),
@@ -195,37 +205,18 @@ fn obs_strategy() -> impl Strategy<Value = Obs> {
         })
 }
 
+/// A subject with up to 25 observations; ids `o-1`..`o-30` (a repeated id keeps the first).
 fn subject_strategy(id: &'static str) -> impl Strategy<Value = SubjectData> {
-    (0usize..=25)
-        .prop_flat_map(|n| (subsequence((1..=30).collect::<Vec<u32>>(), n), proptest::collection::vec(obs_strategy(), n)))
-        .prop_map(move |(ids, obs)| SubjectData {
-            id: id.to_owned(),
-            observations: ids
-                .into_iter()
-                .zip(obs)
-                .map(|(i, mut o)| {
-                    o.id = format!("o-{i}");
-                    o
-                })
-                .collect(),
-        })
-        .prop_shuffle_observations()
+    proptest::collection::vec(obs_strategy(), 0..=25).prop_map(move |obs| {
+        let mut observations: Vec<Obs> = Vec::new();
+        for o in obs {
+            if !observations.iter().any(|x| x.id == o.id) {
+                observations.push(o);
+            }
+        }
+        SubjectData { id: id.to_owned(), observations }
+    })
 }
-
-/// Shuffles a subject's observation list (the input order must not matter).
-trait ShuffleObs: Strategy<Value = SubjectData> + Sized {
-    fn prop_shuffle_observations(self) -> BoxedStrategy<SubjectData>
-    where
-        Self: 'static,
-    {
-        self.prop_flat_map(|s| {
-            let id = s.id.clone();
-            Just(s.observations).prop_shuffle().prop_map(move |observations| SubjectData { id: id.clone(), observations })
-        })
-        .boxed()
-    }
-}
-impl<S: Strategy<Value = SubjectData> + Sized> ShuffleObs for S {}
 
 /// One generated case.
 #[derive(Clone)]
@@ -644,4 +635,38 @@ fn reference_sequence_once_per_first_step() {
     let rep = reference::evaluate(&[r], &[s], 30 * D);
     let ev: Vec<Vec<&str>> = rep.flags.iter().map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect()).collect();
     assert_eq!(ev, vec![vec!["o-1", "o-3"], vec!["o-2", "o-4"]]);
+}
+
+/// Not a check: prints how often the generated rules fire in the reference (run with
+/// `cargo test --test reference_model -- --ignored --nocapture generator_coverage`).
+#[test]
+#[ignore]
+fn generator_coverage() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut stats: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for _ in 0..2000 {
+        let case = case_strategy().new_tree(&mut runner).unwrap().current();
+        let rep = reference::evaluate(&case.rules, &case.subjects, case.as_of);
+        for r in &case.rules {
+            let name = match &r.pattern {
+                Pattern::Match(_) => "match",
+                Pattern::Count { .. } => "count",
+                Pattern::Sequence { .. } => "sequence",
+                Pattern::Absence { .. } => "absence",
+                Pattern::Signals { .. } => "signals",
+            };
+            let e = stats.entry(name).or_default();
+            e.0 += 1;
+            let n = rep.flags.iter().filter(|f| f.rule == r.id).count();
+            if n > 0 {
+                e.1 += 1;
+            }
+            e.2 += rep.pending.iter().filter(|p| p.rule == r.id).count();
+        }
+    }
+    for (k, (rules, firing, pending)) in stats {
+        println!("{k:10} rules {rules:5}  with flags {firing:5}  pending entries {pending:5}");
+    }
 }

@@ -68,13 +68,15 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
             let mut cx = Cx { file: name, vocab: vocabulary.as_ref(), diags: &mut diags };
             let id = r.value.id.value.clone();
             let pos = pos_of(&r.value.id);
-            if let Some((ofile, opos)) = seen.get(&id) {
+            let duplicate = seen.get(&id).cloned();
+            if let Some((ofile, opos)) = &duplicate {
                 cx.err(pos, format!("duplicate rule id `{id}`"))
                     .help(format!("`{id}` is already defined at {ofile}:{opos}; rule ids must be unique in a rule set"));
-                continue;
+            } else {
+                seen.insert(id, (name.to_string(), pos));
             }
-            seen.insert(id, (name.to_string(), pos));
-            if let Some(rule) = cx.rule(&r.value) {
+            // A duplicate is still checked, so that its other problems are reported too.
+            if let Some(rule) = cx.rule(&r.value).filter(|_| duplicate.is_none()) {
                 rules.push(rule);
             }
         }

@@ -81,7 +81,9 @@ pub(crate) struct RawType {
     pub ty: Option<S<String>>,
     #[serde(default)]
     pub values: Option<Vec<S<String>>>,
+    /// Documentation for people; not used by the engine.
     #[serde(default)]
+    #[allow(dead_code)]
     pub description: Option<String>,
 }
 
