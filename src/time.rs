@@ -117,10 +117,10 @@ impl Duration {
 }
 
 impl fmt::Display for Duration {
-    /// The compact rule-language form: the largest unit that divides the duration (`7d`, `90m`).
+    /// The compact rule-language form: days, hours or minutes, whichever divides it (`7d`, `90m`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.minutes;
-        for (per, unit) in [(7 * 24 * 60, 'w'), (24 * 60, 'd'), (60, 'h')] {
+        for (per, unit) in [(24 * 60, 'd'), (60, 'h')] {
             if m % per == 0 {
                 return write!(f, "{}{unit}", m / per);
             }
@@ -160,7 +160,8 @@ mod tests {
         assert_eq!(Duration::parse("72h").unwrap().minutes(), 72 * 60);
         assert_eq!(Duration::parse("2w").unwrap().minutes(), 14 * 1440);
         assert_eq!(Duration::parse("90m").unwrap().minutes(), 90);
-        assert_eq!(Duration::parse("7d").unwrap().to_string(), "1w");
+        assert_eq!(Duration::parse("7d").unwrap().to_string(), "7d");
+        assert_eq!(Duration::parse("2w").unwrap().to_string(), "14d");
         assert_eq!(Duration::parse("72h").unwrap().to_string(), "3d");
         assert_eq!(Duration::parse("90m").unwrap().to_string(), "90m");
     }

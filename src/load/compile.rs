@@ -37,7 +37,10 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
     for src in sources {
         match parse_rule_file(&src.text) {
             Ok(f) => files.push((src.name.as_str(), f)),
-            Err(e) => diags.push(Diagnostic::error(&src.name, e.pos, e.message).with_help(yaml_help())),
+            Err(e) => {
+                let help = yaml_help(&e.message);
+                diags.push(Diagnostic::error(&src.name, e.pos, e.message).with_help(help));
+            }
         }
     }
     let mut vocabulary = None;
@@ -91,8 +94,19 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
     Compiled { vocabulary, rules, diagnostics: diags }
 }
 
-fn yaml_help() -> &'static str {
-    "the file must be YAML: a mapping with `rules:` (a list of rules) and/or `vocabulary:`"
+/// A help line for errors reported by the YAML layer, where one adds something.
+fn yaml_help(message: &str) -> &'static str {
+    if message.starts_with("unknown variant") {
+        "`when` holds exactly one pattern: `match`, `count`, `sequence`, `absence` or `signals`"
+    } else if message.starts_with("unknown field") {
+        "check the spelling; docs/rule-language.md lists every field"
+    } else if message.starts_with("missing field") {
+        "add the field; docs/rule-language.md says which fields are required"
+    } else if message.starts_with("invalid type") {
+        "the value has the wrong shape here (e.g. a list where a mapping is expected)"
+    } else {
+        ""
+    }
 }
 
 fn compile_vocabulary(file: &str, raw: &raw::RawVocabulary, diags: &mut Vec<Diagnostic>) -> Vocabulary {
@@ -548,8 +562,12 @@ impl<'a> Cx<'a> {
                 if names.iter().any(|n| n == s) {
                     Some(Matcher::Eq(Lit::Str(s.clone())))
                 } else {
-                    let what = if *what == "value" { format!("value for `{field}`") } else { what.to_string() };
-                    self.err(node.pos, format!("unknown {what} `{s}`")).help(format!(
+                    let msg = if *what == "value" {
+                        format!("`{s}` is not a declared value of `{field}`")
+                    } else {
+                        format!("unknown {what} `{s}`")
+                    };
+                    self.err(node.pos, msg).help(format!(
                         "it is not declared in the vocabulary{}",
                         did_you_mean(s, names.iter().copied())
                     ));
