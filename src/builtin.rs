@@ -3,7 +3,10 @@
 /// `(file name, contents)` in load order: the vocabulary first, then the rule files by name.
 pub(crate) const FILES: &[(&str, &str)] = &[
     ("vocabulary.yaml", include_str!("../rules/vocabulary.yaml")),
-    ("combination.yaml", include_str!("../rules/combination.yaml")),
+    (
+        "combination.yaml",
+        include_str!("../rules/combination.yaml"),
+    ),
     ("contact.yaml", include_str!("../rules/contact.yaml")),
     ("harm.yaml", include_str!("../rules/harm.yaml")),
     ("missing.yaml", include_str!("../rules/missing.yaml")),
@@ -23,7 +26,13 @@ mod tests {
         let listed: Vec<&str> = super::FILES.iter().skip(1).map(|(n, _)| *n).collect();
         assert_eq!(listed, names);
         let set = crate::RuleSet::builtin();
-        assert!(set.warnings().iter().all(|d| d.level != crate::Level::Error), "{:?}", set.warnings());
+        assert!(
+            set.warnings()
+                .iter()
+                .all(|d| d.level != crate::Level::Error),
+            "{:?}",
+            set.warnings()
+        );
         assert!(!set.rules().is_empty());
     }
 }

@@ -88,7 +88,10 @@ impl Diagnostic {
         if self.line == 0 {
             out.push_str(&format!("  --> {}\n", self.file));
         } else {
-            out.push_str(&format!("  --> {}:{}:{}\n", self.file, self.line, self.column));
+            out.push_str(&format!(
+                "  --> {}:{}:{}\n",
+                self.file, self.line, self.column
+            ));
         }
         let gutter = " ".repeat(self.line.to_string().len());
         if let Some(src) = &self.source_line {
@@ -97,7 +100,11 @@ impl Diagnostic {
                 .chars()
                 .take(self.column.saturating_sub(1) as usize)
                 .count();
-            out.push_str(&format!("{gutter} |\n{} | {src}\n{gutter} | {}^\n", self.line, " ".repeat(caret_at)));
+            out.push_str(&format!(
+                "{gutter} |\n{} | {src}\n{gutter} | {}^\n",
+                self.line,
+                " ".repeat(caret_at)
+            ));
         }
         if let Some(h) = &self.help {
             out.push_str(&format!("{gutter} = help: {h}\n"));
@@ -113,7 +120,11 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        write!(f, "{}:{}:{}: {level}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {level}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(h) = &self.help {
             write!(f, " (help: {h})")?;
         }
@@ -138,7 +149,11 @@ impl LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.errors().count();
-        write!(f, "the rule set has {n} error{}", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "the rule set has {n} error{}",
+            if n == 1 { "" } else { "s" }
+        )?;
         for d in self.errors() {
             write!(f, "\n{d}")?;
         }

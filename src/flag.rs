@@ -165,7 +165,13 @@ pub(crate) fn output_order(a: &Flag, b: &Flag) -> std::cmp::Ordering {
 }
 
 /// The stable flag id (design §8).
-pub(crate) fn flag_id(rule: &str, version: u32, subject: &str, key: &Key, first_evidence: &str) -> String {
+pub(crate) fn flag_id(
+    rule: &str,
+    version: u32,
+    subject: &str,
+    key: &Key,
+    first_evidence: &str,
+) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(rule.as_bytes());

@@ -4,7 +4,9 @@
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
 use crate::time::{parse_date, parse_timestamp};
-use crate::timeline::{Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value};
+use crate::timeline::{
+    Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value,
+};
 use crate::vocabulary::did_you_mean;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,14 +18,27 @@ pub(crate) enum Record {
     Subject,
 }
 
-const OBSERVATION_FIELDS: &[&str] = &["id", "at", "recorded_at", "kind", "channel", "counterpart", "source", "attributes", "subject"];
+const OBSERVATION_FIELDS: &[&str] = &[
+    "id",
+    "at",
+    "recorded_at",
+    "kind",
+    "channel",
+    "counterpart",
+    "source",
+    "attributes",
+    "subject",
+];
 const SUBJECT_FIELDS: &[&str] = &["subject", "born", "facts", "observations"];
 const FACT_FIELDS: &[&str] = &["name", "value", "from", "until"];
 
 fn text_field(node: &Node, name: &str) -> Result<String, String> {
     match node.as_text() {
         Some(s) => Ok(s.to_owned()),
-        None => Err(format!("`{name}` must be a string, found {}", node.describe())),
+        None => Err(format!(
+            "`{name}` must be a string, found {}",
+            node.describe()
+        )),
     }
 }
 
@@ -35,13 +50,21 @@ fn opt_text(node: Option<&Node>, name: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn check_fields(entries: &[(Node, Node)], allowed: &[&str], what: &str) -> Result<(), (Pos, String)> {
+fn check_fields(
+    entries: &[(Node, Node)],
+    allowed: &[&str],
+    what: &str,
+) -> Result<(), (Pos, String)> {
     for (k, _) in entries {
         let key = k.as_text().unwrap_or("");
         if !allowed.contains(&key) {
             return Err((
                 k.pos,
-                format!("unknown field `{key}` in {what}{}; fields are {}", did_you_mean(key, allowed.iter().copied()), crate::vocabulary::list(allowed)),
+                format!(
+                    "unknown field `{key}` in {what}{}; fields are {}",
+                    did_you_mean(key, allowed.iter().copied()),
+                    crate::vocabulary::list(allowed)
+                ),
             ));
         }
     }
@@ -49,13 +72,25 @@ fn check_fields(entries: &[(Node, Node)], allowed: &[&str], what: &str) -> Resul
 }
 
 fn get<'n>(entries: &'n [(Node, Node)], name: &str) -> Option<&'n Node> {
-    entries.iter().find(|(k, _)| k.as_text() == Some(name)).map(|(_, v)| v)
+    entries
+        .iter()
+        .find(|(k, _)| k.as_text() == Some(name))
+        .map(|(_, v)| v)
 }
 
 /// Converts one observation record. Returns the `subject` field when present.
-pub(crate) fn observation_from_node(node: &Node, default_id: Option<String>) -> Result<(Option<String>, Observation), (Pos, String)> {
+pub(crate) fn observation_from_node(
+    node: &Node,
+    default_id: Option<String>,
+) -> Result<(Option<String>, Observation), (Pos, String)> {
     let Some(entries) = node.as_map() else {
-        return Err((node.pos, format!("an observation must be a mapping, found {}", node.describe())));
+        return Err((
+            node.pos,
+            format!(
+                "an observation must be a mapping, found {}",
+                node.describe()
+            ),
+        ));
     };
     check_fields(entries, OBSERVATION_FIELDS, "an observation")?;
     let at_pos = |name: &str| get(entries, name).map(|n| n.pos).unwrap_or(node.pos);
@@ -63,19 +98,37 @@ pub(crate) fn observation_from_node(node: &Node, default_id: Option<String>) -> 
     let subject = opt_text(get(entries, "subject"), "subject").map_err(|m| e("subject", m))?;
     let id = match opt_text(get(entries, "id"), "id").map_err(|m| e("id", m))? {
         Some(id) => id,
-        None => default_id.ok_or_else(|| e("id", "observation has no `id`; bulk input needs a unique id per observation".into()))?,
+        None => default_id.ok_or_else(|| {
+            e(
+                "id",
+                "observation has no `id`; bulk input needs a unique id per observation".into(),
+            )
+        })?,
     };
     let at = match get(entries, "at") {
-        None => return Err((node.pos, "observation has no `at`; give when it happened, e.g. `at: 2026-03-02T21:14:00+01:00`".into())),
-        Some(n) => parse_timestamp(&text_field(n, "at").map_err(|m| (n.pos, m))?).map_err(|m| (n.pos, format!("`at`: {m}")))?,
+        None => return Err((
+            node.pos,
+            "observation has no `at`; give when it happened, e.g. `at: 2026-03-02T21:14:00+01:00`"
+                .into(),
+        )),
+        Some(n) => parse_timestamp(&text_field(n, "at").map_err(|m| (n.pos, m))?)
+            .map_err(|m| (n.pos, format!("`at`: {m}")))?,
     };
-    let recorded_at = match opt_text(get(entries, "recorded_at"), "recorded_at").map_err(|m| e("recorded_at", m))? {
-        Some(t) => Some(parse_timestamp(&t).map_err(|m| e("recorded_at", format!("`recorded_at`: {m}")))?),
+    let recorded_at = match opt_text(get(entries, "recorded_at"), "recorded_at")
+        .map_err(|m| e("recorded_at", m))?
+    {
+        Some(t) => {
+            Some(parse_timestamp(&t).map_err(|m| e("recorded_at", format!("`recorded_at`: {m}")))?)
+        }
         None => None,
     };
     let kind = match opt_text(get(entries, "kind"), "kind").map_err(|m| e("kind", m))? {
         Some(k) if !k.is_empty() => k,
-        _ => return Err((node.pos, "observation has no `kind`; give a kind from the vocabulary, e.g. `kind: contact.new`".into())),
+        _ => return Err((
+            node.pos,
+            "observation has no `kind`; give a kind from the vocabulary, e.g. `kind: contact.new`"
+                .into(),
+        )),
     };
     let mut attributes = BTreeMap::new();
     if let Some(a) = get(entries, "attributes") {
@@ -83,14 +136,26 @@ pub(crate) fn observation_from_node(node: &Node, default_id: Option<String>) -> 
             NodeKind::Null => {}
             NodeKind::Map(items) => {
                 for (k, v) in items {
-                    let name = k.as_text().ok_or((k.pos, "attribute names must be strings".to_string()))?;
+                    let name = k
+                        .as_text()
+                        .ok_or((k.pos, "attribute names must be strings".to_string()))?;
                     // An attribute given as null is absent (design §8).
-                    if let Some(value) = scalar_value(v).map_err(|m| (v.pos, format!("attribute `{name}`: {m}")))? {
+                    if let Some(value) =
+                        scalar_value(v).map_err(|m| (v.pos, format!("attribute `{name}`: {m}")))?
+                    {
                         attributes.insert(name.to_owned(), value);
                     }
                 }
             }
-            _ => return Err((a.pos, format!("`attributes` must be a mapping of scalars, found {}", a.describe()))),
+            _ => {
+                return Err((
+                    a.pos,
+                    format!(
+                        "`attributes` must be a mapping of scalars, found {}",
+                        a.describe()
+                    ),
+                ));
+            }
         }
     }
     let o = Observation {
@@ -99,7 +164,8 @@ pub(crate) fn observation_from_node(node: &Node, default_id: Option<String>) -> 
         recorded_at,
         kind,
         channel: opt_text(get(entries, "channel"), "channel").map_err(|m| e("channel", m))?,
-        counterpart: opt_text(get(entries, "counterpart"), "counterpart").map_err(|m| e("counterpart", m))?,
+        counterpart: opt_text(get(entries, "counterpart"), "counterpart")
+            .map_err(|m| e("counterpart", m))?,
         source: opt_text(get(entries, "source"), "source").map_err(|m| e("source", m))?,
         attributes,
     };
@@ -108,7 +174,13 @@ pub(crate) fn observation_from_node(node: &Node, default_id: Option<String>) -> 
 
 fn fact_from_node(node: &Node) -> Result<Fact, (Pos, String)> {
     let Some(entries) = node.as_map() else {
-        return Err((node.pos, format!("a fact must be a mapping like `{{ name: residence, value: home, from: 2026-01-10 }}`, found {}", node.describe())));
+        return Err((
+            node.pos,
+            format!(
+                "a fact must be a mapping like `{{ name: residence, value: home, from: 2026-01-10 }}`, found {}",
+                node.describe()
+            ),
+        ));
     };
     check_fields(entries, FACT_FIELDS, "a fact")?;
     let name = match get(entries, "name") {
@@ -116,7 +188,9 @@ fn fact_from_node(node: &Node) -> Result<Fact, (Pos, String)> {
         None => return Err((node.pos, "fact has no `name`".into())),
     };
     let value = match get(entries, "value") {
-        Some(v) => scalar_value(v).map_err(|m| (v.pos, format!("fact `{name}`: {m}")))?.ok_or((v.pos, format!("fact `{name}` has a null value")))?,
+        Some(v) => scalar_value(v)
+            .map_err(|m| (v.pos, format!("fact `{name}`: {m}")))?
+            .ok_or((v.pos, format!("fact `{name}` has a null value")))?,
         None => return Err((node.pos, format!("fact `{name}` has no `value`"))),
     };
     let bound = |field: &str| -> Result<_, (Pos, String)> {
@@ -125,38 +199,71 @@ fn fact_from_node(node: &Node) -> Result<Fact, (Pos, String)> {
             Some(n) if n.kind == NodeKind::Null => Ok(None),
             Some(n) => {
                 let t = text_field(n, field).map_err(|m| (n.pos, m))?;
-                parse_bound(&t).map(Some).map_err(|m| (n.pos, format!("fact `{name}` `{field}`: {m}")))
+                parse_bound(&t)
+                    .map(Some)
+                    .map_err(|m| (n.pos, format!("fact `{name}` `{field}`: {m}")))
             }
         }
     };
     let from = bound("from")?;
     let until = bound("until")?;
-    Ok(Fact { name, value, from, until })
+    Ok(Fact {
+        name,
+        value,
+        from,
+        until,
+    })
 }
 
 /// Converts a subject record's profile (not its observations).
-fn subject_from_entries(node: &Node, entries: &[(Node, Node)], file: &Arc<str>, tl: &mut Timeline) -> Option<Subject> {
+fn subject_from_entries(
+    node: &Node,
+    entries: &[(Node, Node)],
+    file: &Arc<str>,
+    tl: &mut Timeline,
+) -> Option<Subject> {
     let reject = |tl: &mut Timeline, pos: Pos, subject: Option<&str>, reason: String| {
-        tl.reject(Rejection::at(reason, Some(&pos_origin(file, pos)), subject, None));
+        tl.reject(Rejection::at(
+            reason,
+            Some(&pos_origin(file, pos)),
+            subject,
+            None,
+        ));
     };
-    let id = match get(entries, "subject").map(|n| text_field(n, "subject").map_err(|m| (n.pos, m))) {
+    let id = match get(entries, "subject").map(|n| text_field(n, "subject").map_err(|m| (n.pos, m)))
+    {
         Some(Ok(id)) if !id.is_empty() => id,
         Some(Err((p, m))) => {
             reject(tl, p, None, m);
             return None;
         }
         _ => {
-            reject(tl, node.pos, None, "record has no `subject`; give the youth's pseudonymous id, e.g. `subject: y-1042`".into());
+            reject(
+                tl,
+                node.pos,
+                None,
+                "record has no `subject`; give the youth's pseudonymous id, e.g. `subject: y-1042`"
+                    .into(),
+            );
             return None;
         }
     };
     let born = match get(entries, "born") {
         None => None,
         Some(n) if n.kind == NodeKind::Null => None,
-        Some(n) => match n.as_text().ok_or_else(|| format!("`born` must be a date, found {}", n.describe())).and_then(|t| parse_date(t).map_err(|m| format!("`born`: {m}"))) {
+        Some(n) => match n
+            .as_text()
+            .ok_or_else(|| format!("`born` must be a date, found {}", n.describe()))
+            .and_then(|t| parse_date(t).map_err(|m| format!("`born`: {m}")))
+        {
             Ok(d) => Some(d),
             Err(m) => {
-                reject(tl, n.pos, Some(&id), format!("{m}; the subject is kept without `born`"));
+                reject(
+                    tl,
+                    n.pos,
+                    Some(&id),
+                    format!("{m}; the subject is kept without `born`"),
+                );
                 None
             }
         },
@@ -172,7 +279,12 @@ fn subject_from_entries(node: &Node, entries: &[(Node, Node)], file: &Arc<str>, 
                 }
             }
         }
-        Some((n, _)) => reject(tl, n.pos, Some(&id), format!("`facts` must be a list, found {}", n.describe())),
+        Some((n, _)) => reject(
+            tl,
+            n.pos,
+            Some(&id),
+            format!("`facts` must be a list, found {}", n.describe()),
+        ),
     }
     Some(Subject { id, born, facts })
 }
@@ -181,7 +293,10 @@ fn subject_from_entries(node: &Node, entries: &[(Node, Node)], file: &Arc<str>, 
 pub(crate) fn read_subject_document(tl: &mut Timeline, file: &Arc<str>, doc: &Node) {
     let Some(entries) = doc.as_map() else {
         tl.reject(Rejection::at(
-            format!("a timeline document must be a mapping with `subject` and `observations`, found {}", doc.describe()),
+            format!(
+                "a timeline document must be a mapping with `subject` and `observations`, found {}",
+                doc.describe()
+            ),
             Some(&pos_origin(file, doc.pos)),
             None,
             None,
@@ -223,7 +338,13 @@ pub(crate) fn read_subject_document(tl: &mut Timeline, file: &Arc<str>, doc: &No
     }
 }
 
-fn add_observation_node(tl: &mut Timeline, file: &Arc<str>, item: &Node, subject: &str, default_id: Option<String>) {
+fn add_observation_node(
+    tl: &mut Timeline,
+    file: &Arc<str>,
+    item: &Node,
+    subject: &str,
+    default_id: Option<String>,
+) {
     let origin = pos_origin(file, item.pos);
     match observation_from_node(item, default_id) {
         Ok((inner, o)) => {
@@ -238,10 +359,20 @@ fn add_observation_node(tl: &mut Timeline, file: &Arc<str>, item: &Node, subject
             }
             let id = o.id.clone();
             if let Err(e) = tl.add_observation_from(subject, o, Some(origin.clone())) {
-                tl.reject(Rejection::at(e.reason, Some(&origin), Some(subject), Some(&id)));
+                tl.reject(Rejection::at(
+                    e.reason,
+                    Some(&origin),
+                    Some(subject),
+                    Some(&id),
+                ));
             }
         }
-        Err((p, m)) => tl.reject(Rejection::at(m, Some(&pos_origin(file, p)), Some(subject), None)),
+        Err((p, m)) => tl.reject(Rejection::at(
+            m,
+            Some(&pos_origin(file, p)),
+            Some(subject),
+            None,
+        )),
     }
 }
 
@@ -254,7 +385,16 @@ fn json_to_node(v: &serde_json::Value, line: u32) -> Node {
         J::Number(n) => NodeKind::Number(n.as_f64().unwrap_or(f64::NAN), n.to_string()),
         J::String(s) => NodeKind::Str(s.clone()),
         J::Array(items) => NodeKind::Seq(items.iter().map(|i| json_to_node(i, line)).collect()),
-        J::Object(m) => NodeKind::Map(m.iter().map(|(k, v)| (Node::new(NodeKind::Str(k.clone()), pos), json_to_node(v, line))).collect()),
+        J::Object(m) => NodeKind::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        Node::new(NodeKind::Str(k.clone()), pos),
+                        json_to_node(v, line),
+                    )
+                })
+                .collect(),
+        ),
     };
     Node::new(kind, pos)
 }
@@ -264,7 +404,10 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, text: &str, record: Reco
     let file: Arc<str> = Arc::from(file);
     for (i, line) in text.lines().enumerate() {
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let origin = Origin { file: file.clone(), line: n };
+        let origin = Origin {
+            file: file.clone(),
+            line: n,
+        };
         let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() {
             continue;
@@ -272,7 +415,12 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, text: &str, record: Reco
         let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                tl.reject(Rejection::at(format!("not valid JSON: {e}"), Some(&origin), None, None));
+                tl.reject(Rejection::at(
+                    format!("not valid JSON: {e}"),
+                    Some(&origin),
+                    None,
+                    None,
+                ));
                 continue;
             }
         };

@@ -26,5 +26,7 @@ pub use rule::Rule;
 pub use ruleset::RuleSet;
 pub use ruletest::TestOutcome;
 pub use time::{Duration, Timestamp};
-pub use timeline::{Bound, Fact, InputError, Observation, Origin, Subject, SubjectTimeline, Timeline, Value};
+pub use timeline::{
+    Bound, Fact, InputError, Observation, Origin, Subject, SubjectTimeline, Timeline, Value,
+};
 pub use vocabulary::{KindDecl, ValueType, Vocabulary};

@@ -1,7 +1,9 @@
 //! The `early-signal` command-line tool: a thin shell over the library.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use early_signal::{Engine, Flag, Level, LoadError, Report, RuleSet, Timestamp, time::format_timestamp};
+use early_signal::{
+    Engine, Flag, Level, LoadError, Report, RuleSet, Timestamp, time::format_timestamp,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -75,11 +77,27 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match cli.command {
-        Command::Eval { inputs, rules, subjects, as_of, format } => eval(&inputs, rules.as_deref(), subjects.as_deref(), as_of.as_deref(), format),
+        Command::Eval {
+            inputs,
+            rules,
+            subjects,
+            as_of,
+            format,
+        } => eval(
+            &inputs,
+            rules.as_deref(),
+            subjects.as_deref(),
+            as_of.as_deref(),
+            format,
+        ),
         Command::Check { paths, format } => check(&paths, format),
         Command::Test { paths } => test(&paths),
     };
@@ -97,7 +115,10 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet, Unusable> {
         None => Ok(RuleSet::builtin()),
         Some(p) => {
             if !p.exists() {
-                return Err(Unusable(format!("rules path `{}` does not exist", p.display())));
+                return Err(Unusable(format!(
+                    "rules path `{}` does not exist",
+                    p.display()
+                )));
             }
             RuleSet::load(p).map_err(|e| Unusable(render_load_error(&e)))
         }
@@ -113,12 +134,21 @@ fn render_load_error(e: &LoadError) -> String {
 }
 
 fn read(path: &Path) -> Result<String, Unusable> {
-    std::fs::read_to_string(path).map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn eval(inputs: &[PathBuf], rules: Option<&Path>, subjects: Option<&Path>, as_of: Option<&str>, format: EvalFormat) -> Result<ExitCode, Unusable> {
+fn eval(
+    inputs: &[PathBuf],
+    rules: Option<&Path>,
+    subjects: Option<&Path>,
+    as_of: Option<&str>,
+    format: EvalFormat,
+) -> Result<ExitCode, Unusable> {
     let as_of: Timestamp = match as_of {
-        Some(t) => early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))?,
+        Some(t) => {
+            early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))?
+        }
         None => chrono::Local::now().fixed_offset(),
     };
     let rules = load_rules(rules)?;
@@ -129,7 +159,9 @@ fn eval(inputs: &[PathBuf], rules: Option<&Path>, subjects: Option<&Path>, as_of
     for input in inputs {
         let name = input.display().to_string();
         match input.extension().and_then(|e| e.to_str()) {
-            Some("yaml" | "yml") => timeline.read_yaml(&name, &read(input)?).map_err(|e| Unusable(e.reason))?,
+            Some("yaml" | "yml") => timeline
+                .read_yaml(&name, &read(input)?)
+                .map_err(|e| Unusable(e.reason))?,
             Some("jsonl") => timeline.read_jsonl(&name, &read(input)?),
             _ => {
                 return Err(Unusable(format!(
@@ -143,7 +175,9 @@ fn eval(inputs: &[PathBuf], rules: Option<&Path>, subjects: Option<&Path>, as_of
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match format {
-        EvalFormat::Json => serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out)),
+        EvalFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out)),
         EvalFormat::Jsonl => report.flags.iter().try_for_each(|f| {
             serde_json::to_writer(&mut out, f).map_err(std::io::Error::from)?;
             writeln!(out)
@@ -167,11 +201,20 @@ fn eval(inputs: &[PathBuf], rules: Option<&Path>, subjects: Option<&Path>, as_of
 }
 
 fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    writeln!(out, "as of {}  rules {}", format_timestamp(&report.as_of), report.ruleset)?;
+    writeln!(
+        out,
+        "as of {}  rules {}",
+        format_timestamp(&report.as_of),
+        report.ruleset
+    )?;
     if report.flags.is_empty() {
         writeln!(out, "no flags")?;
     } else {
-        writeln!(out, "{:<7} {:<8} {:<5} {:<12} {:<34} {:<25} {:<10} explanation", "stage", "severity", "class", "subject", "rule", "raised_at", "left")?;
+        writeln!(
+            out,
+            "{:<7} {:<8} {:<5} {:<12} {:<34} {:<25} {:<10} explanation",
+            "stage", "severity", "class", "subject", "rule", "raised_at", "left"
+        )?;
         for f in &report.flags {
             writeln!(
                 out,
@@ -188,7 +231,14 @@ fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         }
     }
     for p in &report.pending {
-        writeln!(out, "pending {} {} after `{}`: deadline {}", p.subject, p.rule, p.after, format_timestamp(&p.deadline))?;
+        writeln!(
+            out,
+            "pending {} {} after `{}`: deadline {}",
+            p.subject,
+            p.rule,
+            p.after,
+            format_timestamp(&p.deadline)
+        )?;
     }
     writeln!(
         out,
@@ -210,7 +260,11 @@ fn left(f: &Flag, as_of: Timestamp) -> String {
         early_signal::Stage::Closed => return "-".into(),
     };
     let hours = (until - as_of).num_hours();
-    if hours >= 48 { format!("{}d", hours / 24) } else { format!("{hours}h") }
+    if hours >= 48 {
+        format!("{}d", hours / 24)
+    } else {
+        format!("{hours}h")
+    }
 }
 
 fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
@@ -226,13 +280,23 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
     } else {
         match RuleSet::load_paths(paths) {
             Ok(set) => {
-                let s = summary(&set, &paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+                let s = summary(
+                    &set,
+                    &paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
                 (set.warnings().to_vec(), Some(s))
             }
             Err(e) => (e.diagnostics, None),
         }
     };
-    let errors = diagnostics.iter().filter(|d| d.level == Level::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     match format {
         CheckFormat::Json => {
@@ -249,7 +313,11 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
             }
         }
     }
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn summary(set: &RuleSet, what: &str) -> String {
@@ -257,7 +325,11 @@ fn summary(set: &RuleSet, what: &str) -> String {
         Some(v) => format!("a vocabulary of {} kinds", v.kinds().len()),
         None => "no vocabulary".into(),
     };
-    format!("ok: {what}: {} rule(s), {vocab}, {}", set.rules().len(), set.digest())
+    format!(
+        "ok: {what}: {} rule(s), {vocab}, {}",
+        set.rules().len(),
+        set.digest()
+    )
 }
 
 fn test(paths: &[PathBuf]) -> Result<ExitCode, Unusable> {
@@ -289,5 +361,9 @@ fn test(paths: &[PathBuf]) -> Result<ExitCode, Unusable> {
     if untested > 0 {
         println!("note: {untested} rule(s) have no tests");
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -25,7 +25,12 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    pub(crate) fn at(reason: String, origin: Option<&Origin>, subject: Option<&str>, id: Option<&str>) -> Self {
+    pub(crate) fn at(
+        reason: String,
+        origin: Option<&Origin>,
+        subject: Option<&str>,
+        id: Option<&str>,
+    ) -> Self {
         Rejection {
             file: origin.map(|o| o.file.to_string()),
             line: origin.map(|o| o.line),
@@ -73,7 +78,12 @@ pub struct Warning {
 
 impl Warning {
     pub(crate) fn new(message: String) -> Self {
-        Warning { message, file: None, line: None, subject: None }
+        Warning {
+            message,
+            file: None,
+            line: None,
+            subject: None,
+        }
     }
 
     pub(crate) fn at(message: String, origin: Option<&Origin>, subject: Option<&str>) -> Self {

@@ -187,7 +187,11 @@ fn borrow(v: &Value) -> FieldValue<'_> {
 
 impl Field {
     /// The value of this field for `o` of `subject`, or `None` when absent.
-    pub(crate) fn value<'a>(&self, o: &'a Observation, subject: &'a Subject) -> Option<FieldValue<'a>> {
+    pub(crate) fn value<'a>(
+        &self,
+        o: &'a Observation,
+        subject: &'a Subject,
+    ) -> Option<FieldValue<'a>> {
         match self {
             Field::Kind => Some(FieldValue::Str(&o.kind)),
             Field::Channel => o.channel.as_deref().map(FieldValue::Str),
@@ -215,7 +219,11 @@ pub(crate) fn age_at(subject: &Subject, at: &Timestamp) -> Option<i32> {
 /// The fact `name` valid at `at`: the one with the latest `from` when several are valid.
 pub(crate) fn fact_at<'a>(subject: &'a Subject, name: &str, at: &Timestamp) -> Option<&'a Value> {
     let mut best: Option<(&crate::timeline::Fact, Option<Timestamp>)> = None;
-    for f in subject.facts.iter().filter(|f| f.name == name && f.holds_at(at)) {
+    for f in subject
+        .facts
+        .iter()
+        .filter(|f| f.name == name && f.holds_at(at))
+    {
         let from = f.from.map(|b| b.resolve(at));
         match &best {
             Some((_, bfrom)) if from < *bfrom => {}
@@ -227,7 +235,12 @@ pub(crate) fn fact_at<'a>(subject: &'a Subject, name: &str, at: &Timestamp) -> O
 
 /// Whether several facts named `name` are valid at `at` (a warning, design §8).
 pub(crate) fn fact_overlap(subject: &Subject, name: &str, at: &Timestamp) -> bool {
-    subject.facts.iter().filter(|f| f.name == name && f.holds_at(at)).count() > 1
+    subject
+        .facts
+        .iter()
+        .filter(|f| f.name == name && f.holds_at(at))
+        .count()
+        > 1
 }
 
 /// A predicate over one observation.

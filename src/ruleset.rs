@@ -48,7 +48,11 @@ impl RuleSet {
                             .filter_map(|e| e.ok().map(|e| e.path()))
                             .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml"))
                             .collect();
-                        names.sort_by(|a, b| a.file_name().map(|n| n.as_encoded_bytes()).cmp(&b.file_name().map(|n| n.as_encoded_bytes())));
+                        names.sort_by(|a, b| {
+                            a.file_name()
+                                .map(|n| n.as_encoded_bytes())
+                                .cmp(&b.file_name().map(|n| n.as_encoded_bytes()))
+                        });
                         for f in names {
                             if f.file_name().is_some_and(|n| n == "vocabulary.yaml") {
                                 vocab = Some(f);
@@ -57,7 +61,11 @@ impl RuleSet {
                             }
                         }
                     }
-                    Err(e) => diags.push(Diagnostic::error(&p.display().to_string(), Pos::default(), format!("cannot read directory: {e}"))),
+                    Err(e) => diags.push(Diagnostic::error(
+                        &p.display().to_string(),
+                        Pos::default(),
+                        format!("cannot read directory: {e}"),
+                    )),
                 }
             } else if p.file_name().is_some_and(|n| n == "vocabulary.yaml") {
                 vocab = Some(p.to_path_buf());
@@ -87,16 +95,25 @@ impl RuleSet {
         }
         if sources.is_empty() {
             return Err(LoadError {
-                diagnostics: vec![Diagnostic::error(
-                    &paths.iter().map(|p| p.as_ref().display().to_string()).collect::<Vec<_>>().join(", "),
-                    Pos::default(),
-                    "no rule files found",
-                )
-                .with_help("give a `.yaml` rule file or a directory holding them")],
+                diagnostics: vec![
+                    Diagnostic::error(
+                        &paths
+                            .iter()
+                            .map(|p| p.as_ref().display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        Pos::default(),
+                        "no rule files found",
+                    )
+                    .with_help("give a `.yaml` rule file or a directory holding them"),
+                ],
             });
         }
         Self::from_sources_inner(sources, |name| {
-            Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_owned())
+            Path::new(name)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.to_owned())
         })
     }
 
@@ -113,15 +130,28 @@ impl RuleSet {
     ///
     /// # Errors
     /// Every problem found in any text.
-    pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, LoadError> {
-        let sources = sources.into_iter().map(|(n, t)| Source { name: n.to_owned(), text: t.to_owned() }).collect();
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, LoadError> {
+        let sources = sources
+            .into_iter()
+            .map(|(n, t)| Source {
+                name: n.to_owned(),
+                text: t.to_owned(),
+            })
+            .collect();
         Self::from_sources_inner(sources, str::to_owned)
     }
 
-    fn from_sources_inner(sources: Vec<Source>, digest_name: impl Fn(&str) -> String) -> Result<Self, LoadError> {
+    fn from_sources_inner(
+        sources: Vec<Source>,
+        digest_name: impl Fn(&str) -> String,
+    ) -> Result<Self, LoadError> {
         let compiled = compile(&sources);
         if compiled.diagnostics.iter().any(|d| d.level == Level::Error) {
-            return Err(LoadError { diagnostics: compiled.diagnostics });
+            return Err(LoadError {
+                diagnostics: compiled.diagnostics,
+            });
         }
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
@@ -145,7 +175,13 @@ impl RuleSet {
     /// The default rule pack, compiled into the crate (the files under `rules/`).
     pub fn builtin() -> Self {
         match Self::from_sources_inner(
-            crate::builtin::FILES.iter().map(|(n, t)| Source { name: (*n).to_owned(), text: (*t).to_owned() }).collect(),
+            crate::builtin::FILES
+                .iter()
+                .map(|(n, t)| Source {
+                    name: (*n).to_owned(),
+                    text: (*t).to_owned(),
+                })
+                .collect(),
             str::to_owned,
         ) {
             Ok(r) => r,

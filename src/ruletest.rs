@@ -49,17 +49,26 @@ impl RuleSet {
                         .max()
                 });
                 let Some(as_of) = as_of else {
-                    problems.push("the timeline has no observations and the test gives no `as_of`".into());
+                    problems.push(
+                        "the timeline has no observations and the test gives no `as_of`".into(),
+                    );
                     out.push(outcome(rule, t, Vec::new(), Vec::new(), problems));
                     continue;
                 };
                 let report = engine.evaluate(&tl, as_of);
                 let flags: Vec<_> = report.flags.iter().filter(|f| f.rule == rule.id).collect();
-                let mut expected: Vec<Vec<String>> = t.expect.iter().map(|e| sorted(e.evidence.iter().cloned())).collect();
+                let mut expected: Vec<Vec<String>> = t
+                    .expect
+                    .iter()
+                    .map(|e| sorted(e.evidence.iter().cloned()))
+                    .collect();
                 expected.sort();
                 for e in &t.expect {
                     let ids = sorted(e.evidence.iter().cloned());
-                    let Some(f) = flags.iter().find(|f| sorted(f.evidence.iter().map(|x| x.observation.clone())) == ids) else {
+                    let Some(f) = flags
+                        .iter()
+                        .find(|f| sorted(f.evidence.iter().map(|x| x.observation.clone())) == ids)
+                    else {
                         continue;
                     };
                     if let Some(r) = e.raised_at {
@@ -73,12 +82,18 @@ impl RuleSet {
                     }
                     if let Some(s) = e.severity {
                         if s != f.severity {
-                            problems.push(format!("flag {ids:?}: expected severity {s}, got {}", f.severity));
+                            problems.push(format!(
+                                "flag {ids:?}: expected severity {s}, got {}",
+                                f.severity
+                            ));
                         }
                     }
                     if let Some(s) = e.stage {
                         if s != f.window.stage {
-                            problems.push(format!("flag {ids:?}: expected stage {s}, got {}", f.window.stage));
+                            problems.push(format!(
+                                "flag {ids:?}: expected stage {s}, got {}",
+                                f.window.stage
+                            ));
                         }
                     }
                 }
@@ -104,7 +119,13 @@ fn sorted(ids: impl Iterator<Item = String>) -> Vec<String> {
     v
 }
 
-fn outcome(rule: &crate::Rule, t: &crate::rule::RuleTest, expected: Vec<Vec<String>>, actual: Vec<Vec<String>>, problems: Vec<String>) -> TestOutcome {
+fn outcome(
+    rule: &crate::Rule,
+    t: &crate::rule::RuleTest,
+    expected: Vec<Vec<String>>,
+    actual: Vec<Vec<String>>,
+    problems: Vec<String>,
+) -> TestOutcome {
     TestOutcome {
         rule: rule.id.clone(),
         name: t.name.clone(),

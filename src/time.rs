@@ -67,7 +67,9 @@ const MAX_MINUTES: i64 = 100 * 366 * 24 * 60;
 impl Duration {
     /// A duration of whole minutes, or `None` unless `1 ≤ minutes ≤` 100 years.
     pub fn from_minutes(minutes: i64) -> Option<Self> {
-        (1..=MAX_MINUTES).contains(&minutes).then_some(Duration { minutes })
+        (1..=MAX_MINUTES)
+            .contains(&minutes)
+            .then_some(Duration { minutes })
     }
 
     /// Parses `<n><unit>`: e.g. `90m`, `72h`, `7d`, `2w`.
@@ -90,7 +92,9 @@ impl Duration {
         };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             if digits.starts_with('-') {
-                return Err(format!("duration `{t}` is negative; windows must be positive"));
+                return Err(format!(
+                    "duration `{t}` is negative; windows must be positive"
+                ));
             }
             return Err(format!("`{t}` is not a duration; {help}"));
         }

@@ -272,7 +272,11 @@ impl Timeline {
     ///
     /// # Errors
     /// A conflicting id, or (with a vocabulary) an undeclared name or a value of the wrong type.
-    pub fn add_observation(&mut self, subject: &str, observation: Observation) -> Result<(), InputError> {
+    pub fn add_observation(
+        &mut self,
+        subject: &str,
+        observation: Observation,
+    ) -> Result<(), InputError> {
         self.add_observation_from(subject, observation, None)
     }
 
@@ -288,9 +292,15 @@ impl Timeline {
             })
     }
 
-    pub(crate) fn add_subject_from(&mut self, mut subject: Subject, origin: Option<Origin>) -> Result<(), InputError> {
+    pub(crate) fn add_subject_from(
+        &mut self,
+        mut subject: Subject,
+        origin: Option<Origin>,
+    ) -> Result<(), InputError> {
         if subject.id.is_empty() {
-            return Err(InputError { reason: "subject id is empty".into() });
+            return Err(InputError {
+                reason: "subject id is empty".into(),
+            });
         }
         let vocab = self.vocabulary.clone();
         let mut facts = Vec::with_capacity(subject.facts.len());
@@ -304,7 +314,8 @@ impl Timeline {
                 continue;
             }
             if let Some(v) = &vocab {
-                v.check_fact(&fact.name, &fact.value).map_err(|reason| InputError { reason })?;
+                v.check_fact(&fact.name, &fact.value)
+                    .map_err(|reason| InputError { reason })?;
             }
             facts.push(fact);
         }
@@ -342,10 +353,14 @@ impl Timeline {
         origin: Option<Origin>,
     ) -> Result<(), InputError> {
         if subject.is_empty() {
-            return Err(InputError { reason: "subject id is empty".into() });
+            return Err(InputError {
+                reason: "subject id is empty".into(),
+            });
         }
         if observation.id.is_empty() {
-            return Err(InputError { reason: "observation id is empty".into() });
+            return Err(InputError {
+                reason: "observation id is empty".into(),
+            });
         }
         let vocab = self.vocabulary.clone();
         let protected: Vec<String> = observation
@@ -366,7 +381,8 @@ impl Timeline {
             ));
         }
         if let Some(v) = &vocab {
-            v.check_observation(&observation).map_err(|reason| InputError { reason })?;
+            v.check_observation(&observation)
+                .map_err(|reason| InputError { reason })?;
         }
         let entry = self.entry(subject);
         if let Some(&i) = entry.index.get(&observation.id) {
@@ -387,7 +403,9 @@ impl Timeline {
                 ),
             });
         }
-        entry.index.insert(observation.id.clone(), entry.observations.len());
+        entry
+            .index
+            .insert(observation.id.clone(), entry.observations.len());
         entry.observations.push(observation);
         entry.origins.push(origin);
         Ok(())
@@ -399,21 +417,42 @@ impl Timeline {
 
     /// Reads YAML timeline documents: one subject per document, documents separated by `---`.
     ///
-    /// Bad records are rejected one by one (see [`rejected`](Self::rejected)); the rest is kept.
+    /// Bad records are rejected one by one (see [`rejected`](Self::rejected)); the rest is kept. A
+    /// YAML syntax error rejects only the document it is in.
     ///
     /// # Errors
-    /// Only when the text is not YAML at all (a syntax error, or a resource limit): nothing of the
-    /// file is kept then, and the error says where.
+    /// When the text is larger than [`MAX_YAML_BYTES`](Self::MAX_YAML_BYTES): hand-written
+    /// timelines are small, and bulk input belongs in JSON Lines. Nothing of the text is read then.
     pub fn read_yaml(&mut self, file: &str, text: &str) -> Result<(), InputError> {
-        let docs = crate::load::parse_documents(text).map_err(|e| InputError {
-            reason: format!("{file}:{}: {}", e.pos, e.message),
-        })?;
+        if text.len() > Self::MAX_YAML_BYTES {
+            return Err(InputError {
+                reason: format!(
+                    "{file}: {} bytes is more than the {} bytes allowed for a YAML timeline; use JSON Lines for bulk input",
+                    text.len(),
+                    Self::MAX_YAML_BYTES
+                ),
+            });
+        }
         let file: Arc<str> = Arc::from(file);
-        for doc in docs {
-            crate::input::read_subject_document(self, &file, &doc);
+        for doc in crate::load::parse_documents(text) {
+            match doc {
+                Ok(doc) => crate::input::read_subject_document(self, &file, &doc),
+                Err(e) => self.reject(Rejection::at(
+                    format!(
+                        "this YAML document is not valid and was not read: {} (column {})",
+                        e.message, e.pos.column
+                    ),
+                    Some(&pos_origin(&file, e.pos)),
+                    None,
+                    None,
+                )),
+            }
         }
         Ok(())
     }
+
+    /// The largest YAML timeline text [`read_yaml`](Self::read_yaml) accepts: 64 MiB.
+    pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
 
     /// Reads JSON Lines of observations: one object per line, each with `subject` and `id`.
     /// Blank lines are skipped; every other bad line is rejected with its line number.
@@ -441,7 +480,12 @@ pub(crate) fn scalar_value(node: &Node) -> Result<Option<Value>, String> {
         NodeKind::Bool(b) => Value::Bool(*b),
         NodeKind::Number(n, _) => Value::Number(*n),
         NodeKind::Str(s) => Value::String(s.clone()),
-        _ => return Err(format!("expected a scalar (string, number or boolean), found {}", node.describe())),
+        _ => {
+            return Err(format!(
+                "expected a scalar (string, number or boolean), found {}",
+                node.describe()
+            ));
+        }
     }))
 }
 
@@ -456,5 +500,8 @@ pub(crate) fn parse_bound(text: &str) -> Result<Bound, String> {
 }
 
 pub(crate) fn pos_origin(file: &Arc<str>, pos: Pos) -> Origin {
-    Origin { file: file.clone(), line: pos.line }
+    Origin {
+        file: file.clone(),
+        line: pos.line,
+    }
 }

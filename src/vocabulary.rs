@@ -45,7 +45,11 @@ impl ValueType {
                     ))
                 }
             }
-            (ty, v) => Err(format!("expected {}, found {} `{v}`", ty.describe(), v.type_name())),
+            (ty, v) => Err(format!(
+                "expected {}, found {} `{v}`",
+                ty.describe(),
+                v.type_name()
+            )),
         }
     }
 
@@ -98,7 +102,10 @@ impl Vocabulary {
     }
     /// Protected names: the built-in list plus the vocabulary's own.
     pub fn protected(&self) -> impl Iterator<Item = &str> {
-        BUILTIN_PROTECTED.iter().copied().chain(self.protected.iter().map(String::as_str))
+        BUILTIN_PROTECTED
+            .iter()
+            .copied()
+            .chain(self.protected.iter().map(String::as_str))
     }
 
     /// Whether `name` is protected.
@@ -164,7 +171,8 @@ impl Vocabulary {
                     did_you_mean(name, kind.attributes.keys().map(String::as_str))
                 ));
             };
-            ty.check(value).map_err(|e| format!("attribute `{name}`: {e}"))?;
+            ty.check(value)
+                .map_err(|e| format!("attribute `{name}`: {e}"))?;
         }
         Ok(())
     }
@@ -188,14 +196,20 @@ pub(crate) fn list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// `; did you mean `x`?` when a candidate is close enough, else empty.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
     suggest(word, candidates)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default()
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 4);
     candidates
         .into_iter()

@@ -5,16 +5,43 @@ use crate::rule::{Pattern, Placeholder, Rule, Segment};
 use crate::time::{format_timestamp, words};
 use std::collections::BTreeSet;
 
-pub(super) fn explain(rule: &Rule, view: &View<'_>, f: &Firing, items: &[Item], counterparts: &BTreeSet<&str>, indicator_names: &[&str]) -> String {
-    let first = items.iter().map(|i| view.obs[i.idx].at).min().unwrap_or(f.raised_at);
-    let last = items.iter().map(|i| view.obs[i.idx].at).max().unwrap_or(f.raised_at);
+pub(super) fn explain(
+    rule: &Rule,
+    view: &View<'_>,
+    f: &Firing,
+    items: &[Item],
+    counterparts: &BTreeSet<&str>,
+    indicator_names: &[&str],
+) -> String {
+    let first = items
+        .iter()
+        .map(|i| view.obs[i.idx].at)
+        .min()
+        .unwrap_or(f.raised_at);
+    let last = items
+        .iter()
+        .map(|i| view.obs[i.idx].at)
+        .max()
+        .unwrap_or(f.raised_at);
     let counterpart = match counterparts.len() {
         0 => "an unrecorded person".to_owned(),
-        1 => counterparts.iter().next().map(|s| s.to_string()).unwrap_or_default(),
+        1 => counterparts
+            .iter()
+            .next()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
         _ => "several counterparts".to_owned(),
     };
-    let within = rule.pattern.within().map(|d| words(d.as_delta())).unwrap_or_default();
-    let indicators: Vec<&str> = f.indicators.iter().filter_map(|&n| indicator_names.get(n).copied()).collect();
+    let within = rule
+        .pattern
+        .within()
+        .map(|d| words(d.as_delta()))
+        .unwrap_or_default();
+    let indicators: Vec<&str> = f
+        .indicators
+        .iter()
+        .filter_map(|&n| indicator_names.get(n).copied())
+        .collect();
     let value = |p: Placeholder| -> String {
         match p {
             Placeholder::Rule => rule.id.clone(),
@@ -30,30 +57,41 @@ pub(super) fn explain(rule: &Rule, view: &View<'_>, f: &Firing, items: &[Item], 
         }
     };
     let body = match &rule.message {
-        Some(t) => t
-            .0
-            .iter()
-            .map(|s| match s {
-                Segment::Text(t) => t.clone(),
-                Segment::Placeholder(p) => value(*p),
-            })
-            .collect(),
+        Some(t) => {
+            t.0.iter()
+                .map(|s| match s {
+                    Segment::Text(t) => t.clone(),
+                    Segment::Placeholder(p) => value(*p),
+                })
+                .collect()
+        }
         None => {
             let title = &rule.title;
             match &rule.pattern {
                 Pattern::Match(_) => {
                     let o = items.first().map(|i| view.obs[i.idx]);
                     match o {
-                        Some(o) => format!("{title}: `{}` recorded at {}", o.kind, format_timestamp(&o.at)),
+                        Some(o) => format!(
+                            "{title}: `{}` recorded at {}",
+                            o.kind,
+                            format_timestamp(&o.at)
+                        ),
                         None => title.clone(),
                     }
                 }
-                Pattern::Count { at_least, distinct, .. } => {
+                Pattern::Count {
+                    at_least, distinct, ..
+                } => {
                     let what = match distinct {
                         Some(d) => format!("different `{d}` values"),
                         None => "matching observations".into(),
                     };
-                    format!("{title}: {} {what} within {within} (threshold {at_least}), from {} to {}", f.count, format_timestamp(&first), format_timestamp(&last))
+                    format!(
+                        "{title}: {} {what} within {within} (threshold {at_least}), from {} to {}",
+                        f.count,
+                        format_timestamp(&first),
+                        format_timestamp(&last)
+                    )
                 }
                 Pattern::Sequence { steps, .. } => format!(
                     "{title}: all {} steps happened within {} (limit {within}), involving {counterpart}",

@@ -49,7 +49,11 @@ impl Engine {
                 }
             });
         }
-        Engine { rules, needs_age, facts_used }
+        Engine {
+            rules,
+            needs_age,
+            facts_used,
+        }
     }
 
     /// The rule set.
@@ -106,7 +110,13 @@ impl Engine {
         report
     }
 
-    fn evaluate_subject(&self, st: &SubjectTimeline, as_of: Timestamp, recheck: bool, report: &mut Report) {
+    fn evaluate_subject(
+        &self,
+        st: &SubjectTimeline,
+        as_of: Timestamp,
+        recheck: bool,
+        report: &mut Report,
+    ) {
         let subject = st.subject();
         report.stats.subjects += 1;
         let mut obs: Vec<&Observation> = Vec::with_capacity(st.observations.len());
@@ -118,7 +128,12 @@ impl Engine {
             if recheck {
                 if let Some(Err(reason)) = self.rules.vocabulary().map(|v| v.check_observation(o)) {
                     let origin = st.origins.get(i).and_then(|x| x.as_ref());
-                    report.rejected.push(Rejection::at(reason, origin, Some(&subject.id), Some(&o.id)));
+                    report.rejected.push(Rejection::at(
+                        reason,
+                        origin,
+                        Some(&subject.id),
+                        Some(&o.id),
+                    ));
                     continue;
                 }
             }
@@ -144,14 +159,34 @@ impl Engine {
         }
         for rule in self.rules.rules() {
             let view = View {
-                obs: obs.iter().copied().filter(|o| !rule.unless.iter().any(|u| u.pred.matches(o, subject))).collect(),
+                obs: obs
+                    .iter()
+                    .copied()
+                    .filter(|o| !rule.unless.iter().any(|u| u.pred.matches(o, subject)))
+                    .collect(),
                 subject,
             };
             let firings = match &rule.pattern {
                 Pattern::Match(p) => view.match_(p),
-                Pattern::Count { pred, within, at_least, distinct, by } => view.count(pred, *within, *at_least, distinct, by),
-                Pattern::Sequence { within, by, steps, until } => view.sequence(steps, *within, by, until),
-                Pattern::Absence { after, expect, within, by } => {
+                Pattern::Count {
+                    pred,
+                    within,
+                    at_least,
+                    distinct,
+                    by,
+                } => view.count(pred, *within, *at_least, distinct, by),
+                Pattern::Sequence {
+                    within,
+                    by,
+                    steps,
+                    until,
+                } => view.sequence(steps, *within, by, until),
+                Pattern::Absence {
+                    after,
+                    expect,
+                    within,
+                    by,
+                } => {
                     let (fired, waits) = view.absence(after, expect, *within, by, as_of);
                     for w in waits {
                         report.pending.push(Pending {
@@ -164,7 +199,11 @@ impl Engine {
                     }
                     fired
                 }
-                Pattern::Signals { within, at_least, of } => view.signals(of, *within, *at_least),
+                Pattern::Signals {
+                    within,
+                    at_least,
+                    of,
+                } => view.signals(of, *within, *at_least),
             };
             for f in cooldown(rule, firings) {
                 report.flags.push(self.flag(rule, &view, &obs, f, as_of));
@@ -172,7 +211,14 @@ impl Engine {
         }
     }
 
-    fn flag(&self, rule: &Rule, view: &View<'_>, timeline: &[&Observation], f: Firing, as_of: Timestamp) -> Flag {
+    fn flag(
+        &self,
+        rule: &Rule,
+        view: &View<'_>,
+        timeline: &[&Observation],
+        f: Firing,
+        as_of: Timestamp,
+    ) -> Flag {
         let subject = &view.subject.id;
         let indicator_names: Vec<&str> = match &rule.pattern {
             Pattern::Signals { of, .. } => of.iter().map(|(n, _)| n.as_str()).collect(),
@@ -190,14 +236,27 @@ impl Engine {
                     kind: o.kind.clone(),
                     counterpart: o.counterpart.clone(),
                     step: it.step,
-                    indicator: it.indicator.and_then(|n| indicator_names.get(n)).map(|s| s.to_string()),
+                    indicator: it
+                        .indicator
+                        .and_then(|n| indicator_names.get(n))
+                        .map(|s| s.to_string()),
                     role: it.after.then(|| "after".to_owned()),
                 }
             })
             .collect();
-        let known_at = items.iter().map(|it| view.obs[it.idx].recorded()).fold(f.raised_at, std::cmp::max);
-        let counterparts: BTreeSet<&str> = items.iter().filter_map(|it| view.obs[it.idx].counterpart.as_deref()).collect();
-        let earliest = items.iter().map(|it| view.obs[it.idx].at).min().unwrap_or(f.raised_at);
+        let known_at = items
+            .iter()
+            .map(|it| view.obs[it.idx].recorded())
+            .fold(f.raised_at, std::cmp::max);
+        let counterparts: BTreeSet<&str> = items
+            .iter()
+            .filter_map(|it| view.obs[it.idx].counterpart.as_deref())
+            .collect();
+        let earliest = items
+            .iter()
+            .map(|it| view.obs[it.idx].at)
+            .min()
+            .unwrap_or(f.raised_at);
         let opened_at = match counterparts.iter().next() {
             Some(c) if counterparts.len() == 1 => timeline
                 .iter()
@@ -215,7 +274,12 @@ impl Engine {
         } else {
             Stage::Closed
         };
-        let first = items.iter().map(|it| it.idx).min().map(|i| view.obs[i].id.as_str()).unwrap_or("");
+        let first = items
+            .iter()
+            .map(|it| it.idx)
+            .min()
+            .map(|i| view.obs[i].id.as_str())
+            .unwrap_or("");
         let id = flag_id(&rule.id, rule.version, subject, &f.key, first);
         let explanation = explain::explain(rule, view, &f, &items, &counterparts, &indicator_names);
         Flag {
@@ -230,7 +294,12 @@ impl Engine {
             raised_at: f.raised_at,
             known_at,
             evidence,
-            window: Window { opened_at, urgent_until, closes_at, stage },
+            window: Window {
+                opened_at,
+                urgent_until,
+                closes_at,
+                stage,
+            },
             explanation,
         }
     }

@@ -20,7 +20,12 @@ pub(crate) struct Item {
 
 impl Item {
     fn plain(idx: usize) -> Self {
-        Item { idx, step: None, indicator: None, after: false }
+        Item {
+            idx,
+            step: None,
+            indicator: None,
+            after: false,
+        }
     }
 }
 
@@ -101,12 +106,26 @@ impl View<'_> {
     pub(crate) fn match_(&self, pred: &Pred) -> Vec<Firing> {
         (0..self.obs.len())
             .filter(|&i| self.matches(pred, i))
-            .map(|i| Firing { raised_at: self.at(i), order: i, key: Key::new(), evidence: vec![Item::plain(i)], count: 1, indicators: vec![] })
+            .map(|i| Firing {
+                raised_at: self.at(i),
+                order: i,
+                key: Key::new(),
+                evidence: vec![Item::plain(i)],
+                count: 1,
+                indicators: vec![],
+            })
             .collect()
     }
 
     /// `count`: fires where the (distinct) count in the window crosses `at_least`.
-    pub(crate) fn count(&self, pred: &Pred, within: Duration, at_least: usize, distinct: &Option<Field>, by: &Option<Field>) -> Vec<Firing> {
+    pub(crate) fn count(
+        &self,
+        pred: &Pred,
+        within: Duration,
+        at_least: usize,
+        distinct: &Option<Field>,
+        by: &Option<Field>,
+    ) -> Vec<Firing> {
         // Per `by` group: the window (indices, in order) and, with `distinct`, counts per value.
         struct Group<'v> {
             window: VecDeque<usize>,
@@ -125,7 +144,12 @@ impl View<'_> {
                 },
                 None => None,
             };
-            let g = groups.entry(by_value.map(group_key)).or_insert_with(|| Group { window: VecDeque::new(), values: HashMap::new() });
+            let g = groups
+                .entry(by_value.map(group_key))
+                .or_insert_with(|| Group {
+                    window: VecDeque::new(),
+                    values: HashMap::new(),
+                });
             let start = minus(self.at(i), within);
             while let Some(&front) = g.window.front() {
                 if self.at(front) >= start {
@@ -168,69 +192,110 @@ impl View<'_> {
                         .collect()
                 }
             };
-            out.push(Firing { raised_at: self.at(i), order: i, key: key_of(by, by_value), evidence, count, indicators: vec![] });
+            out.push(Firing {
+                raised_at: self.at(i),
+                order: i,
+                key: key_of(by, by_value),
+                evidence,
+                count,
+                indicators: vec![],
+            });
         }
         out
     }
 
     /// `sequence`: fires at the last step of a chain whose first step is not used up yet.
-    pub(crate) fn sequence(&self, steps: &[Pred], within: Duration, by: &Option<Field>, until: &Option<Pred>) -> Vec<Firing> {
+    pub(crate) fn sequence(
+        &self,
+        steps: &[Pred],
+        within: Duration,
+        by: &Option<Field>,
+        until: &Option<Pred>,
+    ) -> Vec<Firing> {
         let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
             return Vec::new();
         };
-        let middle = &steps[1..steps.len() - 1];
+        let middle = steps.get(1..steps.len() - 1).unwrap_or(&[]);
         let mut used: HashSet<usize> = HashSet::new();
         let mut last_until: Option<usize> = None;
         let mut out = Vec::new();
         for k in 0..self.obs.len() {
-            let is_until = until.as_ref().is_some_and(|u| self.matches(u, k));
-            let fire = self.matches(last, k) && {
-                let key = match by {
-                    Some(f) => match self.value(f, k) {
-                        Some(v) => Some(v),
-                        None => None,
-                    },
-                    None => None,
-                };
-                if by.is_some() && key.is_none() {
-                    false
-                } else {
-                    let start = minus(self.at(k), within);
-                    // No `until` strictly between o_1 and o_k: o_1 is at or after the last one before o_k.
-                    let lo = last_until.unwrap_or(0);
-                    let same = |j: usize| by.as_ref().is_none_or(|f| self.value(f, j) == key);
-                    let found = (lo..k).filter(|&j| self.at(j) >= start && !used.contains(&j) && self.matches(first, j) && same(j)).find_map(|j| {
-                        let mut chain = vec![Item { idx: j, step: Some(1), indicator: None, after: false }];
-                        let mut prev = j;
-                        for (s, p) in middle.iter().enumerate() {
-                            let next = (prev + 1..k).find(|&m| self.matches(p, m) && same(m))?;
-                            chain.push(Item { idx: next, step: Some(s as u32 + 2), indicator: None, after: false });
-                            prev = next;
-                        }
-                        chain.push(Item { idx: k, step: Some(steps.len() as u32), indicator: None, after: false });
-                        Some(chain)
-                    });
-                    match found {
-                        Some(chain) => {
-                            used.insert(chain[0].idx);
-                            let count = chain.len();
-                            out.push(Firing { raised_at: self.at(k), order: k, key: key_of(by, key), evidence: chain, count, indicators: vec![] });
-                            true
-                        }
-                        None => false,
+            if self.matches(last, k) {
+                let key = by.as_ref().and_then(|f| self.value(f, k));
+                if by.is_none() || key.is_some() {
+                    if let Some(chain) =
+                        self.chain_ending_at(k, first, middle, within, by, key, last_until, &used)
+                    {
+                        used.insert(chain[0].idx);
+                        let count = chain.len();
+                        out.push(Firing {
+                            raised_at: self.at(k),
+                            order: k,
+                            key: key_of(by, key),
+                            evidence: chain,
+                            count,
+                            indicators: vec![],
+                        });
                     }
                 }
-            };
-            let _ = fire;
-            if is_until {
+            }
+            // Checked after `k` is used as a last step: `until` must lie strictly between the ends.
+            if until.as_ref().is_some_and(|u| self.matches(u, k)) {
                 last_until = Some(k);
             }
         }
         out
     }
 
+    /// The evidence of the match ending at `k` with the earliest unused first step, if any.
+    #[allow(clippy::too_many_arguments)]
+    fn chain_ending_at(
+        &self,
+        k: usize,
+        first: &Pred,
+        middle: &[Pred],
+        within: Duration,
+        by: &Option<Field>,
+        key: Option<FieldValue<'_>>,
+        last_until: Option<usize>,
+        used: &HashSet<usize>,
+    ) -> Option<Vec<Item>> {
+        let start = minus(self.at(k), within);
+        let same = |j: usize| by.as_ref().is_none_or(|f| self.value(f, j) == key);
+        let step = |idx: usize, n: usize| Item {
+            idx,
+            step: Some(n as u32),
+            indicator: None,
+            after: false,
+        };
+        // No `until` strictly between o_1 and o_k: o_1 is at or after the last one before o_k.
+        let lo = last_until.unwrap_or(0);
+        (lo..k)
+            .filter(|&j| {
+                self.at(j) >= start && !used.contains(&j) && self.matches(first, j) && same(j)
+            })
+            .find_map(|j| {
+                let mut chain = vec![step(j, 1)];
+                let mut prev = j;
+                for (s, p) in middle.iter().enumerate() {
+                    // Greedy, earliest first: always finds a completion when one exists.
+                    prev = (prev + 1..k).find(|&m| self.matches(p, m) && same(m))?;
+                    chain.push(step(prev, s + 2));
+                }
+                chain.push(step(k, middle.len() + 2));
+                Some(chain)
+            })
+    }
+
     /// `absence`: fires at the deadline of each `after` not followed in time by an `expect`.
-    pub(crate) fn absence(&self, after: &Pred, expect: &Pred, within: Duration, by: &Option<Field>, as_of: Timestamp) -> (Vec<Firing>, Vec<Wait>) {
+    pub(crate) fn absence(
+        &self,
+        after: &Pred,
+        expect: &Pred,
+        within: Duration,
+        by: &Option<Field>,
+        as_of: Timestamp,
+    ) -> (Vec<Firing>, Vec<Wait>) {
         let mut fired = Vec::new();
         let mut waits = Vec::new();
         for a in 0..self.obs.len() {
@@ -247,7 +312,9 @@ impl View<'_> {
             let deadline = plus(self.at(a), within);
             let met = (a + 1..self.obs.len())
                 .take_while(|&e| self.at(e) <= deadline)
-                .any(|e| self.matches(expect, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key));
+                .any(|e| {
+                    self.matches(expect, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
+                });
             if met {
                 continue;
             }
@@ -257,24 +324,43 @@ impl View<'_> {
                     raised_at: deadline,
                     order: a,
                     key: k,
-                    evidence: vec![Item { idx: a, step: None, indicator: None, after: true }],
+                    evidence: vec![Item {
+                        idx: a,
+                        step: None,
+                        indicator: None,
+                        after: true,
+                    }],
                     count: 1,
                     indicators: vec![],
                 });
             } else {
-                waits.push(Wait { after: a, key: k, deadline });
+                waits.push(Wait {
+                    after: a,
+                    key: k,
+                    deadline,
+                });
             }
         }
         (fired, waits)
     }
 
     /// `signals`: fires where the number of different indicators in the window crosses `at_least`.
-    pub(crate) fn signals(&self, of: &[(String, Pred)], within: Duration, at_least: usize) -> Vec<Firing> {
+    pub(crate) fn signals(
+        &self,
+        of: &[(String, Pred)],
+        within: Duration,
+        at_least: usize,
+    ) -> Vec<Firing> {
         let mut window: VecDeque<(usize, Vec<usize>)> = VecDeque::new();
         let mut counts = vec![0usize; of.len()];
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
-            let hits: Vec<usize> = of.iter().enumerate().filter(|(_, (_, p))| self.matches(p, i)).map(|(n, _)| n).collect();
+            let hits: Vec<usize> = of
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, p))| self.matches(p, i))
+                .map(|(n, _)| n)
+                .collect();
             if hits.is_empty() {
                 continue;
             }
@@ -299,11 +385,23 @@ impl View<'_> {
                 let mut evidence = Vec::new();
                 for (j, hs) in &window {
                     for &n in hs {
-                        evidence.push(Item { idx: *j, step: None, indicator: Some(n), after: false });
+                        evidence.push(Item {
+                            idx: *j,
+                            step: None,
+                            indicator: Some(n),
+                            after: false,
+                        });
                     }
                 }
                 let indicators: Vec<usize> = (0..of.len()).filter(|&n| counts[n] > 0).collect();
-                out.push(Firing { raised_at: self.at(i), order: i, key: Key::new(), evidence, count: indicators.len(), indicators });
+                out.push(Firing {
+                    raised_at: self.at(i),
+                    order: i,
+                    key: Key::new(),
+                    evidence,
+                    count: indicators.len(),
+                    indicators,
+                });
             }
         }
         out

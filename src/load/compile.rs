@@ -7,8 +7,8 @@ use crate::error::{Diagnostic, Level};
 use crate::flag::{Class, Severity, Stage};
 use crate::node::{Node, NodeKind, Pos};
 use crate::rule::{
-    CmpOp, Expect, Field, Lit, Matcher, Pattern, Placeholder, Pred, Rule, RuleTest, Segment, Template,
-    Unless, glob,
+    CmpOp, Expect, Field, Lit, Matcher, Pattern, Placeholder, Pred, Rule, RuleTest, Segment,
+    Template, Unless, glob,
 };
 use crate::time::{Duration, parse_timestamp};
 use crate::vocabulary::{KindDecl, ValueType, Vocabulary, did_you_mean, list, suggest};
@@ -59,7 +59,10 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
         }
     }
     if vocabulary.is_none() && files.iter().any(|(_, f)| f.rules.is_some()) {
-        let first = sources.first().map(|s| s.name.as_str()).unwrap_or("<rules>");
+        let first = sources
+            .first()
+            .map(|s| s.name.as_str())
+            .unwrap_or("<rules>");
         diags.push(Diagnostic::warning(first, Pos::default(), "no vocabulary: kinds, channels, sources, attributes and facts are not checked").with_help(
             "add a `vocabulary.yaml` beside the rule files so that typos are caught when the rules load",
         ));
@@ -68,7 +71,11 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
     let mut seen: HashMap<String, (String, Pos)> = HashMap::new();
     for (name, f) in &files {
         for r in f.rules.iter().flatten() {
-            let mut cx = Cx { file: name, vocab: vocabulary.as_ref(), diags: &mut diags };
+            let mut cx = Cx {
+                file: name,
+                vocab: vocabulary.as_ref(),
+                diags: &mut diags,
+            };
             let id = r.value.id.value.clone();
             let pos = pos_of(&r.value.id);
             let duplicate = seen.get(&id).cloned();
@@ -91,7 +98,11 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
             }
         }
     }
-    Compiled { vocabulary, rules, diagnostics: diags }
+    Compiled {
+        vocabulary,
+        rules,
+        diagnostics: diags,
+    }
 }
 
 /// A help line for errors reported by the YAML layer, where one adds something.
@@ -109,12 +120,20 @@ fn yaml_help(message: &str) -> &'static str {
     }
 }
 
-fn compile_vocabulary(file: &str, raw: &raw::RawVocabulary, diags: &mut Vec<Diagnostic>) -> Vocabulary {
+fn compile_vocabulary(
+    file: &str,
+    raw: &raw::RawVocabulary,
+    diags: &mut Vec<Diagnostic>,
+) -> Vocabulary {
     let mut v = Vocabulary::default();
     for p in &raw.protected {
         v.protected.insert(p.value.clone());
     }
-    let mut cx = Cx { file, vocab: None, diags };
+    let mut cx = Cx {
+        file,
+        vocab: None,
+        diags,
+    };
     for (name, kind) in &raw.kinds.0 {
         let mut decl = KindDecl {
             description: kind.value.description.clone().unwrap_or_default(),
@@ -122,8 +141,11 @@ fn compile_vocabulary(file: &str, raw: &raw::RawVocabulary, diags: &mut Vec<Diag
         };
         for (attr, ty) in &kind.value.attributes.0 {
             if v.is_protected(&attr.value) {
-                cx.err(pos_of(attr), format!("attribute `{}` is a protected name", attr.value))
-                    .help("protected attributes may never be recorded for rules; remove it");
+                cx.err(
+                    pos_of(attr),
+                    format!("attribute `{}` is a protected name", attr.value),
+                )
+                .help("protected attributes may never be recorded for rules; remove it");
                 continue;
             }
             if let Some(t) = cx.value_type(ty) {
@@ -136,8 +158,11 @@ fn compile_vocabulary(file: &str, raw: &raw::RawVocabulary, diags: &mut Vec<Diag
     v.sources = raw.sources.iter().map(|c| c.value.clone()).collect();
     for (name, ty) in &raw.facts.0 {
         if v.is_protected(&name.value) {
-            cx.err(pos_of(name), format!("fact `{}` is a protected name", name.value))
-                .help("protected facts may never be used by rules; remove it");
+            cx.err(
+                pos_of(name),
+                format!("fact `{}` is a protected name", name.value),
+            )
+            .help("protected facts may never be used by rules; remove it");
             continue;
         }
         if let Some(t) = cx.value_type(ty) {
@@ -171,27 +196,38 @@ impl<'a> Cx<'a> {
     }
 
     fn errors(&self) -> usize {
-        self.diags.iter().filter(|d| d.level == Level::Error).count()
+        self.diags
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count()
     }
 
     fn value_type(&mut self, ty: &S<raw::RawType>) -> Option<ValueType> {
         match (&ty.value.ty, &ty.value.values) {
             (Some(_), Some(_)) => {
-                self.err(pos_of(ty), "give either `type` or `values`, not both").help("`values: [...]` already means a string from that list");
+                self.err(pos_of(ty), "give either `type` or `values`, not both")
+                    .help("`values: [...]` already means a string from that list");
                 None
             }
             (None, Some(vs)) if vs.is_empty() => {
-                self.err(pos_of(ty), "`values` is empty").help("list the allowed values, or use `type: string`");
+                self.err(pos_of(ty), "`values` is empty")
+                    .help("list the allowed values, or use `type: string`");
                 None
             }
-            (None, Some(vs)) => Some(ValueType::Values(vs.iter().map(|s| s.value.clone()).collect())),
+            (None, Some(vs)) => Some(ValueType::Values(
+                vs.iter().map(|s| s.value.clone()).collect(),
+            )),
             (Some(t), None) => match t.value.as_str() {
                 "string" => Some(ValueType::String),
                 "number" => Some(ValueType::Number),
                 "bool" => Some(ValueType::Bool),
                 other => {
-                    let help = format!("use `string`, `number`, `bool`, or `values: [...]`{}", did_you_mean(other, ["string", "number", "bool"]));
-                    self.err(pos_of(t), format!("unknown type `{other}`")).help(help);
+                    let help = format!(
+                        "use `string`, `number`, `bool`, or `values: [...]`{}",
+                        did_you_mean(other, ["string", "number", "bool"])
+                    );
+                    self.err(pos_of(t), format!("unknown type `{other}`"))
+                        .help(help);
                     None
                 }
             },
@@ -212,32 +248,46 @@ impl<'a> Cx<'a> {
     fn rule(&mut self, r: &raw::RawRule) -> Option<Rule> {
         let before = self.errors();
         let id = &r.id.value;
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             self.err(pos_of(&r.id), format!("rule id `{id}` is not valid"))
                 .help("use lower-case letters, digits and `-` only, e.g. `online-contact-then-meeting`");
         }
         if r.version.value == 0 {
-            self.err(pos_of(&r.version), "`version` must be 1 or more").help("start at 1 and bump it on any change of meaning");
+            self.err(pos_of(&r.version), "`version` must be 1 or more")
+                .help("start at 1 and bump it on any change of meaning");
         }
         let class = match r.class.value.as_str() {
             "risk" => Some(Class::Risk),
             "harm" => Some(Class::Harm),
             other => {
-                let help = format!("use `risk` or `harm`{}", did_you_mean(other, ["risk", "harm"]));
-                self.err(pos_of(&r.class), format!("unknown class `{other}`")).help(help);
+                let help = format!(
+                    "use `risk` or `harm`{}",
+                    did_you_mean(other, ["risk", "harm"])
+                );
+                self.err(pos_of(&r.class), format!("unknown class `{other}`"))
+                    .help(help);
                 None
             }
         };
         let severity = parse_severity(&r.severity.value).or_else(|| {
             let other = &r.severity.value;
-            let help = format!("use `low`, `medium`, `high` or `critical`{}", did_you_mean(other, ["low", "medium", "high", "critical"]));
-            self.err(pos_of(&r.severity), format!("unknown severity `{other}`")).help(help);
+            let help = format!(
+                "use `low`, `medium`, `high` or `critical`{}",
+                did_you_mean(other, ["low", "medium", "high", "critical"])
+            );
+            self.err(pos_of(&r.severity), format!("unknown severity `{other}`"))
+                .help(help);
             None
         });
         let rationale = match &r.rationale {
             Some(s) if !s.value.trim().is_empty() => s.value.trim().to_owned(),
             Some(s) => {
-                self.err(pos_of(s), "`rationale` is empty").help("say why this pattern matters, citing the finding it rests on");
+                self.err(pos_of(s), "`rationale` is empty")
+                    .help("say why this pattern matters, citing the finding it rests on");
                 String::new()
             }
             None => {
@@ -261,7 +311,10 @@ impl<'a> Cx<'a> {
                 unless.push(Unless { reason, pred });
             }
         }
-        let cooldown = r.cooldown.as_ref().and_then(|c| self.duration(c, "cooldown"));
+        let cooldown = r
+            .cooldown
+            .as_ref()
+            .and_then(|c| self.duration(c, "cooldown"));
         let message = r.message.as_ref().and_then(|m| self.template(m));
         let mut urgent = Duration::from_minutes(DEFAULT_URGENT_MIN);
         let mut closes = Duration::from_minutes(DEFAULT_CLOSES_MIN);
@@ -305,14 +358,20 @@ impl<'a> Cx<'a> {
 
     fn at_least(&mut self, n: &S<i64>, max: Option<usize>) -> Option<usize> {
         if n.value < 1 {
-            self.err(pos_of(n), format!("`at_least` is {}; it must be 1 or more", n.value));
+            self.err(
+                pos_of(n),
+                format!("`at_least` is {}; it must be 1 or more", n.value),
+            );
             return None;
         }
         let v = usize::try_from(n.value).ok()?;
         if let Some(max) = max {
             if v > max {
-                self.err(pos_of(n), format!("`at_least` is {v} but there are only {max} indicators"))
-                    .help("it can be at most the number of indicators under `of`");
+                self.err(
+                    pos_of(n),
+                    format!("`at_least` is {v} but there are only {max} indicators"),
+                )
+                .help("it can be at most the number of indicators under `of`");
                 return None;
             }
         }
@@ -329,12 +388,24 @@ impl<'a> Cx<'a> {
                 let at_least = self.at_least(&c.at_least, None);
                 let distinct = c.distinct.as_ref().map(|f| self.key_field(f, "distinct"));
                 let by = c.by.as_ref().map(|f| self.key_field(f, "by"));
-                Pattern::Count { pred: pred?, within: within?, at_least: at_least?, distinct: distinct.flatten(), by: by.flatten() }
+                Pattern::Count {
+                    pred: pred?,
+                    within: within?,
+                    at_least: at_least?,
+                    distinct: distinct.flatten(),
+                    by: by.flatten(),
+                }
             }
             R::Sequence(s) => {
                 if s.steps.value.len() < 2 {
-                    self.err(pos_of(&s.steps), format!("a sequence needs at least two steps; this one has {}", s.steps.value.len()))
-                        .help("for a single kind of observation use `match` or `count`");
+                    self.err(
+                        pos_of(&s.steps),
+                        format!(
+                            "a sequence needs at least two steps; this one has {}",
+                            s.steps.value.len()
+                        ),
+                    )
+                    .help("for a single kind of observation use `match` or `count`");
                 }
                 let steps: Vec<Option<Pred>> = s.steps.value.iter().map(|p| self.pred(p)).collect();
                 let until = s.until.as_ref().map(|u| self.pred(u));
@@ -358,12 +429,19 @@ impl<'a> Cx<'a> {
                 let expect = self.pred(&a.expect);
                 let within = self.duration(&a.within, "within");
                 let by = a.by.as_ref().map(|f| self.key_field(f, "by"));
-                Pattern::Absence { after: after?, expect: expect?, within: within?, by: by.flatten() }
+                Pattern::Absence {
+                    after: after?,
+                    expect: expect?,
+                    within: within?,
+                    by: by.flatten(),
+                }
             }
             R::Signals(s) => {
                 let within = self.duration(&s.within, "within");
                 if s.of.value.0.is_empty() {
-                    self.err(pos_of(&s.of), "`of` lists no indicators").help("name at least one indicator, e.g. `missing: { kind: missing.episode }`");
+                    self.err(pos_of(&s.of), "`of` lists no indicators").help(
+                        "name at least one indicator, e.g. `missing: { kind: missing.episode }`",
+                    );
                     return None;
                 }
                 let at_least = self.at_least(&s.at_least, Some(s.of.value.0.len()));
@@ -371,10 +449,15 @@ impl<'a> Cx<'a> {
                 let mut ok = true;
                 for (name, p) in &s.of.value.0 {
                     if name.value.is_empty()
-                        || !name.value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+                        || !name.value.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                        })
                     {
-                        self.err(pos_of(name), format!("indicator name `{}` is not valid", name.value))
-                            .help("use lower-case letters, digits, `_` and `-`");
+                        self.err(
+                            pos_of(name),
+                            format!("indicator name `{}` is not valid", name.value),
+                        )
+                        .help("use lower-case letters, digits, `_` and `-`");
                         ok = false;
                     }
                     match self.pred(p) {
@@ -385,7 +468,11 @@ impl<'a> Cx<'a> {
                 if !ok {
                     return None;
                 }
-                Pattern::Signals { within: within?, at_least: at_least?, of }
+                Pattern::Signals {
+                    within: within?,
+                    at_least: at_least?,
+                    of,
+                }
             }
         })
     }
@@ -427,7 +514,10 @@ impl<'a> Cx<'a> {
                         if v.attribute_type(a).is_none() {
                             let names = v.attribute_names();
                             self.err(pos, format!("unknown attribute `{a}`"))
-                                .help(format!("no kind in the vocabulary declares it{}", did_you_mean(a, names.iter().copied())));
+                                .help(format!(
+                                    "no kind in the vocabulary declares it{}",
+                                    did_you_mean(a, names.iter().copied())
+                                ));
                             return None;
                         }
                     }
@@ -440,16 +530,29 @@ impl<'a> Cx<'a> {
                     }
                     if let Some(v) = self.vocab {
                         if !v.facts.contains_key(fact) {
-                            self.err(pos, format!("unknown subject fact `{fact}`")).help(format!(
-                                "declare it under `facts:` in the vocabulary{}",
-                                did_you_mean(fact, v.facts.keys().map(String::as_str).chain(["age"]))
-                            ));
+                            self.err(pos, format!("unknown subject fact `{fact}`"))
+                                .help(format!(
+                                    "declare it under `facts:` in the vocabulary{}",
+                                    did_you_mean(
+                                        fact,
+                                        v.facts.keys().map(String::as_str).chain(["age"])
+                                    )
+                                ));
                             return None;
                         }
                     }
                     Field::Fact(fact.to_owned())
                 } else {
-                    let known = ["kind", "channel", "counterpart", "source", "subject.age", "any", "all", "not"];
+                    let known = [
+                        "kind",
+                        "channel",
+                        "counterpart",
+                        "source",
+                        "subject.age",
+                        "any",
+                        "all",
+                        "not",
+                    ];
                     let mut help = format!(
                         "fields are `kind`, `channel`, `counterpart`, `source`, `attributes.<name>`, `subject.age`, `subject.<fact>`, or `any`/`all`/`not`{}",
                         did_you_mean(name, known)
@@ -469,7 +572,9 @@ impl<'a> Cx<'a> {
         let Some(v) = self.vocab else {
             return match field {
                 Field::Age => Ty::Num,
-                Field::Kind | Field::Channel | Field::Source | Field::Counterpart => Ty::Str(None, "value"),
+                Field::Kind | Field::Channel | Field::Source | Field::Counterpart => {
+                    Ty::Str(None, "value")
+                }
                 _ => Ty::Unknown,
             };
         };
@@ -477,13 +582,21 @@ impl<'a> Cx<'a> {
             Some(ValueType::String) => Ty::Str(None, "value"),
             Some(ValueType::Number) => Ty::Num,
             Some(ValueType::Bool) => Ty::Bool,
-            Some(ValueType::Values(vs)) => Ty::Str(Some(vs.iter().map(String::as_str).collect()), "value"),
+            Some(ValueType::Values(vs)) => {
+                Ty::Str(Some(vs.iter().map(String::as_str).collect()), "value")
+            }
             None => Ty::Unknown,
         };
         match field {
             Field::Kind => Ty::Str(Some(v.kinds.keys().map(String::as_str).collect()), "kind"),
-            Field::Channel => Ty::Str(Some(v.channels.iter().map(String::as_str).collect()), "channel"),
-            Field::Source => Ty::Str(Some(v.sources.iter().map(String::as_str).collect()), "source"),
+            Field::Channel => Ty::Str(
+                Some(v.channels.iter().map(String::as_str).collect()),
+                "channel",
+            ),
+            Field::Source => Ty::Str(
+                Some(v.sources.iter().map(String::as_str).collect()),
+                "source",
+            ),
             Field::Counterpart => Ty::Str(None, "value"),
             Field::Age => Ty::Num,
             Field::Attribute(a) => of(v.attribute_type(a).flatten()),
@@ -493,8 +606,11 @@ impl<'a> Cx<'a> {
 
     fn pred(&mut self, node: &Node) -> Option<Pred> {
         let Some(entries) = node.as_map() else {
-            self.err(node.pos, format!("a predicate must be a mapping, found {}", node.describe()))
-                .help("write e.g. `{ kind: contact.new, channel: online.* }`");
+            self.err(
+                node.pos,
+                format!("a predicate must be a mapping, found {}", node.describe()),
+            )
+            .help("write e.g. `{ kind: contact.new, channel: online.* }`");
             return None;
         };
         if entries.is_empty() {
@@ -505,30 +621,47 @@ impl<'a> Cx<'a> {
         let mut ok = true;
         for (k, v) in entries {
             let Some(key) = k.as_text() else {
-                self.err(k.pos, format!("a predicate key must be a field name, found {}", k.describe()));
+                self.err(
+                    k.pos,
+                    format!(
+                        "a predicate key must be a field name, found {}",
+                        k.describe()
+                    ),
+                );
                 ok = false;
                 continue;
             };
             let part = match key {
-                "any" | "all" => match &v.kind {
-                    NodeKind::Seq(items) if items.is_empty() => {
-                        self.err(v.pos, format!("`{key}: []` is empty")).help(if key == "any" {
-                            "`any: []` never matches; list at least one predicate"
-                        } else {
-                            "`all: []` always matches; list at least one predicate"
-                        });
-                        None
-                    }
-                    NodeKind::Seq(items) => {
-                        let ps: Vec<Option<Pred>> = items.iter().map(|p| self.pred(p)).collect();
-                        ps.into_iter().collect::<Option<Vec<_>>>().map(|ps| if key == "any" { Pred::Any(ps) } else { Pred::All(ps) })
-                    }
-                    _ => {
-                        self.err(v.pos, format!("`{key}` takes a list of predicates, found {}", v.describe()))
+                "any" | "all" => {
+                    match &v.kind {
+                        NodeKind::Seq(items) if items.is_empty() => {
+                            self.err(v.pos, format!("`{key}: []` is empty")).help(
+                                if key == "any" {
+                                    "`any: []` never matches; list at least one predicate"
+                                } else {
+                                    "`all: []` always matches; list at least one predicate"
+                                },
+                            );
+                            None
+                        }
+                        NodeKind::Seq(items) => {
+                            let ps: Vec<Option<Pred>> =
+                                items.iter().map(|p| self.pred(p)).collect();
+                            ps.into_iter().collect::<Option<Vec<_>>>().map(|ps| {
+                                if key == "any" {
+                                    Pred::Any(ps)
+                                } else {
+                                    Pred::All(ps)
+                                }
+                            })
+                        }
+                        _ => {
+                            self.err(v.pos, format!("`{key}` takes a list of predicates, found {}", v.describe()))
                             .help(format!("write e.g. `{key}: [ {{kind: vehicle.pickup}}, {{kind: stay.hotel}} ]`"));
-                        None
+                            None
+                        }
                     }
-                },
+                }
                 "not" => self.pred(v).map(|p| Pred::Not(Box::new(p))),
                 _ => self.field(key, k.pos).and_then(|f| {
                     let ty = self.field_type(&f);
@@ -543,19 +676,34 @@ impl<'a> Cx<'a> {
         if !ok {
             return None;
         }
-        Some(if parts.len() == 1 { parts.remove(0) } else { Pred::All(parts) })
+        Some(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Pred::All(parts)
+        })
     }
 
-    fn lit(&mut self, node: &Node, field: &Field, ty: &Ty<'_>, allow_glob: bool) -> Option<Matcher> {
-        let mismatch = |found: &str, want: &str| format!("`{field}` is {want}, but `{found}` is not");
+    fn lit(
+        &mut self,
+        node: &Node,
+        field: &Field,
+        ty: &Ty<'_>,
+        allow_glob: bool,
+    ) -> Option<Matcher> {
+        let mismatch =
+            |found: &str, want: &str| format!("`{field}` is {want}, but `{found}` is not");
         match (&node.kind, ty) {
-            (NodeKind::Str(s), _) if allow_glob && s.contains('*') => self.glob_lit(node.pos, s, field, ty),
+            (NodeKind::Str(s), _) if allow_glob && s.contains('*') => {
+                self.glob_lit(node.pos, s, field, ty)
+            }
             (NodeKind::Str(s), Ty::Num) => {
-                self.err(node.pos, mismatch(s, "a number")).help("compare numbers with numbers, e.g. `{ gte: 12 }`");
+                self.err(node.pos, mismatch(s, "a number"))
+                    .help("compare numbers with numbers, e.g. `{ gte: 12 }`");
                 None
             }
             (NodeKind::Str(s), Ty::Bool) => {
-                self.err(node.pos, mismatch(s, "a boolean")).help("write `true` or `false` (YAML 1.2: `yes`/`no` are strings)");
+                self.err(node.pos, mismatch(s, "a boolean"))
+                    .help("write `true` or `false` (YAML 1.2: `yes`/`no` are strings)");
                 None
             }
             (NodeKind::Str(s), Ty::Str(Some(names), what)) => {
@@ -576,27 +724,41 @@ impl<'a> Cx<'a> {
             }
             (NodeKind::Str(s), _) => Some(Matcher::Eq(Lit::Str(s.clone()))),
             (NodeKind::Number(n, text), Ty::Str(..)) => {
-                self.err(node.pos, format!("`{field}` is a string, but `{text}` is a number"))
-                    .help(format!("a number never equals a string; quote it if you mean the text: `'{text}'`"));
+                self.err(
+                    node.pos,
+                    format!("`{field}` is a string, but `{text}` is a number"),
+                )
+                .help(format!(
+                    "a number never equals a string; quote it if you mean the text: `'{text}'`"
+                ));
                 let _ = n;
                 None
             }
             (NodeKind::Number(_, text), Ty::Bool) => {
-                self.err(node.pos, mismatch(text, "a boolean")).help("write `true` or `false`");
+                self.err(node.pos, mismatch(text, "a boolean"))
+                    .help("write `true` or `false`");
                 None
             }
             (NodeKind::Number(n, _), _) => Some(Matcher::Eq(Lit::Num(*n))),
             (NodeKind::Bool(b), Ty::Str(..) | Ty::Num) => {
-                self.err(node.pos, format!("`{field}` is not a boolean, but `{b}` is")).help("quote it if you mean the text: `'true'`");
+                self.err(
+                    node.pos,
+                    format!("`{field}` is not a boolean, but `{b}` is"),
+                )
+                .help("quote it if you mean the text: `'true'`");
                 None
             }
             (NodeKind::Bool(b), _) => Some(Matcher::Eq(Lit::Bool(*b))),
             (NodeKind::Null, _) => {
-                self.err(node.pos, format!("`{field}` is compared with null")).help("to ask for a missing field write `{ exists: false }`");
+                self.err(node.pos, format!("`{field}` is compared with null"))
+                    .help("to ask for a missing field write `{ exists: false }`");
                 None
             }
             (_, _) => {
-                self.err(node.pos, format!("expected a scalar for `{field}`, found {}", node.describe()));
+                self.err(
+                    node.pos,
+                    format!("expected a scalar for `{field}`, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -605,13 +767,24 @@ impl<'a> Cx<'a> {
     fn glob_lit(&mut self, pos: Pos, pattern: &str, field: &Field, ty: &Ty<'_>) -> Option<Matcher> {
         match ty {
             Ty::Num | Ty::Bool => {
-                self.err(pos, format!("glob `{pattern}` on `{field}`, which is not a string")).help("globs match strings only");
+                self.err(
+                    pos,
+                    format!("glob `{pattern}` on `{field}`, which is not a string"),
+                )
+                .help("globs match strings only");
                 None
             }
             Ty::Str(Some(names), what) if !names.iter().any(|n| glob(pattern, n)) => {
-                let what = if *what == "value" { "declared value" } else { what };
+                let what = if *what == "value" {
+                    "declared value"
+                } else {
+                    what
+                };
                 self.err(pos, format!("glob `{pattern}` matches no declared {what}"))
-                    .help(format!("`*` matches any run of characters; check the spelling against {}", list(names)));
+                    .help(format!(
+                        "`*` matches any run of characters; check the spelling against {}",
+                        list(names)
+                    ));
                 None
             }
             _ => Some(Matcher::Glob(pattern.to_owned())),
@@ -622,25 +795,32 @@ impl<'a> Cx<'a> {
         match &node.kind {
             NodeKind::Seq(items) => {
                 if items.is_empty() {
-                    self.err(node.pos, format!("empty list for `{field}`")).help("an empty list never matches; list at least one value");
+                    self.err(node.pos, format!("empty list for `{field}`"))
+                        .help("an empty list never matches; list at least one value");
                     return None;
                 }
                 let ms: Vec<Option<Matcher>> = items
                     .iter()
                     .map(|i| {
                         if matches!(i.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
-                            self.err(i.pos, "list elements must be scalars").help("to combine conditions use an operator map, or `any`/`all`");
+                            self.err(i.pos, "list elements must be scalars")
+                                .help("to combine conditions use an operator map, or `any`/`all`");
                             None
                         } else {
                             self.lit(i, field, ty, true)
                         }
                     })
                     .collect();
-                ms.into_iter().collect::<Option<Vec<_>>>().map(Matcher::AnyOf)
+                ms.into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Matcher::AnyOf)
             }
             NodeKind::Map(entries) => {
                 if entries.is_empty() {
-                    self.err(node.pos, format!("empty operator map for `{field}`")).help("use `eq`, `in`, `glob`, `gt`, `gte`, `lt`, `lte`, `exists` or `not`");
+                    self.err(node.pos, format!("empty operator map for `{field}`"))
+                        .help(
+                            "use `eq`, `in`, `glob`, `gt`, `gte`, `lt`, `lte`, `exists` or `not`",
+                        );
                     return None;
                 }
                 let mut ms = Vec::new();
@@ -650,7 +830,8 @@ impl<'a> Cx<'a> {
                     let m = match op {
                         "eq" => {
                             if matches!(v.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
-                                self.err(v.pos, "`eq` takes one scalar").help("for several values use `in: [...]`");
+                                self.err(v.pos, "`eq` takes one scalar")
+                                    .help("for several values use `in: [...]`");
                                 None
                             } else {
                                 self.lit(v, field, ty, false)
@@ -665,14 +846,21 @@ impl<'a> Cx<'a> {
                                 .collect::<Option<Vec<_>>>()
                                 .map(Matcher::AnyOf),
                             _ => {
-                                self.err(v.pos, "`in` takes a non-empty list of values").help("e.g. `in: [peer, unknown_adult]`");
+                                self.err(v.pos, "`in` takes a non-empty list of values")
+                                    .help("e.g. `in: [peer, unknown_adult]`");
                                 None
                             }
                         },
                         "glob" => match &v.kind {
                             NodeKind::Str(p) => self.glob_lit(v.pos, p, field, ty),
                             _ => {
-                                self.err(v.pos, format!("`glob` takes a string pattern, found {}", v.describe()));
+                                self.err(
+                                    v.pos,
+                                    format!(
+                                        "`glob` takes a string pattern, found {}",
+                                        v.describe()
+                                    ),
+                                );
                                 None
                             }
                         },
@@ -685,12 +873,19 @@ impl<'a> Cx<'a> {
                             };
                             match (&v.kind, ty) {
                                 (_, Ty::Str(..) | Ty::Bool) => {
-                                    self.err(k.pos, format!("`{op}` on `{field}`, which is not a number")).help("`gt`, `gte`, `lt` and `lte` compare numbers only");
+                                    self.err(
+                                        k.pos,
+                                        format!("`{op}` on `{field}`, which is not a number"),
+                                    )
+                                    .help("`gt`, `gte`, `lt` and `lte` compare numbers only");
                                     None
                                 }
                                 (NodeKind::Number(n, _), _) => Some(Matcher::Cmp(cmp, *n)),
                                 _ => {
-                                    self.err(v.pos, format!("`{op}` takes a number, found {}", v.describe()));
+                                    self.err(
+                                        v.pos,
+                                        format!("`{op}` takes a number, found {}", v.describe()),
+                                    );
                                     None
                                 }
                             }
@@ -698,15 +893,29 @@ impl<'a> Cx<'a> {
                         "exists" => match v.kind {
                             NodeKind::Bool(b) => Some(Matcher::Exists(b)),
                             _ => {
-                                self.err(v.pos, format!("`exists` takes `true` or `false`, found {}", v.describe()));
+                                self.err(
+                                    v.pos,
+                                    format!(
+                                        "`exists` takes `true` or `false`, found {}",
+                                        v.describe()
+                                    ),
+                                );
                                 None
                             }
                         },
-                        "not" => self.matcher(v, field, ty).map(|m| Matcher::Not(Box::new(m))),
+                        "not" => self
+                            .matcher(v, field, ty)
+                            .map(|m| Matcher::Not(Box::new(m))),
                         other => {
-                            let ops = ["eq", "in", "glob", "gt", "gte", "lt", "lte", "exists", "not"];
+                            let ops = [
+                                "eq", "in", "glob", "gt", "gte", "lt", "lte", "exists", "not",
+                            ];
                             self.err(k.pos, format!("unknown operator `{other}`"))
-                                .help(format!("operators are {}{}", list(&ops), did_you_mean(other, ops)));
+                                .help(format!(
+                                    "operators are {}{}",
+                                    list(&ops),
+                                    did_you_mean(other, ops)
+                                ));
                             None
                         }
                     };
@@ -718,7 +927,11 @@ impl<'a> Cx<'a> {
                 if !ok {
                     return None;
                 }
-                Some(if ms.len() == 1 { ms.remove(0) } else { Matcher::All(ms) })
+                Some(if ms.len() == 1 {
+                    ms.remove(0)
+                } else {
+                    Matcher::All(ms)
+                })
             }
             _ => self.lit(node, field, ty, true),
         }
@@ -750,7 +963,10 @@ impl<'a> Cx<'a> {
                         name.push(c);
                     }
                     if !closed {
-                        self.err(pos, format!("unclosed `{{{name}` in `message`")).help("close the placeholder with `}`, or write `{{` for a literal brace");
+                        self.err(pos, format!("unclosed `{{{name}` in `message`"))
+                            .help(
+                                "close the placeholder with `}`, or write `{{` for a literal brace",
+                            );
                         return None;
                     }
                     match Placeholder::ALL.iter().find(|(n, _)| *n == name) {
@@ -761,12 +977,23 @@ impl<'a> Cx<'a> {
                             segs.push(Segment::Placeholder(*p));
                         }
                         None => {
-                            let names: Vec<&str> = Placeholder::ALL.iter().map(|(n, _)| *n).collect();
+                            let names: Vec<&str> =
+                                Placeholder::ALL.iter().map(|(n, _)| *n).collect();
                             let help = match suggest(&name, names.iter().copied()) {
-                                Some(s) => format!("did you mean `{{{s}}}`? placeholders are {}", list(&names)),
-                                None => format!("placeholders are {}; write `{{{{` for a literal brace", list(&names)),
+                                Some(s) => format!(
+                                    "did you mean `{{{s}}}`? placeholders are {}",
+                                    list(&names)
+                                ),
+                                None => format!(
+                                    "placeholders are {}; write `{{{{` for a literal brace",
+                                    list(&names)
+                                ),
                             };
-                            self.err(pos, format!("unknown placeholder `{{{name}}}` in `message`")).help(help);
+                            self.err(
+                                pos,
+                                format!("unknown placeholder `{{{name}}}` in `message`"),
+                            )
+                            .help(help);
                             return None;
                         }
                     }
@@ -797,8 +1024,14 @@ impl<'a> Cx<'a> {
         for e in &t.value.expect {
             let e = &e.value;
             if e.rule.value != rule_id {
-                self.err(pos_of(&e.rule), format!("a test of rule `{rule_id}` expects a flag of `{}`", e.rule.value))
-                    .help("a rule's tests list only the flags of that rule");
+                self.err(
+                    pos_of(&e.rule),
+                    format!(
+                        "a test of rule `{rule_id}` expects a flag of `{}`",
+                        e.rule.value
+                    ),
+                )
+                .help("a rule's tests list only the flags of that rule");
                 ok = false;
             }
             let raised_at = match &e.raised_at {
@@ -828,12 +1061,18 @@ impl<'a> Cx<'a> {
                     _ => None,
                 };
                 if v.is_none() {
-                    self.err(pos_of(s), format!("unknown stage `{}`", s.value)).help("use `urgent`, `open` or `closed`");
+                    self.err(pos_of(s), format!("unknown stage `{}`", s.value))
+                        .help("use `urgent`, `open` or `closed`");
                     ok = false;
                 }
                 v
             });
-            expect.push(Expect { evidence: e.evidence.iter().map(|s| s.value.clone()).collect(), raised_at, severity, stage });
+            expect.push(Expect {
+                evidence: e.evidence.iter().map(|s| s.value.clone()).collect(),
+                raised_at,
+                severity,
+                stage,
+            });
         }
         ok.then(|| RuleTest {
             name: t.value.name.value.clone(),
@@ -854,4 +1093,3 @@ fn parse_severity(s: &str) -> Option<Severity> {
         _ => None,
     }
 }
-

@@ -76,16 +76,82 @@ fn strip_bom(text: &str) -> &str {
 }
 
 /// Parses every YAML document of `text` into located nodes (empty documents are skipped).
-pub(crate) fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
-    let docs: Vec<Option<Spanned<NodeKind>>> =
-        serde_saphyr::from_multiple_with_options(strip_bom(text), options())
-            .map_err(|e| YamlError::from_saphyr(&e))?;
-    Ok(docs
-        .into_iter()
-        .flatten()
-        .map(|s| Node::new(s.value.clone(), pos_of(&s)))
-        .filter(|n| n.kind != NodeKind::Null)
-        .collect())
+///
+/// Documents are split at `---` lines and parsed one by one, so a syntax error loses only its own
+/// document: it is returned in place, with positions in the whole text, and the others are read.
+pub(crate) fn parse_documents(text: &str) -> Vec<Result<Node, YamlError>> {
+    let text = strip_bom(text);
+    let mut out = Vec::new();
+    for (first_line, chunk) in split_documents(text) {
+        let shifted = |mut pos: Pos| {
+            if pos.line > 0 {
+                pos.line = pos.line.saturating_add(first_line);
+            }
+            pos
+        };
+        match serde_saphyr::from_multiple_with_options::<Option<Spanned<NodeKind>>>(
+            chunk,
+            options(),
+        ) {
+            Ok(docs) => {
+                for s in docs.into_iter().flatten() {
+                    let mut node = Node::new(s.value.clone(), pos_of(&s));
+                    shift(&mut node, first_line);
+                    if node.kind != NodeKind::Null {
+                        out.push(Ok(node));
+                    }
+                }
+            }
+            Err(e) => {
+                let e = YamlError::from_saphyr(&e);
+                out.push(Err(YamlError {
+                    pos: shifted(e.pos),
+                    message: e.message,
+                }));
+            }
+        }
+    }
+    out
+}
+
+/// Splits at lines that start a new document (`---` alone or followed by a space); returns each
+/// chunk with the number of lines before it.
+fn split_documents(text: &str) -> Vec<(u32, &str)> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut start_line = 0u32;
+    let mut line_no = 0u32;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let is_marker = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
+        if is_marker && offset > start {
+            chunks.push((start_line, &text[start..offset]));
+            start = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+        line_no = line_no.saturating_add(1);
+    }
+    if offset > start || chunks.is_empty() {
+        chunks.push((start_line, &text[start..]));
+    }
+    chunks
+}
+
+fn shift(node: &mut Node, lines: u32) {
+    if lines == 0 {
+        return;
+    }
+    node.pos.line = node.pos.line.saturating_add(lines);
+    match &mut node.kind {
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| shift(n, lines)),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift(k, lines);
+            shift(v, lines);
+        }),
+        _ => {}
+    }
 }
 
 /// Parses one rule file (a mapping with `rules:` and/or `vocabulary:`).
@@ -180,7 +246,10 @@ mod tests {
 
     #[test]
     fn yaml_1_2_booleans_and_ids_as_written() {
-        let docs = parse_documents("a: yes\nb: true\nc: 007\nd: on\ne: 10\n").unwrap();
+        let docs: Vec<Node> = parse_documents("a: yes\nb: true\nc: 007\nd: on\ne: 10\n")
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
         let map = docs[0].as_map().unwrap();
         assert_eq!(map[0].1.kind, NodeKind::Str("yes".into()));
         assert_eq!(map[1].1.kind, NodeKind::Bool(true));
@@ -192,15 +261,29 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_errors() {
-        let err = parse_documents("a: 1\na: 2\n").unwrap_err();
+        let err = parse_documents("a: 1\na: 2\n").remove(0).unwrap_err();
         assert_eq!(err.pos.line, 2);
         assert!(err.message.contains("duplicate"), "{}", err.message);
     }
 
     #[test]
     fn several_documents() {
-        let docs = parse_documents("a: 1\n---\nb: 2\n---\n").unwrap();
+        let docs = parse_documents("a: 1\n---\nb: 2\n---\n");
         assert_eq!(docs.len(), 2);
-        assert_eq!(docs[1].pos.line, 3);
+        assert_eq!(docs[1].as_ref().unwrap().pos.line, 3);
+    }
+
+    #[test]
+    fn a_syntax_error_loses_only_its_document() {
+        let docs = parse_documents("a: 1\n---\nb: [2\n---\nc:\n  d: 3\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].is_ok());
+        assert_eq!(docs[1].as_ref().unwrap_err().pos.line, 3);
+        let c = docs[2].as_ref().unwrap();
+        assert_eq!(c.pos.line, 5);
+        assert_eq!(
+            c.as_map().unwrap()[0].1.as_map().unwrap()[0].1.pos,
+            Pos { line: 6, column: 6 }
+        );
     }
 }
