@@ -31,7 +31,12 @@ fn diagnose(rules: &str) -> String {
             }
             out
         }
-        Err(e) => e.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"),
+        Err(e) => e
+            .diagnostics
+            .iter()
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -50,41 +55,128 @@ macro_rules! snap {
     };
 }
 
-snap!(unknown_kind_suggests, rule("      match: { kind: contact.nwe }\n"));
-snap!(bad_duration, rule("      count: { match: { kind: contact.new }, within: 7 days, at_least: 3 }\n"));
-snap!(zero_duration, rule("      count: { match: { kind: contact.new }, within: 0d, at_least: 3 }\n"));
-snap!(protected_attribute, rule("      match: { kind: contact.new, attributes.nationality: x }\n"));
-snap!(protected_by, rule("      count: { match: { kind: contact.new }, within: 7d, at_least: 2, by: attributes.religion }\n"));
-snap!(number_against_enum, rule("      match: { attributes.relation: 3 }\n"));
-snap!(string_against_number, rule("      match: { attributes.age_gap_years: { gte: ten } }\n"));
-snap!(bool_yes_is_a_string, rule("      match: { attributes.overnight: yes }\n"));
-snap!(enum_value_typo, rule("      match: { attributes.relation: unknown_adlt }\n"));
-snap!(glob_matches_nothing, rule("      match: { channel: offline.* }\n"));
+snap!(
+    unknown_kind_suggests,
+    rule("      match: { kind: contact.nwe }\n")
+);
+snap!(
+    bad_duration,
+    rule("      count: { match: { kind: contact.new }, within: 7 days, at_least: 3 }\n")
+);
+snap!(
+    zero_duration,
+    rule("      count: { match: { kind: contact.new }, within: 0d, at_least: 3 }\n")
+);
+snap!(
+    protected_attribute,
+    rule("      match: { kind: contact.new, attributes.nationality: x }\n")
+);
+snap!(
+    protected_by,
+    rule(
+        "      count: { match: { kind: contact.new }, within: 7d, at_least: 2, by: attributes.religion }\n"
+    )
+);
+snap!(
+    number_against_enum,
+    rule("      match: { attributes.relation: 3 }\n")
+);
+snap!(
+    string_against_number,
+    rule("      match: { attributes.age_gap_years: { gte: ten } }\n")
+);
+snap!(
+    bool_yes_is_a_string,
+    rule("      match: { attributes.overnight: yes }\n")
+);
+snap!(
+    enum_value_typo,
+    rule("      match: { attributes.relation: unknown_adlt }\n")
+);
+snap!(
+    glob_matches_nothing,
+    rule("      match: { channel: offline.* }\n")
+);
 snap!(unknown_field, rule("      match: { knd: contact.new }\n"));
-snap!(unknown_operator, rule("      match: { attributes.age_gap_years: { gteq: 5 } }\n"));
+snap!(
+    unknown_operator,
+    rule("      match: { attributes.age_gap_years: { gteq: 5 } }\n")
+);
 snap!(empty_predicate, rule("      match: {}\n"));
 snap!(empty_any, rule("      match: { any: [] }\n"));
 snap!(null_matcher, rule("      match: { counterpart: null }\n"));
-snap!(one_step_sequence, rule("      sequence: { within: 7d, steps: [ { kind: contact.new } ] }\n"));
-snap!(signals_at_least_too_large, rule("      signals: { within: 30d, at_least: 3, of: { a: { kind: contact.new }, b: { kind: missing.episode } } }\n"));
-snap!(unknown_pattern, rule("      cont: { match: { kind: contact.new } }\n"));
-snap!(unknown_rule_field, format!("{}    severty: high\n", rule("      match: { kind: contact.new }\n")));
-snap!(unknown_placeholder, format!("{}    message: \"{{countrpart}} met\"\n", rule("      match: { kind: contact.new }\n")));
-snap!(unless_without_reason, format!("{}    unless:\n      - match: {{ attributes.relation: family }}\n", rule("      match: { kind: contact.new }\n")));
+snap!(
+    one_step_sequence,
+    rule("      sequence: { within: 7d, steps: [ { kind: contact.new } ] }\n")
+);
+snap!(
+    signals_at_least_too_large,
+    rule(
+        "      signals: { within: 30d, at_least: 3, of: { a: { kind: contact.new }, b: { kind: missing.episode } } }\n"
+    )
+);
+snap!(
+    unknown_pattern,
+    rule("      cont: { match: { kind: contact.new } }\n")
+);
+snap!(
+    unknown_rule_field,
+    format!(
+        "{}    severty: high\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
+snap!(
+    unknown_placeholder,
+    format!(
+        "{}    message: \"{{countrpart}} met\"\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
+snap!(
+    unless_without_reason,
+    format!(
+        "{}    unless:\n      - match: {{ attributes.relation: family }}\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
 snap!(
     duplicate_ids_name_both_places,
-    format!("{}{}", rule("      match: { kind: contact.new }\n"), rule("      match: { kind: meeting.in_person }\n").replacen("rules:\n", "", 1))
+    format!(
+        "{}{}",
+        rule("      match: { kind: contact.new }\n"),
+        rule("      match: { kind: meeting.in_person }\n").replacen("rules:\n", "", 1)
+    )
 );
-snap!(missing_rationale, "rules:\n  - id: r\n    version: 1\n    title: t\n    class: risk\n    severity: high\n    when: { match: { kind: contact.new } }\n");
-snap!(bad_id_and_severity, "rules:\n  - id: Bad_Id\n    version: 1\n    title: t\n    class: danger\n    severity: hgh\n    rationale: x\n    when: { match: { kind: contact.new } }\n");
-snap!(duplicate_key, "rules:\n  - id: r\n    id: s\n    version: 1\n");
+snap!(
+    missing_rationale,
+    "rules:\n  - id: r\n    version: 1\n    title: t\n    class: risk\n    severity: high\n    when: { match: { kind: contact.new } }\n"
+);
+snap!(
+    bad_id_and_severity,
+    "rules:\n  - id: Bad_Id\n    version: 1\n    title: t\n    class: danger\n    severity: hgh\n    rationale: x\n    when: { match: { kind: contact.new } }\n"
+);
+snap!(
+    duplicate_key,
+    "rules:\n  - id: r\n    id: s\n    version: 1\n"
+);
 snap!(syntax_error, "rules:\n  - id: [r\n");
-snap!(unknown_fact, rule("      match: { subject.residense: home }\n"));
-snap!(urgent_longer_than_window, format!("{}    window: {{ urgent: 30d, closes: 7d }}\n", rule("      match: { kind: contact.new }\n")));
+snap!(
+    unknown_fact,
+    rule("      match: { subject.residense: home }\n")
+);
+snap!(
+    urgent_longer_than_window,
+    format!(
+        "{}    window: {{ urgent: 30d, closes: 7d }}\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
 
 #[test]
 fn without_vocabulary_names_are_not_checked_and_check_says_so() {
-    let set = RuleSet::from_yaml_str("r.yaml", &rule("      match: { kind: anything.goes }\n")).unwrap();
+    let set =
+        RuleSet::from_yaml_str("r.yaml", &rule("      match: { kind: anything.goes }\n")).unwrap();
     let w: Vec<String> = set.warnings().iter().map(|d| d.to_string()).collect();
     insta::assert_snapshot!(w.join("\n"));
 }
@@ -98,6 +190,7 @@ fn every_problem_is_reported_not_only_the_first() {
             .replacen("rules:\n", "", 1)
             .replacen("id: r", "id: r2", 1)
     );
-    let err = RuleSet::from_sources([("vocabulary.yaml", VOCAB), ("rules.yaml", yaml.as_str())]).unwrap_err();
+    let err = RuleSet::from_sources([("vocabulary.yaml", VOCAB), ("rules.yaml", yaml.as_str())])
+        .unwrap_err();
     assert_eq!(err.errors().count(), 4, "{err}");
 }

@@ -1,0 +1,397 @@
+//! The command-line tool: each command, its output formats and its exit codes.
+#![cfg(feature = "cli")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_early-signal");
+
+/// A fresh directory for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("early-signal-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const RULES: &str = r#"
+vocabulary:
+  kinds:
+    contact.new: { description: new contact }
+    meeting.in_person: { description: a meeting }
+    missing.episode.end: { description: a missing episode ended }
+    return.interview: { description: a return interview }
+  channels: [in_person, online.social_media]
+rules:
+  - id: online-contact-then-meeting
+    version: 1
+    title: New online contact followed by a meeting
+    class: risk
+    severity: high
+    rationale: half of recruitments took under a week
+    when:
+      sequence:
+        within: 7d
+        by: counterpart
+        steps:
+          - { kind: contact.new, channel: online.* }
+          - { kind: meeting.in_person }
+    tests:
+      - name: fires
+        timeline:
+          subject: t-1
+          observations:
+            - { id: a, at: 2026-03-02T21:00:00+01:00, kind: contact.new, channel: online.social_media, counterpart: c-1 }
+            - { id: b, at: 2026-03-04T18:00:00+01:00, kind: meeting.in_person, counterpart: c-1 }
+        expect:
+          - { rule: online-contact-then-meeting, evidence: [a, b] }
+  - id: no-return-interview
+    version: 1
+    title: No return interview
+    class: risk
+    severity: medium
+    rationale: returns must be talked through
+    when:
+      absence:
+        after: { kind: missing.episode.end }
+        expect: { kind: return.interview }
+        within: 72h
+"#;
+
+const TIMELINE: &str = r#"
+subject: y-1
+observations:
+  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: contact.new, channel: online.social_media, counterpart: c-1 }
+  - { id: b, at: 2026-03-04T18:00:00+01:00, kind: meeting.in_person, counterpart: c-1 }
+  - { id: c, at: 2026-03-05T08:00:00+01:00, kind: missing.episode.end }
+  - { id: d, at: 2026-03-05T09:00:00, kind: meeting.in_person }
+---
+subject: y-2
+observations:
+  - { id: a, at: 2026-03-01T08:00:00+01:00, kind: missing.episode.end }
+"#;
+
+#[test]
+fn eval_table_lists_flags_most_urgent_first_and_reports_rejections_on_stderr() {
+    let dir = scratch("table");
+    let rules = write(&dir, "rules.yaml", RULES);
+    let tl = write(&dir, "t.yaml", TIMELINE);
+    let o = run(&[
+        "eval",
+        tl.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--as-of",
+        "2026-03-06T00:00:00+01:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[2].starts_with("urgent  high"), "{out}");
+    assert!(lines[3].starts_with("urgent  medium"), "{out}");
+    assert!(
+        out.contains(
+            "pending y-1 no-return-interview after `c`: deadline 2026-03-08T08:00:00+01:00"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 flag(s), 1 pending, 1 rejected record(s)"),
+        "{out}"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("t.yaml:7: rejected (subject `y-1`): `at`: timestamp `2026-03-05T09:00:00` has no UTC offset"), "{err}");
+}
+
+#[test]
+fn eval_json_is_one_document_with_the_design_fields() {
+    let dir = scratch("json");
+    let rules = write(&dir, "rules.yaml", RULES);
+    let tl = write(&dir, "t.yaml", TIMELINE);
+    let o = run(&[
+        "eval",
+        tl.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--as-of",
+        "2026-03-06T00:00:00+01:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "as_of", "ruleset", "flags", "pending", "warnings", "rejected", "stats",
+    ] {
+        assert!(doc.get(key).is_some(), "missing {key}");
+    }
+    let flag = &doc["flags"][0];
+    for key in [
+        "id",
+        "rule",
+        "rule_version",
+        "ruleset",
+        "subject",
+        "class",
+        "severity",
+        "key",
+        "raised_at",
+        "known_at",
+        "evidence",
+        "window",
+        "explanation",
+    ] {
+        assert!(flag.get(key).is_some(), "flag lacks {key}: {flag}");
+    }
+    assert_eq!(flag["key"]["counterpart"], "c-1");
+    assert_eq!(flag["evidence"][0]["step"], 1);
+    assert_eq!(flag["window"]["stage"], "urgent");
+    assert_eq!(doc["pending"][0]["after"], "c");
+    assert_eq!(doc["rejected"][0]["line"], 7);
+}
+
+#[test]
+fn eval_jsonl_prints_one_flag_per_line() {
+    let dir = scratch("jsonl");
+    let rules = write(&dir, "rules.yaml", RULES);
+    let tl = write(&dir, "t.yaml", TIMELINE);
+    let o = run(&[
+        "eval",
+        tl.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--as-of",
+        "2026-03-06T00:00:00+01:00",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 2);
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["id"].as_str().unwrap().starts_with("fl-"));
+    }
+}
+
+#[test]
+fn eval_reads_json_lines_with_a_subjects_file() {
+    let dir = scratch("jsonl-in");
+    let rules = write(&dir, "rules.yaml", RULES);
+    let obs = write(
+        &dir,
+        "obs.jsonl",
+        concat!(
+            r#"{"subject":"y-1","id":"a","at":"2026-03-02T21:00:00+01:00","kind":"contact.new","channel":"online.social_media","counterpart":"c-1"}"#,
+            "\n\n",
+            r#"{"subject":"y-1","id":"b","at":"2026-03-04T18:00:00+01:00","kind":"meeting.in_person","counterpart":"c-1"}"#,
+            "\n",
+            r#"{"subject":"y-1","id":"x","at":"2026-03-04T18:00:00+01:00","kind":"meeting.inperson"}"#,
+            "\n",
+            "{not json\n",
+            r#"{"id":"y","at":"2026-03-04T18:00:00+01:00","kind":"meeting.in_person"}"#,
+            "\n",
+        ),
+    );
+    let subjects = write(
+        &dir,
+        "subjects.jsonl",
+        "{\"subject\":\"y-1\",\"born\":\"2011-04-01\"}\n",
+    );
+    let o = run(&[
+        "eval",
+        obs.to_str().unwrap(),
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--as-of",
+        "2026-03-06T00:00:00+01:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["flags"].as_array().unwrap().len(), 1);
+    let rejected = doc["rejected"].as_array().unwrap();
+    let lines: Vec<u64> = rejected
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![4, 5, 6], "{rejected:?}");
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `meeting.in_person`?")
+    );
+}
+
+#[test]
+fn eval_on_the_builtin_pack_runs_without_rules() {
+    let dir = scratch("builtin");
+    let tl = write(
+        &dir,
+        "t.yaml",
+        "subject: y-9\nobservations:\n  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: disclosure }\n",
+    );
+    let o = run(&[
+        "eval",
+        tl.to_str().unwrap(),
+        "--as-of",
+        "2026-03-03T00:00:00+01:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["flags"][0]["class"], "harm");
+}
+
+#[test]
+fn unusable_input_or_arguments_exit_2_with_a_message() {
+    let dir = scratch("unusable");
+    let tl = write(&dir, "t.yaml", TIMELINE);
+    let txt = write(&dir, "t.txt", "x");
+    let bad_rules = write(&dir, "bad.yaml", "rules:\n  - id: r\n");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["eval", "/nonexistent/t.yaml"],
+            "cannot read `/nonexistent/t.yaml`",
+        ),
+        (vec!["eval", txt.to_str().unwrap()], "cannot tell the type"),
+        (
+            vec![
+                "eval",
+                tl.to_str().unwrap(),
+                "--as-of",
+                "2026-03-06T00:00:00",
+            ],
+            "no UTC offset",
+        ),
+        (
+            vec![
+                "eval",
+                tl.to_str().unwrap(),
+                "--rules",
+                bad_rules.to_str().unwrap(),
+            ],
+            "missing field",
+        ),
+        (
+            vec!["eval", tl.to_str().unwrap(), "--rules", "/nonexistent"],
+            "does not exist",
+        ),
+        (vec!["eval"], "required"),
+        (vec!["check", "/nonexistent"], "does not exist"),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, needle) in cases {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn check_reports_every_problem_with_a_caret_and_exits_1() {
+    let dir = scratch("check");
+    let bad = write(
+        &dir,
+        "bad.yaml",
+        &RULES
+            .replace("kind: contact.new, channel", "kind: contact.nwe, channel")
+            .replace("within: 72h", "within: 3 days"),
+    );
+    let o = run(&["check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("error: unknown kind `contact.nwe`"), "{out}");
+    assert!(out.contains("did you mean `contact.new`?"), "{out}");
+    assert!(
+        out.contains("error: `within`: `3 days` is not a duration"),
+        "{out}"
+    );
+    assert!(out.contains("2 error(s)"), "{out}");
+    let caret = out
+        .lines()
+        .skip_while(|l| !l.contains("contact.nwe, channel"))
+        .nth(1)
+        .unwrap();
+    let src = out
+        .lines()
+        .find(|l| l.contains("contact.nwe, channel"))
+        .unwrap();
+    assert_eq!(
+        caret.find('^').unwrap(),
+        src.find("contact.nwe").unwrap(),
+        "{src}\n{caret}"
+    );
+
+    let o = run(&["check", bad.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["errors"], 2);
+    assert_eq!(doc["diagnostics"][0]["line"], 21);
+}
+
+#[test]
+fn check_accepts_good_rules_and_the_builtin_pack() {
+    let dir = scratch("check-ok");
+    let good = write(&dir, "rules.yaml", RULES);
+    let o = run(&["check", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("2 rule(s)"));
+    let o = run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("built-in rule pack"));
+}
+
+#[test]
+fn test_runs_embedded_tests_and_exits_1_on_failure() {
+    let dir = scratch("test");
+    let good = write(&dir, "rules.yaml", RULES);
+    let o = run(&["test", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 passed, 0 failed"), "{}", stdout(&o));
+    let failing = write(
+        &dir,
+        "failing.yaml",
+        &RULES.replace("evidence: [a, b]", "evidence: [a]"),
+    );
+    let o = run(&["test", failing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAILED online-contact-then-meeting :: fires"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"expected flags (evidence ids): [["a"]]"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"actual flags   (evidence ids): [["a", "b"]]"#),
+        "{out}"
+    );
+    let o = run(&["test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
