@@ -407,6 +407,7 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, text: &str, record: Reco
         let origin = Origin {
             file: file.clone(),
             line: n,
+            column: 0,
         };
         let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() {

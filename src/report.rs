@@ -14,6 +14,9 @@ pub struct Rejection {
     /// 1-based line, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// 1-based column, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// The subject, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -34,6 +37,7 @@ impl Rejection {
         Rejection {
             file: origin.map(|o| o.file.to_string()),
             line: origin.map(|o| o.line),
+            column: origin.map(|o| o.column).filter(|&c| c > 0),
             subject: subject.map(str::to_owned),
             id: id.map(str::to_owned),
             reason,
@@ -43,9 +47,10 @@ impl Rejection {
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.file, self.line) {
-            (Some(file), Some(line)) => write!(f, "{file}:{line}: ")?,
-            (Some(file), None) => write!(f, "{file}: ")?,
+        match (&self.file, self.line, self.column) {
+            (Some(file), Some(line), Some(col)) => write!(f, "{file}:{line}:{col}: ")?,
+            (Some(file), Some(line), None) => write!(f, "{file}:{line}: ")?,
+            (Some(file), None, _) => write!(f, "{file}: ")?,
             _ => {}
         }
         write!(f, "rejected")?;

@@ -161,6 +161,8 @@ pub struct Origin {
     pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,
+    /// 1-based column; 0 when unknown (JSON Lines).
+    pub column: u32,
 }
 
 /// Everything known about one subject.
@@ -503,5 +505,6 @@ pub(crate) fn pos_origin(file: &Arc<str>, pos: Pos) -> Origin {
     Origin {
         file: file.clone(),
         line: pos.line,
+        column: pos.column,
     }
 }

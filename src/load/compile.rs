@@ -91,6 +91,7 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
             }
         }
     }
+    check_test_timelines(&rules, vocabulary.as_ref(), &mut diags);
     for d in &mut diags {
         if d.line > 0 {
             if let Some(src) = sources.iter().find(|s| s.name == d.file) {
@@ -102,6 +103,45 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
         vocabulary,
         rules,
         diagnostics: diags,
+    }
+}
+
+/// Reads every rule test's timeline now, so that a record the vocabulary refuses is a load error
+/// at its line rather than a surprise when the tests run.
+fn check_test_timelines(
+    rules: &[Rule],
+    vocabulary: Option<&Vocabulary>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let vocab = vocabulary.map(|v| std::sync::Arc::new(v.clone()));
+    for rule in rules {
+        let file: std::sync::Arc<str> = std::sync::Arc::from(rule.file.as_str());
+        for test in &rule.tests {
+            let mut tl = match &vocab {
+                Some(v) => crate::Timeline::with_vocabulary(v.clone()),
+                None => crate::Timeline::new(),
+            };
+            crate::input::read_subject_document(&mut tl, &file, &test.timeline);
+            for r in tl.rejected() {
+                let pos = Pos {
+                    line: r.line.unwrap_or(test.pos.line),
+                    column: r.column.unwrap_or(0),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        &rule.file,
+                        pos,
+                        format!(
+                            "test `{}` of rule `{}`: timeline record refused: {}",
+                            test.name, rule.id, r.reason
+                        ),
+                    )
+                    .with_help(
+                        "rule tests use the same vocabulary as real timelines; correct the record",
+                    ),
+                );
+            }
+        }
     }
 }
 
