@@ -371,9 +371,16 @@ fn add_observation_node(
             m,
             Some(&pos_origin(file, p)),
             Some(subject),
-            None,
+            record_id(item),
         )),
     }
+}
+
+/// The id of a record that could not be converted, when it has a readable one.
+fn record_id(node: &Node) -> Option<&str> {
+    node.as_map()
+        .and_then(|e| get(e, "id"))
+        .and_then(Node::as_text)
 }
 
 fn json_to_node(v: &serde_json::Value, line: u32) -> Node {
@@ -440,7 +447,10 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, text: &str, record: Reco
                     None,
                     Some(&o.id),
                 )),
-                Err((_, m)) => tl.reject(Rejection::at(m, Some(&origin), None, None)),
+                Err((_, m)) => {
+                    let subject = node.as_map().and_then(|e| get(e, "subject")).and_then(Node::as_text);
+                    tl.reject(Rejection::at(m, Some(&origin), subject, record_id(&node)));
+                }
             },
             Record::Subject => {
                 let Some(entries) = node.as_map() else {

@@ -118,7 +118,7 @@ fn eval_table_lists_flags_most_urgent_first_and_reports_rejections_on_stderr() {
         "{out}"
     );
     let err = stderr(&o);
-    assert!(err.contains("t.yaml:7: rejected (subject `y-1`): `at`: timestamp `2026-03-05T09:00:00` has no UTC offset"), "{err}");
+    assert!(err.contains("t.yaml:7:18: rejected (subject `y-1`, observation `d`): `at`: timestamp `2026-03-05T09:00:00` has no UTC offset"), "{err}");
 }
 
 #[test]
