@@ -27,6 +27,8 @@ impl fmt::Display for Pos {
 pub(crate) struct Node {
     pub kind: NodeKind,
     pub pos: Pos,
+    /// Byte range of a scalar in its source text, when the parser knows it.
+    pub bytes: Option<(usize, usize)>,
 }
 
 /// The shape of a [`Node`].
@@ -43,7 +45,11 @@ pub(crate) enum NodeKind {
 
 impl Node {
     pub fn new(kind: NodeKind, pos: Pos) -> Self {
-        Node { kind, pos }
+        Node {
+            kind,
+            pos,
+            bytes: None,
+        }
     }
 
     /// What the value is, for error messages: "a list", "a number", ...

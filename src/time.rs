@@ -55,9 +55,35 @@ pub fn format_timestamp(t: &Timestamp) -> String {
 /// A positive duration of the rule language: `<n><unit>` with unit `m`, `h`, `d` or `w`.
 ///
 /// Durations are exact: `7d` is always 168 hours, also across a daylight-saving change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Two durations are equal when they are equally long (`7d` equals `1w`); the unit written is kept
+/// only for display.
+#[derive(Debug, Clone, Copy)]
 pub struct Duration {
     minutes: i64,
+    unit: char,
+}
+
+impl PartialEq for Duration {
+    fn eq(&self, other: &Self) -> bool {
+        self.minutes == other.minutes
+    }
+}
+impl Eq for Duration {}
+impl PartialOrd for Duration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Duration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.minutes.cmp(&other.minutes)
+    }
+}
+impl std::hash::Hash for Duration {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.minutes.hash(state);
+    }
 }
 
 /// The longest duration accepted: 100 years. Longer windows are certainly mistakes, and the bound
@@ -67,9 +93,13 @@ const MAX_MINUTES: i64 = 100 * 366 * 24 * 60;
 impl Duration {
     /// A duration of whole minutes, or `None` unless `1 ≤ minutes ≤` 100 years.
     pub fn from_minutes(minutes: i64) -> Option<Self> {
+        let unit = [(24 * 60, 'd'), (60, 'h')]
+            .into_iter()
+            .find(|(per, _)| minutes % per == 0)
+            .map_or('m', |(_, u)| u);
         (1..=MAX_MINUTES)
             .contains(&minutes)
-            .then_some(Duration { minutes })
+            .then_some(Duration { minutes, unit })
     }
 
     /// Parses `<n><unit>`: e.g. `90m`, `72h`, `7d`, `2w`.
@@ -106,6 +136,7 @@ impl Duration {
         }
         n.checked_mul(per)
             .and_then(Duration::from_minutes)
+            .map(|d| Duration { unit, ..d })
             .ok_or_else(|| format!("duration `{t}` is too long; the longest allowed is 100 years"))
     }
 
@@ -121,15 +152,36 @@ impl Duration {
 }
 
 impl fmt::Display for Duration {
-    /// The compact rule-language form: days, hours or minutes, whichever divides it (`7d`, `90m`).
+    /// The rule-language form, in the unit it was written with (`72h` stays `72h`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = self.minutes;
-        for (per, unit) in [(24 * 60, 'd'), (60, 'h')] {
-            if m % per == 0 {
-                return write!(f, "{}{unit}", m / per);
-            }
+        write!(f, "{}{}", self.minutes / unit_minutes(self.unit), self.unit)
+    }
+}
+
+fn unit_minutes(unit: char) -> i64 {
+    match unit {
+        'w' => 7 * 24 * 60,
+        'd' => 24 * 60,
+        'h' => 60,
+        _ => 1,
+    }
+}
+
+impl Duration {
+    /// The duration in words, in the unit it was written with: "72 hours", "7 days", "2 weeks".
+    pub fn words(&self) -> String {
+        let n = self.minutes / unit_minutes(self.unit);
+        let unit = match self.unit {
+            'w' => "week",
+            'd' => "day",
+            'h' => "hour",
+            _ => "minute",
+        };
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
         }
-        write!(f, "{m}m")
     }
 }
 
@@ -165,9 +217,15 @@ mod tests {
         assert_eq!(Duration::parse("2w").unwrap().minutes(), 14 * 1440);
         assert_eq!(Duration::parse("90m").unwrap().minutes(), 90);
         assert_eq!(Duration::parse("7d").unwrap().to_string(), "7d");
-        assert_eq!(Duration::parse("2w").unwrap().to_string(), "14d");
-        assert_eq!(Duration::parse("72h").unwrap().to_string(), "3d");
-        assert_eq!(Duration::parse("90m").unwrap().to_string(), "90m");
+        assert_eq!(Duration::parse("2w").unwrap().to_string(), "2w");
+        assert_eq!(Duration::parse("72h").unwrap().to_string(), "72h");
+        assert_eq!(
+            Duration::parse("72h").unwrap(),
+            Duration::parse("3d").unwrap()
+        );
+        assert_eq!(Duration::parse("72h").unwrap().words(), "72 hours");
+        assert_eq!(Duration::parse("1w").unwrap().words(), "1 week");
+        assert_eq!(Duration::from_minutes(90).unwrap().to_string(), "90m");
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub(crate) fn parse_documents(text: &str) -> Vec<Result<Node, YamlError>> {
             Ok(docs) => {
                 for s in docs.into_iter().flatten() {
                     let mut node = Node::new(s.value.clone(), pos_of(&s));
+                    numbers_as_written(&mut node, chunk);
                     shift(&mut node, first_line);
                     if node.kind != NodeKind::Null {
                         out.push(Ok(node));
@@ -139,6 +140,30 @@ fn split_documents(text: &str) -> Vec<(u32, &str)> {
     chunks
 }
 
+/// Gives every number the text it was written with (`1.50`, not `1.5`): a number used as an id
+/// is taken as written (design §8).
+fn numbers_as_written(node: &mut Node, source: &str) {
+    match &mut node.kind {
+        NodeKind::Number(_, text) => {
+            if let Some(raw) = node
+                .bytes
+                .and_then(|(start, len)| source.get(start..start.saturating_add(len)))
+            {
+                let raw = raw.trim();
+                if !raw.is_empty() && !raw.contains(['\n', '#', ',', ']', '}']) {
+                    *text = raw.trim_matches(['\'', '"']).to_owned();
+                }
+            }
+        }
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| numbers_as_written(n, source)),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            numbers_as_written(k, source);
+            numbers_as_written(v, source);
+        }),
+        _ => {}
+    }
+}
+
 fn shift(node: &mut Node, lines: u32) {
     if lines == 0 {
         return;
@@ -175,7 +200,16 @@ impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = Spanned::<NodeKind>::deserialize(d)?;
         let pos = pos_of(&s);
-        Ok(Node::new(s.value, pos))
+        let span = s.referenced.span();
+        let bytes = match (span.byte_offset(), span.byte_len()) {
+            (Some(o), Some(l)) => usize::try_from(o).ok().zip(usize::try_from(l).ok()),
+            _ => None,
+        };
+        Ok(Node {
+            kind: s.value,
+            pos,
+            bytes,
+        })
     }
 }
 
@@ -256,6 +290,15 @@ mod tests {
         assert_eq!(map[2].1.as_text(), Some("007"));
         assert_eq!(map[3].1.kind, NodeKind::Str("on".into()));
         assert_eq!(map[4].1.as_text(), Some("10"));
+        let docs = parse_documents("id: 1.50\nn: [2.0, 3]\n");
+        let nums = docs[0].as_ref().unwrap().as_map().unwrap().to_vec();
+        assert_eq!(nums[0].1.as_text(), Some("1.50"));
+        assert_eq!(nums[0].1.kind, NodeKind::Number(1.5, "1.50".into()));
+        let NodeKind::Seq(items) = &nums[1].1.kind else {
+            panic!()
+        };
+        assert_eq!(items[0].as_text(), Some("2.0"));
+        assert_eq!(items[1].as_text(), Some("3"));
         assert_eq!(map[4].1.pos, Pos { line: 5, column: 4 });
     }
 
