@@ -5,15 +5,27 @@ use early_signal::{Engine, Observation, RuleSet, Timeline, Timestamp};
 use std::hint::black_box;
 
 fn timeline(subjects: usize, per_subject: usize) -> Timeline {
-    let kinds = ["contact.new", "meeting.in_person", "missing.episode", "missing.episode.end", "return.interview", "vehicle.pickup", "item.unexplained", "truancy"];
-    let start: Timestamp = "2026-01-01T08:00:00+01:00".parse().expect("valid timestamp");
+    let kinds = [
+        "contact.new",
+        "meeting.in_person",
+        "missing.episode",
+        "missing.episode.end",
+        "return.interview",
+        "vehicle.pickup",
+        "item.unexplained",
+        "truancy",
+    ];
+    let start: Timestamp = "2026-01-01T08:00:00+01:00"
+        .parse()
+        .expect("valid timestamp");
     let mut tl = Timeline::new();
     for s in 0..subjects {
         for i in 0..per_subject {
             let at = start + chrono::TimeDelta::hours((i * 7 + s % 5) as i64);
             let mut o = Observation::new(format!("o-{i}"), at, kinds[(i * 3 + s) % kinds.len()]);
             o.counterpart = Some(format!("c-{}", (i + s) % 4));
-            tl.add_observation(&format!("y-{s}"), o).expect("valid observation");
+            tl.add_observation(&format!("y-{s}"), o)
+                .expect("valid observation");
         }
     }
     tl
@@ -22,10 +34,14 @@ fn timeline(subjects: usize, per_subject: usize) -> Timeline {
 fn batch(c: &mut Criterion) {
     let engine = Engine::new(RuleSet::builtin());
     let tl = timeline(100, 100);
-    let as_of: Timestamp = "2026-06-01T00:00:00+01:00".parse().expect("valid timestamp");
+    let as_of: Timestamp = "2026-06-01T00:00:00+01:00"
+        .parse()
+        .expect("valid timestamp");
     let mut g = c.benchmark_group("batch");
     g.throughput(Throughput::Elements(tl.observation_count() as u64));
-    g.bench_function("builtin_100x100", |b| b.iter(|| black_box(engine.evaluate(&tl, as_of))));
+    g.bench_function("builtin_100x100", |b| {
+        b.iter(|| black_box(engine.evaluate(&tl, as_of)))
+    });
     g.finish();
 }
 

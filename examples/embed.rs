@@ -7,7 +7,11 @@ use early_signal::{Engine, Observation, RuleSet, Stage, Timestamp};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The default pack is compiled into the crate; `RuleSet::load("rules/")` reads your own.
     let rules = RuleSet::builtin();
-    println!("rule set {} with {} rules", rules.digest(), rules.rules().len());
+    println!(
+        "rule set {} with {} rules",
+        rules.digest(),
+        rules.rules().len()
+    );
 
     // A timeline that checks every record against the rule set's vocabulary as it is added.
     let mut timeline = rules.new_timeline();
@@ -39,14 +43,24 @@ observations:
     let as_of: Timestamp = "2026-11-05T09:00:00+01:00".parse()?;
     let report = engine.evaluate(&timeline, as_of);
     for flag in &report.flags {
-        let urgent = if flag.window.stage == Stage::Urgent { " (urgent)" } else { "" };
-        println!("{} {} {}{urgent}: {}", flag.id, flag.subject, flag.rule, flag.explanation);
+        let urgent = if flag.window.stage == Stage::Urgent {
+            " (urgent)"
+        } else {
+            ""
+        };
+        println!(
+            "{} {} {}{urgent}: {}",
+            flag.id, flag.subject, flag.rule, flag.explanation
+        );
         for e in &flag.evidence {
             println!("    evidence {} {} at {}", e.observation, e.kind, e.at);
         }
     }
     for p in &report.pending {
-        println!("pending: {} for {} unless followed up by {}", p.rule, p.subject, p.deadline);
+        println!(
+            "pending: {} for {} unless followed up by {}",
+            p.rule, p.subject, p.deadline
+        );
     }
     Ok(())
 }
