@@ -81,6 +81,8 @@ pub struct Vocabulary {
     pub(crate) sources: BTreeSet<String>,
     pub(crate) facts: BTreeMap<String, ValueType>,
     pub(crate) protected: BTreeSet<String>,
+    /// Every attribute name with its type across kinds.
+    pub(crate) attributes: BTreeMap<String, ValueType>,
 }
 
 impl Vocabulary {
@@ -113,29 +115,15 @@ impl Vocabulary {
         BUILTIN_PROTECTED.contains(&name) || self.protected.contains(name)
     }
 
-    /// The type of attribute `name` if every kind that declares it agrees; `None` when undeclared.
-    /// `Some(None)` when declared with different types.
-    pub(crate) fn attribute_type(&self, name: &str) -> Option<Option<&ValueType>> {
-        let mut found: Option<&ValueType> = None;
-        let mut conflict = false;
-        for k in self.kinds.values() {
-            if let Some(t) = k.attributes.get(name) {
-                match found {
-                    None => found = Some(t),
-                    Some(f) if f != t => conflict = true,
-                    _ => {}
-                }
-            }
-        }
-        found.map(|t| (!conflict).then_some(t))
+    /// The type of attribute `name` for rules: the same in every kind that declares it (the
+    /// loader refuses conflicting types; differing enumerations are merged). `None` when undeclared.
+    pub(crate) fn attribute_type(&self, name: &str) -> Option<&ValueType> {
+        self.attributes.get(name)
     }
 
     /// All attribute names declared anywhere.
-    pub(crate) fn attribute_names(&self) -> BTreeSet<&str> {
-        self.kinds
-            .values()
-            .flat_map(|k| k.attributes.keys().map(String::as_str))
-            .collect()
+    pub(crate) fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.attributes.keys().map(String::as_str)
     }
 
     /// Checks an observation: declared kind, channel, source and attributes, values of the right type.

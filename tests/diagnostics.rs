@@ -194,3 +194,17 @@ fn every_problem_is_reported_not_only_the_first() {
         .unwrap_err();
     assert_eq!(err.errors().count(), 4, "{err}");
 }
+
+#[test]
+fn vocabulary_refuses_conflicting_attribute_types_and_a_fact_named_age() {
+    let vocab = "vocabulary:\n  kinds:\n    a:\n      attributes: { hours: { type: number } }\n    b:\n      attributes: { hours: { type: bool } }\n  facts:\n    age: { type: number }\n";
+    let err = RuleSet::from_yaml_str("vocabulary.yaml", vocab).unwrap_err();
+    insta::assert_snapshot!(err.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn differing_enumerations_of_one_attribute_are_merged_for_rules() {
+    let vocab = "vocabulary:\n  kinds:\n    a:\n      attributes: { relation: { values: [peer] } }\n    b:\n      attributes: { relation: { values: [family] } }\n";
+    let rules = "rules:\n  - { id: r, version: 1, title: t, class: risk, severity: low, rationale: x, when: { match: { attributes.relation: [peer, family] } } }\n";
+    RuleSet::from_sources([("vocabulary.yaml", vocab), ("r.yaml", rules)]).unwrap();
+}

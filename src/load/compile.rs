@@ -188,15 +188,36 @@ fn compile_vocabulary(
                 .help("protected attributes may never be recorded for rules; remove it");
                 continue;
             }
-            if let Some(t) = cx.value_type(ty) {
-                decl.attributes.insert(attr.value.clone(), t);
+            let Some(t) = cx.value_type(ty) else { continue };
+            let merged = match (v.attributes.get(&attr.value), &t) {
+                (None, _) => Some(t.clone()),
+                (Some(ValueType::Values(a)), ValueType::Values(b)) => {
+                    let mut all = a.clone();
+                    all.extend(b.iter().filter(|x| !a.contains(x)).cloned());
+                    Some(ValueType::Values(all))
+                }
+                (Some(old), new) if old == new => None,
+                (Some(old), new) => {
+                    cx.err(pos_of(attr), format!("attribute `{}` is {} here but {} in another kind", attr.value, new.describe(), old.describe()))
+                        .help("one attribute name has one type across all kinds, so rules can compare it; rename one of them");
+                    None
+                }
+            };
+            if let Some(m) = merged {
+                v.attributes.insert(attr.value.clone(), m);
             }
+            decl.attributes.insert(attr.value.clone(), t);
         }
         v.kinds.insert(name.value.clone(), decl);
     }
     v.channels = raw.channels.iter().map(|c| c.value.clone()).collect();
     v.sources = raw.sources.iter().map(|c| c.value.clone()).collect();
     for (name, ty) in &raw.facts.0 {
+        if name.value == "age" {
+            cx.err(pos_of(name), "a fact may not be named `age`")
+                .help("`subject.age` is computed from `born`; give the fact another name");
+            continue;
+        }
         if v.is_protected(&name.value) {
             cx.err(
                 pos_of(name),
@@ -552,11 +573,10 @@ impl<'a> Cx<'a> {
                     }
                     if let Some(v) = self.vocab {
                         if v.attribute_type(a).is_none() {
-                            let names = v.attribute_names();
                             self.err(pos, format!("unknown attribute `{a}`"))
                                 .help(format!(
                                     "no kind in the vocabulary declares it{}",
-                                    did_you_mean(a, names.iter().copied())
+                                    did_you_mean(a, v.attribute_names())
                                 ));
                             return None;
                         }
@@ -639,7 +659,7 @@ impl<'a> Cx<'a> {
             ),
             Field::Counterpart => Ty::Str(None, "value"),
             Field::Age => Ty::Num,
-            Field::Attribute(a) => of(v.attribute_type(a).flatten()),
+            Field::Attribute(a) => of(v.attribute_type(a)),
             Field::Fact(f) => of(v.facts.get(f)),
         }
     }
