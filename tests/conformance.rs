@@ -1350,6 +1350,24 @@ fn window_opens_at_earliest_evidence_when_counterparts_differ() {
 }
 
 #[test]
+fn harm_window_runs_from_the_evidence_not_from_the_first_contact() {
+    // A project decision that amends design §6 (docs/rule-language.md §9): for class `harm` the
+    // window opens at the earliest evidence, so a disclosure about an old contact is not `closed`.
+    let yaml = one("when: { match: { kind: disclosure } }").replace("class: risk", "class: harm");
+    let rep = report(
+        &yaml,
+        &tl(&[
+            "{ id: h, at: 2026-01-01T00:00:00+01:00, kind: hello, counterpart: c-1 }",
+            "{ id: d, at: 2026-03-01T00:00:00+01:00, kind: disclosure, counterpart: c-1 }",
+        ]),
+        "2026-03-02T00:00:00+01:00",
+    );
+    let w = rep.flags[0].window;
+    assert_eq!(w.opened_at, ts("2026-03-01T00:00:00+01:00"));
+    assert_eq!(w.stage, Stage::Urgent);
+}
+
+#[test]
 fn window_opens_at_earliest_evidence_without_counterparts() {
     let rep = report(
         &one("when: { count: { match: { kind: x }, within: 7d, at_least: 2 } }"),

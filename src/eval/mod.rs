@@ -257,7 +257,11 @@ impl Engine {
             .map(|it| view.obs[it.idx].at)
             .min()
             .unwrap_or(f.raised_at);
+        // Harm signals (a disclosure, an advertisement) say that harm may already be happening:
+        // their window runs from the evidence, not from a first contact that may lie months back,
+        // which would otherwise rank a critical flag as `closed` (see docs/rule-language.md §9).
         let opened_at = match counterparts.iter().next() {
+            _ if rule.class == crate::flag::Class::Harm => earliest,
             Some(c) if counterparts.len() == 1 => timeline
                 .iter()
                 .find(|o| o.counterpart.as_deref() == Some(*c))
