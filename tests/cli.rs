@@ -395,3 +395,39 @@ fn test_runs_embedded_tests_and_exits_1_on_failure() {
     let o = run(&["test"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+/// The README's first command, as a new user runs it.
+#[test]
+fn readme_command_on_the_bundled_timeline() {
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let o = Command::new(BIN)
+        .current_dir(manifest)
+        .args([
+            "eval",
+            "examples/timelines/recruitment-window.yaml",
+            "--as-of",
+            "2026-11-20T00:00:00+01:00",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The digest changes with every edit of the pack; the flags are what this snapshot guards.
+    let out = stdout(&o);
+    let digest = out
+        .split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap_or("")
+        .to_owned();
+    insta::assert_snapshot!(out.replace(&digest, "sha256:[digest]"));
+    let o = Command::new(BIN)
+        .current_dir(manifest)
+        .args([
+            "eval",
+            "examples/timelines/quiet.yaml",
+            "--as-of",
+            "2026-11-20T00:00:00+01:00",
+        ])
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("no flags"), "{}", stdout(&o));
+}

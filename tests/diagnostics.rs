@@ -199,7 +199,13 @@ fn every_problem_is_reported_not_only_the_first() {
 fn vocabulary_refuses_conflicting_attribute_types_and_a_fact_named_age() {
     let vocab = "vocabulary:\n  kinds:\n    a:\n      attributes: { hours: { type: number } }\n    b:\n      attributes: { hours: { type: bool } }\n  facts:\n    age: { type: number }\n";
     let err = RuleSet::from_yaml_str("vocabulary.yaml", vocab).unwrap_err();
-    insta::assert_snapshot!(err.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n"));
+    insta::assert_snapshot!(
+        err.diagnostics
+            .iter()
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]

@@ -20,7 +20,9 @@ use std::fmt;
 // ---------------------------------------------------------------------------------------------
 
 static KINDS: [&str; 4] = ["k.a", "k.b", "k.c", "m.x"];
-static KIND_PATTERNS: [&str; 10] = ["k.a", "k.b", "k.c", "m.x", "k.*", "*.b", "m.*", "*", "k*", "*.*"];
+static KIND_PATTERNS: [&str; 10] = [
+    "k.a", "k.b", "k.c", "m.x", "k.*", "*.b", "m.*", "*", "k*", "*.*",
+];
 static CHANNEL_PATTERNS: [&str; 5] = ["in_person", "online.chat", "online.*", "*", "*_*"];
 const GRID: i64 = 6 * 60; // minutes
 const SLOTS: i64 = 48; // 12 days of 6-hour slots
@@ -94,7 +96,14 @@ fn pred_strategy(depth: u32) -> BoxedStrategy<Pred> {
     );
     if depth == 0 {
         leaf.prop_map(|(kind, channel, counterpart, v, fallback)| {
-            let mut p = Pred { kind, channel, counterpart, v, not: None, any: None };
+            let mut p = Pred {
+                kind,
+                channel,
+                counterpart,
+                v,
+                not: None,
+                any: None,
+            };
             if p == Pred::default() {
                 p.kind = Some(StrM::Scalar(fallback.to_owned()));
             }
@@ -105,10 +114,20 @@ fn pred_strategy(depth: u32) -> BoxedStrategy<Pred> {
         (
             leaf,
             weighted(0.12, pred_strategy(depth - 1)),
-            weighted(0.12, proptest::collection::vec(pred_strategy(depth - 1), 1..=2)),
+            weighted(
+                0.12,
+                proptest::collection::vec(pred_strategy(depth - 1), 1..=2),
+            ),
         )
             .prop_map(|((kind, channel, counterpart, v, fallback), not, any)| {
-                let mut p = Pred { kind, channel, counterpart, v, not: not.map(Box::new), any };
+                let mut p = Pred {
+                    kind,
+                    channel,
+                    counterpart,
+                    v,
+                    not: not.map(Box::new),
+                    any,
+                };
                 if p == Pred::default() {
                     p.kind = Some(StrM::Scalar(fallback.to_owned()));
                 }
@@ -120,7 +139,10 @@ fn pred_strategy(depth: u32) -> BoxedStrategy<Pred> {
 
 /// A predicate on `kind` only (fires often).
 fn kind_pred_strategy() -> impl Strategy<Value = Pred> {
-    kind_m().prop_map(|k| Pred { kind: Some(k), ..Pred::default() })
+    kind_m().prop_map(|k| Pred {
+        kind: Some(k),
+        ..Pred::default()
+    })
 }
 
 /// Mostly kind-only, sometimes a full predicate.
@@ -135,26 +157,64 @@ fn field_strategy() -> impl Strategy<Value = Field> {
 fn pattern_strategy() -> impl Strategy<Value = Pattern> {
     use proptest::option::weighted;
     let matching = pred_strategy(2).prop_map(Pattern::Match);
-    let count = (step_strategy(), within_strategy(), 1usize..=3, weighted(0.3, Just(Field::Counterpart)), weighted(0.4, field_strategy()))
-        .prop_map(|(pred, within, at_least, distinct, by)| Pattern::Count { pred, within, at_least, distinct, by });
+    let count = (
+        step_strategy(),
+        within_strategy(),
+        1usize..=3,
+        weighted(0.3, Just(Field::Counterpart)),
+        weighted(0.4, field_strategy()),
+    )
+        .prop_map(|(pred, within, at_least, distinct, by)| Pattern::Count {
+            pred,
+            within,
+            at_least,
+            distinct,
+            by,
+        });
     let sequence = (
         within_strategy(),
         proptest::collection::vec(step_strategy(), 2..=3),
         weighted(0.4, Just(Field::Counterpart)),
         weighted(0.3, pred_strategy(0)),
     )
-        .prop_map(|(within, steps, by, until)| Pattern::Sequence { within, steps, by, until });
-    let absence = (pred_strategy(1), pred_strategy(1), within_strategy(), weighted(0.4, Just(Field::Counterpart)))
-        .prop_map(|(after, expect, within, by)| Pattern::Absence { after, expect, within, by });
-    let signals = (within_strategy(), proptest::collection::vec(pred_strategy(1), 2..=4))
+        .prop_map(|(within, steps, by, until)| Pattern::Sequence {
+            within,
+            steps,
+            by,
+            until,
+        });
+    let absence = (
+        pred_strategy(1),
+        pred_strategy(1),
+        within_strategy(),
+        weighted(0.4, Just(Field::Counterpart)),
+    )
+        .prop_map(|(after, expect, within, by)| Pattern::Absence {
+            after,
+            expect,
+            within,
+            by,
+        });
+    let signals = (
+        within_strategy(),
+        proptest::collection::vec(pred_strategy(1), 2..=4),
+    )
         .prop_flat_map(|(within, preds)| {
             let n = preds.len();
             (Just(within), Just(preds), 1..=n)
         })
         .prop_map(|(within, preds, at_least)| {
             let names = ["money", "missing_x", "pick-up", "online2"];
-            let of = preds.into_iter().enumerate().map(|(i, p)| (names[i].to_owned(), p)).collect();
-            Pattern::Signals { within, at_least, of }
+            let of = preds
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (names[i].to_owned(), p))
+                .collect();
+            Pattern::Signals {
+                within,
+                at_least,
+                of,
+            }
         });
     prop_oneof![2 => matching, 3 => count, 3 => sequence, 3 => absence, 3 => signals]
 }
@@ -165,19 +225,36 @@ fn rule_strategy() -> impl Strategy<Value = Rule> {
         pattern_strategy(),
         select(vec![Sev::Low, Sev::Medium, Sev::High, Sev::Critical]),
         proptest::collection::vec(pred_strategy(0), 0..=1),
-        weighted(0.35, select(vec![(720, "12h"), (1440, "1d"), (2880, "2d"), (10080, "7d")]).prop_map(|(m, t)| dur(m, t))),
-        weighted(0.25, select(vec![(1440, "1d"), (4320, "3d"), (10080, "1w")]).prop_map(|(m, t)| dur(m, t))),
-        weighted(0.25, select(vec![(10080, "7d"), (14400, "10d"), (20160, "2w")]).prop_map(|(m, t)| dur(m, t))),
+        weighted(
+            0.35,
+            select(vec![
+                (720, "12h"),
+                (1440, "1d"),
+                (2880, "2d"),
+                (10080, "7d"),
+            ])
+            .prop_map(|(m, t)| dur(m, t)),
+        ),
+        weighted(
+            0.25,
+            select(vec![(1440, "1d"), (4320, "3d"), (10080, "1w")]).prop_map(|(m, t)| dur(m, t)),
+        ),
+        weighted(
+            0.25,
+            select(vec![(10080, "7d"), (14400, "10d"), (20160, "2w")]).prop_map(|(m, t)| dur(m, t)),
+        ),
     )
-        .prop_map(|(pattern, severity, unless, cooldown, urgent, closes)| Rule {
-            id: String::new(),
-            severity,
-            pattern,
-            unless,
-            cooldown,
-            urgent,
-            closes,
-        })
+        .prop_map(
+            |(pattern, severity, unless, cooldown, urgent, closes)| Rule {
+                id: String::new(),
+                severity,
+                pattern,
+                unless,
+                cooldown,
+                urgent,
+                closes,
+            },
+        )
 }
 
 fn obs_strategy() -> impl Strategy<Value = Obs> {
@@ -192,17 +269,19 @@ fn obs_strategy() -> impl Strategy<Value = Obs> {
         weighted(0.65, select(vec!["c-1", "c-2"])),
         weighted(0.5, 0i64..5),
     )
-        .prop_map(|((id, slot), at_offset, rec, rec_offset, kind, channel, counterpart, v)| Obs {
-            id: format!("o-{id}"),
-            at: slot * GRID,
-            at_offset,
-            recorded_at: rec.map(|r| (slot + r) * GRID),
-            rec_offset,
-            kind: kind.to_owned(),
-            channel: channel.map(str::to_owned),
-            counterpart: counterpart.map(str::to_owned),
-            v,
-        })
+        .prop_map(
+            |((id, slot), at_offset, rec, rec_offset, kind, channel, counterpart, v)| Obs {
+                id: format!("o-{id}"),
+                at: slot * GRID,
+                at_offset,
+                recorded_at: rec.map(|r| (slot + r) * GRID),
+                rec_offset,
+                kind: kind.to_owned(),
+                channel: channel.map(str::to_owned),
+                counterpart: counterpart.map(str::to_owned),
+                v,
+            },
+        )
 }
 
 /// A subject with up to 25 observations; ids `o-1`..`o-30` (a repeated id keeps the first).
@@ -214,7 +293,10 @@ fn subject_strategy(id: &'static str) -> impl Strategy<Value = SubjectData> {
                 observations.push(o);
             }
         }
-        SubjectData { id: id.to_owned(), observations }
+        SubjectData {
+            id: id.to_owned(),
+            observations,
+        }
     })
 }
 
@@ -244,7 +326,11 @@ impl fmt::Debug for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "\n===== rules (gen.yaml) =====\n{}", self.rules_yaml())?;
         writeln!(f, "===== timeline (t.yaml) =====\n{}", self.timeline_yaml())?;
-        writeln!(f, "===== as_of: {} =====", rfc3339(self.as_of, self.as_of_offset))
+        writeln!(
+            f,
+            "===== as_of: {} =====",
+            rfc3339(self.as_of, self.as_of_offset)
+        )
     }
 }
 
@@ -257,14 +343,23 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         6 => (0..=SLOTS + 30).prop_map(|s| s * GRID),
         1 => Just(200 * 24 * 60),
     ];
-    (proptest::collection::vec(rule_strategy(), 1..=3), subjects, as_of, select(&OFFSETS[..])).prop_map(
-        |(mut rules, subjects, as_of, as_of_offset)| {
+    (
+        proptest::collection::vec(rule_strategy(), 1..=3),
+        subjects,
+        as_of,
+        select(&OFFSETS[..]),
+    )
+        .prop_map(|(mut rules, subjects, as_of, as_of_offset)| {
             for (i, r) in rules.iter_mut().enumerate() {
                 r.id = format!("r-{}", i + 1);
             }
-            Case { rules, subjects, as_of, as_of_offset }
-        },
-    )
+            Case {
+                rules,
+                subjects,
+                as_of,
+                as_of_offset,
+            }
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +367,9 @@ fn case_strategy() -> impl Strategy<Value = Case> {
 // ---------------------------------------------------------------------------------------------
 
 fn ts(minutes: i64, offset: i32) -> DateTime<FixedOffset> {
-    DateTime::from_timestamp(secs(minutes), 0).unwrap().with_timezone(&FixedOffset::east_opt(offset).unwrap())
+    DateTime::from_timestamp(secs(minutes), 0)
+        .unwrap()
+        .with_timezone(&FixedOffset::east_opt(offset).unwrap())
 }
 
 fn load_rules(case: &Case) -> RuleSet {
@@ -287,7 +384,11 @@ fn timeline_from_yaml(case: &Case) -> Timeline {
     if let Err(e) = tl.read_yaml("t.yaml", &case.timeline_yaml()) {
         panic!("generated timeline rejected: {e:?}\n{case:?}");
     }
-    assert!(tl.rejected().is_empty(), "rejected records: {:?}\n{case:?}", tl.rejected());
+    assert!(
+        tl.rejected().is_empty(),
+        "rejected records: {:?}\n{case:?}",
+        tl.rejected()
+    );
     tl
 }
 
@@ -311,13 +412,19 @@ fn to_observation(o: &Obs) -> Observation {
 /// The timeline through the programmatic API, inserting observations in the order `perm` gives
 /// over the concatenation of all subjects' observations.
 fn timeline_from_api(case: &Case, perm: &[usize]) -> Timeline {
-    let all: Vec<(&str, &Obs)> =
-        case.subjects.iter().flat_map(|s| s.observations.iter().map(move |o| (s.id.as_str(), o))).collect();
+    let all: Vec<(&str, &Obs)> = case
+        .subjects
+        .iter()
+        .flat_map(|s| s.observations.iter().map(move |o| (s.id.as_str(), o)))
+        .collect();
     let mut tl = Timeline::new();
     for &i in perm {
         let (subject, o) = all[i % all.len()];
         if let Err(e) = tl.add_observation(subject, to_observation(o)) {
-            panic!("add_observation({subject}, {}) failed: {e:?}\n{case:?}", o.id);
+            panic!(
+                "add_observation({subject}, {}) failed: {e:?}\n{case:?}",
+                o.id
+            );
         }
     }
     tl
@@ -365,7 +472,11 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
         .map(|f| MFlag {
             rule: f.rule.clone(),
             subject: f.subject.clone(),
-            key: f.key.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
+            key: f
+                .key
+                .iter()
+                .map(|(k, v)| (k.clone(), value_text(v)))
+                .collect(),
             raised_at: unix(&f.raised_at),
             evidence: f
                 .evidence
@@ -395,7 +506,11 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
         .map(|p| MPending {
             rule: p.rule.clone(),
             subject: p.subject.clone(),
-            key: p.key.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
+            key: p
+                .key
+                .iter()
+                .map(|(k, v)| (k.clone(), value_text(v)))
+                .collect(),
             deadline: unix(&p.deadline),
             after: p.after.clone(),
         })
@@ -453,7 +568,10 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
     };
     for w in report.flags.windows(2) {
         if sort_key(&w[0]) > sort_key(&w[1]) {
-            return Err(format!("flags out of design §8 order:\n{:#?}\n{:#?}", w[0], w[1]));
+            return Err(format!(
+                "flags out of design §8 order:\n{:#?}\n{:#?}",
+                w[0], w[1]
+            ));
         }
     }
     let mut seen = BTreeSet::new();
@@ -465,7 +583,10 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
         let first = f
             .evidence
             .iter()
-            .min_by(|a, b| a.at.cmp(&b.at).then_with(|| a.observation.as_bytes().cmp(b.observation.as_bytes())))
+            .min_by(|a, b| {
+                a.at.cmp(&b.at)
+                    .then_with(|| a.observation.as_bytes().cmp(b.observation.as_bytes()))
+            })
             .map(|e| e.observation.clone())
             .unwrap_or_default();
         let identity = format!(
@@ -473,12 +594,18 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
             f.rule,
             f.rule_version,
             f.subject,
-            f.key.iter().map(|(k, v)| (k.clone(), value_text(v))).collect::<Vec<_>>(),
+            f.key
+                .iter()
+                .map(|(k, v)| (k.clone(), value_text(v)))
+                .collect::<Vec<_>>(),
             first
         );
         if let Some(old) = ids.insert(identity.clone(), f.id.clone()) {
             if old != f.id {
-                return Err(format!("flag id not stable for {identity:?}: {old} vs {}", f.id));
+                return Err(format!(
+                    "flag id not stable for {identity:?}: {old} vs {}",
+                    f.id
+                ));
             }
         }
         if !f.id.starts_with("fl-") {
@@ -489,7 +616,12 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 256, failure_persistence: None, max_shrink_iters: 4096, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        max_shrink_iters: 4096,
+        ..ProptestConfig::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -577,11 +709,22 @@ fn obs(id: &str, at_min: i64, kind: &str, counterpart: Option<&str>) -> Obs {
 }
 
 fn kind_pred(k: &str) -> Pred {
-    Pred { kind: Some(StrM::Scalar(k.into())), ..Pred::default() }
+    Pred {
+        kind: Some(StrM::Scalar(k.into())),
+        ..Pred::default()
+    }
 }
 
 fn rule(pattern: Pattern) -> Rule {
-    Rule { id: "r-1".into(), severity: Sev::High, pattern, unless: vec![], cooldown: None, urgent: None, closes: None }
+    Rule {
+        id: "r-1".into(),
+        severity: Sev::High,
+        pattern,
+        unless: vec![],
+        cooldown: None,
+        urgent: None,
+        closes: None,
+    }
 }
 
 const D: i64 = 24 * 60;
@@ -590,13 +733,27 @@ const D: i64 = 24 * 60;
 /// again, since a left the window at day 7.
 #[test]
 fn reference_count_example_from_design() {
-    let r = rule(Pattern::Count { pred: kind_pred("k.a"), within: dur(7 * D, "7d"), at_least: 2, distinct: None, by: None });
+    let r = rule(Pattern::Count {
+        pred: kind_pred("k.a"),
+        within: dur(7 * D, "7d"),
+        at_least: 2,
+        distinct: None,
+        by: None,
+    });
     let s = SubjectData {
         id: "y-1".into(),
-        observations: vec![obs("a", 0, "k.a", None), obs("b", D, "k.a", None), obs("c", 7 * D + D / 2, "k.a", None)],
+        observations: vec![
+            obs("a", 0, "k.a", None),
+            obs("b", D, "k.a", None),
+            obs("c", 7 * D + D / 2, "k.a", None),
+        ],
     };
     let rep = reference::evaluate(&[r], &[s], 30 * D);
-    let ev: Vec<Vec<&str>> = rep.flags.iter().map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect()).collect();
+    let ev: Vec<Vec<&str>> = rep
+        .flags
+        .iter()
+        .map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect())
+        .collect();
     assert_eq!(ev, vec![vec!["a", "b"], vec!["b", "c"]]);
 }
 
@@ -633,7 +790,11 @@ fn reference_sequence_once_per_first_step() {
         ],
     };
     let rep = reference::evaluate(&[r], &[s], 30 * D);
-    let ev: Vec<Vec<&str>> = rep.flags.iter().map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect()).collect();
+    let ev: Vec<Vec<&str>> = rep
+        .flags
+        .iter()
+        .map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect())
+        .collect();
     assert_eq!(ev, vec![vec!["o-1", "o-3"], vec!["o-2", "o-4"]]);
 }
 

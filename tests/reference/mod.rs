@@ -49,7 +49,8 @@ impl Obs {
 
 /// Design §1 "Order": by (`at`, `id`), ids compared byte-wise.
 pub fn total_order(a: &Obs, b: &Obs) -> std::cmp::Ordering {
-    a.at.cmp(&b.at).then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+    a.at.cmp(&b.at)
+        .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -115,7 +116,11 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 /// A scalar string matcher: exact, or glob if it contains `*`.
 fn scalar_matches(pattern: &str, value: &str) -> bool {
-    if pattern.contains('*') { glob(pattern, value) } else { pattern == value }
+    if pattern.contains('*') {
+        glob(pattern, value)
+    } else {
+        pattern == value
+    }
 }
 
 fn str_matches(m: &StrM, value: Option<&str>) -> bool {
@@ -123,7 +128,7 @@ fn str_matches(m: &StrM, value: Option<&str>) -> bool {
         // "A comparison on a missing field is false."
         StrM::Scalar(p) => value.is_some_and(|v| scalar_matches(p, v)),
         StrM::List(ps) => value.is_some_and(|v| ps.iter().any(|p| scalar_matches(p, v))),
-        StrM::Eq(p) => value.is_some_and(|v| p == v),
+        StrM::Eq(p) => value.is_some_and(|v| scalar_matches(p, v)),
         // "`{exists: false}` and `not` are how to ask for absence": `not` holds on a missing field.
         StrM::Not(p) => !value.is_some_and(|v| scalar_matches(p, v)),
         StrM::Exists(b) => value.is_some() == *b,
@@ -234,10 +239,30 @@ impl Field {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pattern {
     Match(Pred),
-    Count { pred: Pred, within: Dur, at_least: usize, distinct: Option<Field>, by: Option<Field> },
-    Sequence { within: Dur, steps: Vec<Pred>, by: Option<Field>, until: Option<Pred> },
-    Absence { after: Pred, expect: Pred, within: Dur, by: Option<Field> },
-    Signals { within: Dur, at_least: usize, of: Vec<(String, Pred)> },
+    Count {
+        pred: Pred,
+        within: Dur,
+        at_least: usize,
+        distinct: Option<Field>,
+        by: Option<Field>,
+    },
+    Sequence {
+        within: Dur,
+        steps: Vec<Pred>,
+        by: Option<Field>,
+        until: Option<Pred>,
+    },
+    Absence {
+        after: Pred,
+        expect: Pred,
+        within: Dur,
+        by: Option<Field>,
+    },
+    Signals {
+        within: Dur,
+        at_least: usize,
+        of: Vec<(String, Pred)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -339,8 +364,11 @@ pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport
 
         for rule in rules {
             // §3: "An observation matching any `unless` entry is invisible to that rule."
-            let view: Vec<&Obs> =
-                timeline.iter().copied().filter(|o| !rule.unless.iter().any(|u| u.matches(o))).collect();
+            let view: Vec<&Obs> = timeline
+                .iter()
+                .copied()
+                .filter(|o| !rule.unless.iter().any(|u| u.matches(o)))
+                .collect();
             let (firings, pending) = fire(rule, &view, as_of);
             for (key, deadline, after) in pending {
                 report.pending.push(MPending {
@@ -352,7 +380,9 @@ pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport
                 });
             }
             for f in apply_cooldown(rule, firings) {
-                report.flags.push(make_flag(rule, &s.id, &timeline, f, as_of));
+                report
+                    .flags
+                    .push(make_flag(rule, &s.id, &timeline, f, as_of));
             }
         }
     }
@@ -363,7 +393,9 @@ pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport
 
 /// Index of `o` in `view` (identity, not equality).
 fn pos(view: &[&Obs], o: &Obs) -> usize {
-    view.iter().position(|x| std::ptr::eq(*x, o)).expect("in view")
+    view.iter()
+        .position(|x| std::ptr::eq(*x, o))
+        .expect("in view")
 }
 
 /// Design §5 `W(o, d)`: the observations satisfying `matching` whose `at` is in
@@ -394,11 +426,22 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
         Pattern::Match(p) => {
             for o in view {
                 if p.matches(o) {
-                    firings.push(Firing { raised_at: o.at, order_obs: o, key: vec![], evidence: vec![(o, None, None, None)] });
+                    firings.push(Firing {
+                        raised_at: o.at,
+                        order_obs: o,
+                        key: vec![],
+                        evidence: vec![(o, None, None, None)],
+                    });
                 }
             }
         }
-        Pattern::Count { pred, within, at_least, distinct, by } => {
+        Pattern::Count {
+            pred,
+            within,
+            at_least,
+            distinct,
+            by,
+        } => {
             for o in view {
                 if !pred.matches(o) {
                     continue;
@@ -412,13 +455,21 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 let w = window(view, o, within.minutes, |x| {
                     pred.matches(x) && by.is_none_or(|f| f.value(x) == f.value(o))
                 });
-                let w_minus: Vec<&Obs> = w.iter().copied().filter(|x| !std::ptr::eq(*x, *o)).collect();
+                let w_minus: Vec<&Obs> = w
+                    .iter()
+                    .copied()
+                    .filter(|x| !std::ptr::eq(*x, *o))
+                    .collect();
                 // f(S): the number of observations, or of distinct values (observations without
                 // the field don't count).
                 let f = |s: &[&Obs]| -> usize {
                     match distinct {
                         None => s.len(),
-                        Some(field) => s.iter().filter_map(|x| field.value(x)).collect::<BTreeSet<_>>().len(),
+                        Some(field) => s
+                            .iter()
+                            .filter_map(|x| field.value(x))
+                            .collect::<BTreeSet<_>>()
+                            .len(),
                     }
                 };
                 if f(&w) >= *at_least && f(&w_minus) < *at_least {
@@ -432,7 +483,8 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                                 let v = field.value(x);
                                 v.is_some()
                                     && !w.iter().any(|y| {
-                                        field.value(y) == v && total_order(y, x) == std::cmp::Ordering::Less
+                                        field.value(y) == v
+                                            && total_order(y, x) == std::cmp::Ordering::Less
                                     })
                             })
                             .collect(),
@@ -441,12 +493,20 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                         raised_at: o.at,
                         order_obs: o,
                         key: key_of(*by, &by_value.flatten()),
-                        evidence: evidence.into_iter().map(|x| (x, None, None, None)).collect(),
+                        evidence: evidence
+                            .into_iter()
+                            .map(|x| (x, None, None, None))
+                            .collect(),
                     });
                 }
             }
         }
-        Pattern::Sequence { within, steps, by, until } => {
+        Pattern::Sequence {
+            within,
+            steps,
+            by,
+            until,
+        } => {
             let k = steps.len();
             let mut used: Vec<&Obs> = Vec::new(); // first steps of earlier firings
             for (ik, ok) in view.iter().enumerate() {
@@ -461,11 +521,22 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                     continue;
                 }
                 // Does a chain o_i (step index i) .. o_k exist with o_{i-1} at index `prev`?
-                fn chain(view: &[&Obs], steps: &[Pred], prev: usize, i: usize, ik: usize, same_by: &dyn Fn(&Obs) -> bool) -> bool {
+                fn chain(
+                    view: &[&Obs],
+                    steps: &[Pred],
+                    prev: usize,
+                    i: usize,
+                    ik: usize,
+                    same_by: &dyn Fn(&Obs) -> bool,
+                ) -> bool {
                     if i == steps.len() - 1 {
                         return prev < ik;
                     }
-                    (prev + 1..ik).any(|j| steps[i].matches(view[j]) && same_by(view[j]) && chain(view, steps, j, i + 1, ik, same_by))
+                    (prev + 1..ik).any(|j| {
+                        steps[i].matches(view[j])
+                            && same_by(view[j])
+                            && chain(view, steps, j, i + 1, ik, same_by)
+                    })
                 }
                 // The earliest o_1 that is the start of a match ending at o_k and not used up.
                 let first = (0..ik).find(|&i1| {
@@ -485,7 +556,11 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 let mut prev = i1;
                 for (i, step) in steps.iter().enumerate().take(k - 1).skip(1) {
                     let j = (prev + 1..ik)
-                        .find(|&j| step.matches(view[j]) && same_by(view[j]) && chain(view, steps, j, i + 1, ik, &same_by))
+                        .find(|&j| {
+                            step.matches(view[j])
+                                && same_by(view[j])
+                                && chain(view, steps, j, i + 1, ik, &same_by)
+                        })
                         .expect("greedy choice always succeeds");
                     evidence.push((view[j], Some(i as u32 + 1), None, None));
                     prev = j;
@@ -493,10 +568,20 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 evidence.push((*ok, Some(k as u32), None, None));
                 used.push(view[i1]);
                 let by_value = by.and_then(|f| f.value(ok));
-                firings.push(Firing { raised_at: ok.at, order_obs: ok, key: key_of(*by, &by_value), evidence });
+                firings.push(Firing {
+                    raised_at: ok.at,
+                    order_obs: ok,
+                    key: key_of(*by, &by_value),
+                    evidence,
+                });
             }
         }
-        Pattern::Absence { after, expect, within, by } => {
+        Pattern::Absence {
+            after,
+            expect,
+            within,
+            by,
+        } => {
             for (ia, a) in view.iter().enumerate() {
                 if !after.matches(a) {
                     continue;
@@ -507,7 +592,9 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 }
                 let deadline = a.at + within.minutes;
                 let followed = view[ia + 1..].iter().any(|e| {
-                    expect.matches(e) && e.at <= deadline && by.is_none_or(|f| f.value(e) == f.value(a))
+                    expect.matches(e)
+                        && e.at <= deadline
+                        && by.is_none_or(|f| f.value(e) == f.value(a))
                 });
                 if followed {
                     continue;
@@ -526,14 +613,24 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 }
             }
         }
-        Pattern::Signals { within, at_least, of } => {
+        Pattern::Signals {
+            within,
+            at_least,
+            of,
+        } => {
             let any_indicator = |x: &Obs| of.iter().any(|(_, p)| p.matches(x));
             let names = |s: &[&Obs]| -> usize {
-                of.iter().filter(|(_, p)| s.iter().any(|x| p.matches(x))).count()
+                of.iter()
+                    .filter(|(_, p)| s.iter().any(|x| p.matches(x)))
+                    .count()
             };
             for o in view {
                 let w = window(view, o, within.minutes, any_indicator);
-                let w_minus: Vec<&Obs> = w.iter().copied().filter(|x| !std::ptr::eq(*x, *o)).collect();
+                let w_minus: Vec<&Obs> = w
+                    .iter()
+                    .copied()
+                    .filter(|x| !std::ptr::eq(*x, *o))
+                    .collect();
                 if names(&w) >= *at_least && names(&w_minus) < *at_least {
                     // For each present indicator, its observations in W(o); ordered by the total
                     // order, then indicator declaration order (DECISIONS "evidence items").
@@ -545,7 +642,12 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                             }
                         }
                     }
-                    firings.push(Firing { raised_at: o.at, order_obs: o, key: vec![], evidence });
+                    firings.push(Firing {
+                        raised_at: o.at,
+                        order_obs: o,
+                        key: vec![],
+                        evidence,
+                    });
                 }
             }
         }
@@ -557,11 +659,19 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
 /// same rule, subject and key was raised less than cooldown before it." §8: then by the total order
 /// of the firing observation (absence: the after observation).
 fn apply_cooldown<'a>(rule: &Rule, mut firings: Vec<Firing<'a>>) -> Vec<Firing<'a>> {
-    let Some(cooldown) = &rule.cooldown else { return firings };
-    firings.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then_with(|| total_order(a.order_obs, b.order_obs)));
+    let Some(cooldown) = &rule.cooldown else {
+        return firings;
+    };
+    firings.sort_by(|a, b| {
+        a.raised_at
+            .cmp(&b.raised_at)
+            .then_with(|| total_order(a.order_obs, b.order_obs))
+    });
     let mut kept: Vec<Firing> = Vec::new();
     for f in firings {
-        let dropped = kept.iter().any(|k| k.key == f.key && f.raised_at - k.raised_at < cooldown.minutes);
+        let dropped = kept
+            .iter()
+            .any(|k| k.key == f.key && f.raised_at - k.raised_at < cooldown.minutes);
         if !dropped {
             kept.push(f);
         }
@@ -575,14 +685,27 @@ pub const FIRST_CONTACT_AS_OF_FILTERED: bool = true;
 
 fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i64) -> MFlag {
     // §6/§8: known_at = max(raised_at, latest recorded_at of the evidence).
-    let known_at = f.evidence.iter().map(|(o, ..)| o.recorded()).fold(f.raised_at, i64::max);
+    let known_at = f
+        .evidence
+        .iter()
+        .map(|(o, ..)| o.recorded())
+        .fold(f.raised_at, i64::max);
     // §6 recruitment window.
-    let counterparts: BTreeSet<&str> = f.evidence.iter().filter_map(|(o, ..)| o.counterpart.as_deref()).collect();
+    let counterparts: BTreeSet<&str> = f
+        .evidence
+        .iter()
+        .filter_map(|(o, ..)| o.counterpart.as_deref())
+        .collect();
     let opened_at = if counterparts.len() == 1 {
         let c = *counterparts.iter().next().unwrap();
         // "the `at` of the first observation in the subject's timeline with counterpart c (whether or
         // not it matched the rule)": the whole timeline, not the rule's unless-filtered view.
-        timeline.iter().filter(|o| o.counterpart.as_deref() == Some(c)).map(|o| o.at).min().unwrap()
+        timeline
+            .iter()
+            .filter(|o| o.counterpart.as_deref() == Some(c))
+            .map(|o| o.at)
+            .min()
+            .unwrap()
     } else {
         f.evidence.iter().map(|(o, ..)| o.at).min().unwrap()
     };
@@ -635,7 +758,10 @@ fn q(s: &str) -> String {
 fn render_str_m(m: &StrM) -> String {
     match m {
         StrM::Scalar(s) => q(s),
-        StrM::List(v) => format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")),
+        StrM::List(v) => format!(
+            "[{}]",
+            v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+        ),
         StrM::Not(s) => format!("{{not: {}}}", q(s)),
         StrM::Exists(b) => format!("{{exists: {b}}}"),
         StrM::Eq(s) => format!("{{eq: {}}}", q(s)),
@@ -673,7 +799,10 @@ pub fn render_pred(p: &Pred) -> String {
         parts.push(format!("not: {}", render_pred(n)));
     }
     if let Some(a) = &p.any {
-        parts.push(format!("any: [{}]", a.iter().map(render_pred).collect::<Vec<_>>().join(", ")));
+        parts.push(format!(
+            "any: [{}]",
+            a.iter().map(render_pred).collect::<Vec<_>>().join(", ")
+        ));
     }
     format!("{{{}}}", parts.join(", "))
 }
@@ -687,13 +816,22 @@ pub fn render_rules(rules: &[Rule]) -> String {
         let _ = writeln!(y, "    title: generated rule {}", r.id);
         let _ = writeln!(y, "    class: risk");
         let _ = writeln!(y, "    severity: {}", r.severity.name());
-        let _ = writeln!(y, "    rationale: generated by the reference-model property tests");
+        let _ = writeln!(
+            y,
+            "    rationale: generated by the reference-model property tests"
+        );
         let _ = writeln!(y, "    when:");
         match &r.pattern {
             Pattern::Match(p) => {
                 let _ = writeln!(y, "      match: {}", render_pred(p));
             }
-            Pattern::Count { pred, within, at_least, distinct, by } => {
+            Pattern::Count {
+                pred,
+                within,
+                at_least,
+                distinct,
+                by,
+            } => {
                 let _ = writeln!(y, "      count:");
                 let _ = writeln!(y, "        match: {}", render_pred(pred));
                 let _ = writeln!(y, "        within: {}", within.text);
@@ -705,7 +843,12 @@ pub fn render_rules(rules: &[Rule]) -> String {
                     let _ = writeln!(y, "        by: {}", b.name());
                 }
             }
-            Pattern::Sequence { within, steps, by, until } => {
+            Pattern::Sequence {
+                within,
+                steps,
+                by,
+                until,
+            } => {
                 let _ = writeln!(y, "      sequence:");
                 let _ = writeln!(y, "        within: {}", within.text);
                 if let Some(b) = by {
@@ -719,7 +862,12 @@ pub fn render_rules(rules: &[Rule]) -> String {
                     let _ = writeln!(y, "        until: {}", render_pred(u));
                 }
             }
-            Pattern::Absence { after, expect, within, by } => {
+            Pattern::Absence {
+                after,
+                expect,
+                within,
+                by,
+            } => {
                 let _ = writeln!(y, "      absence:");
                 let _ = writeln!(y, "        after: {}", render_pred(after));
                 let _ = writeln!(y, "        expect: {}", render_pred(expect));
@@ -728,7 +876,11 @@ pub fn render_rules(rules: &[Rule]) -> String {
                     let _ = writeln!(y, "        by: {}", b.name());
                 }
             }
-            Pattern::Signals { within, at_least, of } => {
+            Pattern::Signals {
+                within,
+                at_least,
+                of,
+            } => {
                 let _ = writeln!(y, "      signals:");
                 let _ = writeln!(y, "        within: {}", within.text);
                 let _ = writeln!(y, "        at_least: {at_least}");
@@ -741,7 +893,12 @@ pub fn render_rules(rules: &[Rule]) -> String {
         if !r.unless.is_empty() {
             let _ = writeln!(y, "    unless:");
             for (i, u) in r.unless.iter().enumerate() {
-                let _ = writeln!(y, "      - {{reason: generated exception {}, match: {}}}", i + 1, render_pred(u));
+                let _ = writeln!(
+                    y,
+                    "      - {{reason: generated exception {}, match: {}}}",
+                    i + 1,
+                    render_pred(u)
+                );
             }
         }
         if let Some(c) = &r.cooldown {
@@ -783,7 +940,10 @@ pub fn render_timeline(subjects: &[SubjectData]) -> String {
         }
         y.push_str("observations:\n");
         for o in &s.observations {
-            let mut parts = vec![format!("id: {}", o.id), format!("at: {}", rfc3339(o.at, o.at_offset))];
+            let mut parts = vec![
+                format!("id: {}", o.id),
+                format!("at: {}", rfc3339(o.at, o.at_offset)),
+            ];
             if let Some(r) = o.recorded_at {
                 parts.push(format!("recorded_at: {}", rfc3339(r, o.rec_offset)));
             }
@@ -805,7 +965,12 @@ pub fn render_timeline(subjects: &[SubjectData]) -> String {
 
 /// Minutes → a readable `day+hh:mm` for failure output.
 pub fn show_minutes(m: i64) -> String {
-    format!("day {} {:02}:{:02}Z", m.div_euclid(DAY), m.rem_euclid(DAY) / 60, m % 60)
+    format!(
+        "day {} {:02}:{:02}Z",
+        m.div_euclid(DAY),
+        m.rem_euclid(DAY) / 60,
+        m % 60
+    )
 }
 
 /// Unused helper kept for debugging: the model's per-subject map of ids → observation.
