@@ -407,14 +407,30 @@ fn json_to_node(v: &serde_json::Value, line: u32) -> Node {
 }
 
 /// Reads JSON Lines of observations or of subjects.
-pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, text: &str, record: Record) {
+/// Each line is decoded on its own, so a line with bytes that are not UTF-8 is rejected alone.
+pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Record) {
     let file: Arc<str> = Arc::from(file);
-    for (i, line) in text.lines().enumerate() {
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let origin = Origin {
             file: file.clone(),
             line: n,
             column: 0,
+        };
+        let line = match std::str::from_utf8(raw) {
+            Ok(line) => line,
+            Err(e) => {
+                tl.reject(Rejection::at(
+                    format!(
+                        "line is not valid UTF-8 (bad byte at column {}); input must be UTF-8 text",
+                        e.valid_up_to() + 1
+                    ),
+                    Some(&origin),
+                    None,
+                    None,
+                ));
+                continue;
+            }
         };
         let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() {

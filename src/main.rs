@@ -138,6 +138,11 @@ fn read(path: &Path) -> Result<String, Unusable> {
         .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
 }
 
+/// JSON Lines are read as bytes: a line that is not UTF-8 is rejected on its own.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Unusable> {
+    std::fs::read(path).map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
+}
+
 fn eval(
     inputs: &[PathBuf],
     rules: Option<&Path>,
@@ -154,7 +159,7 @@ fn eval(
     let rules = load_rules(rules)?;
     let mut timeline = rules.new_timeline();
     if let Some(s) = subjects {
-        timeline.read_subjects_jsonl(&s.display().to_string(), &read(s)?);
+        timeline.read_subjects_jsonl(&s.display().to_string(), read_bytes(s)?);
     }
     for input in inputs {
         let name = input.display().to_string();
@@ -162,7 +167,7 @@ fn eval(
             Some("yaml" | "yml") => timeline
                 .read_yaml(&name, &read(input)?)
                 .map_err(|e| Unusable(e.reason))?,
-            Some("jsonl") => timeline.read_jsonl(&name, &read(input)?),
+            Some("jsonl") => timeline.read_jsonl(&name, read_bytes(input)?),
             _ => {
                 return Err(Unusable(format!(
                     "cannot tell the type of `{name}`: use `.yaml`/`.yml` for timeline documents or `.jsonl` for JSON Lines observations"

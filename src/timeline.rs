@@ -457,14 +457,20 @@ impl Timeline {
     pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
 
     /// Reads JSON Lines of observations: one object per line, each with `subject` and `id`.
-    /// Blank lines are skipped; every other bad line is rejected with its line number.
-    pub fn read_jsonl(&mut self, file: &str, text: &str) {
-        crate::input::read_jsonl(self, file, text, crate::input::Record::Observation);
+    /// Blank lines are skipped; every other bad line is rejected with its line number, and a line
+    /// that is not UTF-8 is rejected on its own (so pass the file's bytes as they are).
+    pub fn read_jsonl(&mut self, file: &str, bytes: impl AsRef<[u8]>) {
+        crate::input::read_jsonl(
+            self,
+            file,
+            bytes.as_ref(),
+            crate::input::Record::Observation,
+        );
     }
 
     /// Reads JSON Lines of subject records: `{"subject": .., "born": .., "facts": [..]}` per line.
-    pub fn read_subjects_jsonl(&mut self, file: &str, text: &str) {
-        crate::input::read_jsonl(self, file, text, crate::input::Record::Subject);
+    pub fn read_subjects_jsonl(&mut self, file: &str, bytes: impl AsRef<[u8]>) {
+        crate::input::read_jsonl(self, file, bytes.as_ref(), crate::input::Record::Subject);
     }
 }
 

@@ -431,3 +431,32 @@ fn readme_command_on_the_bundled_timeline() {
         .unwrap();
     assert!(stdout(&o).contains("no flags"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_json_lines_line_that_is_not_utf8_is_rejected_alone() {
+    let dir = scratch("utf8");
+    let path = dir.join("obs.jsonl");
+    let mut bytes =
+        br#"{"subject":"y-1","id":"a","at":"2026-03-02T21:00:00+01:00","kind":"disclosure"}"#
+            .to_vec();
+    bytes.extend_from_slice(b"\n{\"subject\":\"y-1\",\"id\":\"b\",\"kind\":\"disc\xffosure\"}\n");
+    std::fs::write(&path, bytes).unwrap();
+    let o = run(&[
+        "eval",
+        path.to_str().unwrap(),
+        "--as-of",
+        "2026-03-03T00:00:00+01:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["flags"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["rejected"][0]["line"], 2);
+    assert!(
+        doc["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not valid UTF-8")
+    );
+}
