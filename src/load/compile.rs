@@ -677,8 +677,7 @@ impl<'a> Cx<'a> {
             self.err(node.pos, "empty predicate `{}`").help("an empty predicate matches everything, which is always a mistake; name at least one field");
             return None;
         }
-        let mut parts = Vec::new();
-        let mut ok = true;
+        let mut parts: Vec<Option<Pred>> = Vec::new();
         for (k, v) in entries {
             let Some(key) = k.as_text() else {
                 self.err(
@@ -688,7 +687,7 @@ impl<'a> Cx<'a> {
                         k.describe()
                     ),
                 );
-                ok = false;
+                parts.push(None);
                 continue;
             };
             let part = match key {
@@ -728,19 +727,9 @@ impl<'a> Cx<'a> {
                     self.matcher(v, &f, &ty).map(|m| Pred::Test(f, m))
                 }),
             };
-            match part {
-                Some(p) => parts.push(p),
-                None => ok = false,
-            }
+            parts.push(part);
         }
-        if !ok {
-            return None;
-        }
-        Some(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Pred::All(parts)
-        })
+        all_or_none(parts, Pred::All)
     }
 
     fn lit(
@@ -883,8 +872,7 @@ impl<'a> Cx<'a> {
                         );
                     return None;
                 }
-                let mut ms = Vec::new();
-                let mut ok = true;
+                let mut ms: Vec<Option<Matcher>> = Vec::new();
                 for (k, v) in entries {
                     let op = k.as_text().unwrap_or("");
                     let m = match op {
@@ -979,19 +967,9 @@ impl<'a> Cx<'a> {
                             None
                         }
                     };
-                    match m {
-                        Some(m) => ms.push(m),
-                        None => ok = false,
-                    }
+                    ms.push(m);
                 }
-                if !ok {
-                    return None;
-                }
-                Some(if ms.len() == 1 {
-                    ms.remove(0)
-                } else {
-                    Matcher::All(ms)
-                })
+                all_or_none(ms, Matcher::All)
             }
             _ => self.lit(node, field, ty, true),
         }
@@ -1142,6 +1120,17 @@ impl<'a> Cx<'a> {
             pos: pos_of(&t.value.name),
         })
     }
+}
+
+/// All parts, combined (a single part stands alone), or `None` when any part failed. The parts
+/// are all checked before this is called, so every problem has been reported.
+fn all_or_none<T>(parts: Vec<Option<T>>, all: impl FnOnce(Vec<T>) -> T) -> Option<T> {
+    let mut parts: Vec<T> = parts.into_iter().collect::<Option<Vec<_>>>()?;
+    Some(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        all(parts)
+    })
 }
 
 fn parse_severity(s: &str) -> Option<Severity> {
