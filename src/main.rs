@@ -189,10 +189,10 @@ fn eval(
         }),
         EvalFormat::Table => write_table(&mut out, &report),
     };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(Unusable(format!("cannot write output: {e}")));
-        }
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(Unusable(format!("cannot write output: {e}")));
     }
     if !matches!(format, EvalFormat::Json) {
         for r in &report.rejected {

@@ -71,30 +71,30 @@ impl RuleSet {
                     else {
                         continue;
                     };
-                    if let Some(r) = e.raised_at {
-                        if r != f.raised_at {
-                            problems.push(format!(
-                                "flag {ids:?}: expected raised_at {}, got {}",
-                                format_timestamp(&r),
-                                format_timestamp(&f.raised_at)
-                            ));
-                        }
+                    if let Some(r) = e.raised_at
+                        && r != f.raised_at
+                    {
+                        problems.push(format!(
+                            "flag {ids:?}: expected raised_at {}, got {}",
+                            format_timestamp(&r),
+                            format_timestamp(&f.raised_at)
+                        ));
                     }
-                    if let Some(s) = e.severity {
-                        if s != f.severity {
-                            problems.push(format!(
-                                "flag {ids:?}: expected severity {s}, got {}",
-                                f.severity
-                            ));
-                        }
+                    if let Some(s) = e.severity
+                        && s != f.severity
+                    {
+                        problems.push(format!(
+                            "flag {ids:?}: expected severity {s}, got {}",
+                            f.severity
+                        ));
                     }
-                    if let Some(s) = e.stage {
-                        if s != f.window.stage {
-                            problems.push(format!(
-                                "flag {ids:?}: expected stage {s}, got {}",
-                                f.window.stage
-                            ));
-                        }
+                    if let Some(s) = e.stage
+                        && s != f.window.stage
+                    {
+                        problems.push(format!(
+                            "flag {ids:?}: expected stage {s}, got {}",
+                            f.window.stage
+                        ));
                     }
                 }
                 let mut flat_actual: Vec<Vec<String>> = flags

@@ -135,21 +135,21 @@ impl Vocabulary {
                 did_you_mean(&o.kind, self.kinds.keys().map(String::as_str))
             ));
         };
-        if let Some(c) = &o.channel {
-            if !self.channels.contains(c) {
-                return Err(format!(
-                    "undeclared channel `{c}`{}",
-                    did_you_mean(c, self.channels.iter().map(String::as_str))
-                ));
-            }
+        if let Some(c) = &o.channel
+            && !self.channels.contains(c)
+        {
+            return Err(format!(
+                "undeclared channel `{c}`{}",
+                did_you_mean(c, self.channels.iter().map(String::as_str))
+            ));
         }
-        if let Some(s) = &o.source {
-            if !self.sources.contains(s) {
-                return Err(format!(
-                    "undeclared source `{s}`{}",
-                    did_you_mean(s, self.sources.iter().map(String::as_str))
-                ));
-            }
+        if let Some(s) = &o.source
+            && !self.sources.contains(s)
+        {
+            return Err(format!(
+                "undeclared source `{s}`{}",
+                did_you_mean(s, self.sources.iter().map(String::as_str))
+            ));
         }
         for (name, value) in &o.attributes {
             let Some(ty) = kind.attributes.get(name) else {

@@ -125,17 +125,17 @@ impl Engine {
                 report.stats.ignored_after_as_of += 1;
                 continue;
             }
-            if recheck {
-                if let Some(Err(reason)) = self.rules.vocabulary().map(|v| v.check_observation(o)) {
-                    let origin = st.origins.get(i).and_then(|x| x.as_ref());
-                    report.rejected.push(Rejection::at(
-                        reason,
-                        origin,
-                        Some(&subject.id),
-                        Some(&o.id),
-                    ));
-                    continue;
-                }
+            if recheck
+                && let Some(Err(reason)) = self.rules.vocabulary().map(|v| v.check_observation(o))
+            {
+                let origin = st.origins.get(i).and_then(|x| x.as_ref());
+                report.rejected.push(Rejection::at(
+                    reason,
+                    origin,
+                    Some(&subject.id),
+                    Some(&o.id),
+                ));
+                continue;
             }
             obs.push(o);
         }

@@ -156,12 +156,12 @@ impl View<'_> {
                     break;
                 }
                 g.window.pop_front();
-                if let Some(v) = distinct.as_ref().and_then(|f| self.value(f, front)) {
-                    if let Some(c) = g.values.get_mut(&group_key(v)) {
-                        *c -= 1;
-                        if *c == 0 {
-                            g.values.remove(&group_key(v));
-                        }
+                if let Some(v) = distinct.as_ref().and_then(|f| self.value(f, front))
+                    && let Some(c) = g.values.get_mut(&group_key(v))
+                {
+                    *c -= 1;
+                    if *c == 0 {
+                        g.values.remove(&group_key(v));
                     }
                 }
             }
@@ -222,21 +222,20 @@ impl View<'_> {
         for k in 0..self.obs.len() {
             if self.matches(last, k) {
                 let key = by.as_ref().and_then(|f| self.value(f, k));
-                if by.is_none() || key.is_some() {
-                    if let Some(chain) =
+                if (by.is_none() || key.is_some())
+                    && let Some(chain) =
                         self.chain_ending_at(k, first, middle, within, by, key, last_until, &used)
-                    {
-                        used.insert(chain[0].idx);
-                        let count = chain.len();
-                        out.push(Firing {
-                            raised_at: self.at(k),
-                            order: k,
-                            key: key_of(by, key),
-                            evidence: chain,
-                            count,
-                            indicators: vec![],
-                        });
-                    }
+                {
+                    used.insert(chain[0].idx);
+                    let count = chain.len();
+                    out.push(Firing {
+                        raised_at: self.at(k),
+                        order: k,
+                        key: key_of(by, key),
+                        evidence: chain,
+                        count,
+                        indicators: vec![],
+                    });
                 }
             }
             // Checked after `k` is used as a last step: `until` must lie strictly between the ends.

@@ -93,10 +93,10 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
     }
     check_test_timelines(&rules, vocabulary.as_ref(), &mut diags);
     for d in &mut diags {
-        if d.line > 0 {
-            if let Some(src) = sources.iter().find(|s| s.name == d.file) {
-                d.source_line = src.text.lines().nth(d.line as usize - 1).map(str::to_owned);
-            }
+        if d.line > 0
+            && let Some(src) = sources.iter().find(|s| s.name == d.file)
+        {
+            d.source_line = src.text.lines().nth(d.line as usize - 1).map(str::to_owned);
         }
     }
     Compiled {
@@ -386,11 +386,11 @@ impl<'a> Cx<'a> {
             if let Some(c) = &w.value.closes {
                 closes = self.duration(c, "window.closes");
             }
-            if let (Some(u), Some(c)) = (urgent, closes) {
-                if u > c {
-                    self.err(pos_of(w), format!("`window.urgent` ({u}) is longer than `window.closes` ({c})"))
+            if let (Some(u), Some(c)) = (urgent, closes)
+                && u > c
+            {
+                self.err(pos_of(w), format!("`window.urgent` ({u}) is longer than `window.closes` ({c})"))
                         .help("the urgent period is the first part of the window: make `urgent` at most `closes`");
-                }
             }
         }
         let tests = r.tests.iter().filter_map(|t| self.test(id, t)).collect();
@@ -426,15 +426,15 @@ impl<'a> Cx<'a> {
             return None;
         }
         let v = usize::try_from(n.value).ok()?;
-        if let Some(max) = max {
-            if v > max {
-                self.err(
-                    pos_of(n),
-                    format!("`at_least` is {v} but there are only {max} indicators"),
-                )
-                .help("it can be at most the number of indicators under `of`");
-                return None;
-            }
+        if let Some(max) = max
+            && v > max
+        {
+            self.err(
+                pos_of(n),
+                format!("`at_least` is {v} but there are only {max} indicators"),
+            )
+            .help("it can be at most the number of indicators under `of`");
+            return None;
         }
         Some(v)
     }
@@ -571,15 +571,15 @@ impl<'a> Cx<'a> {
                             .help("rules may never use protected attributes (ethnicity, nationality, country of birth, religion, names, postcode, neighbourhood); this cannot be switched off");
                         return None;
                     }
-                    if let Some(v) = self.vocab {
-                        if v.attribute_type(a).is_none() {
-                            self.err(pos, format!("unknown attribute `{a}`"))
-                                .help(format!(
-                                    "no kind in the vocabulary declares it{}",
-                                    did_you_mean(a, v.attribute_names())
-                                ));
-                            return None;
-                        }
+                    if let Some(v) = self.vocab
+                        && v.attribute_type(a).is_none()
+                    {
+                        self.err(pos, format!("unknown attribute `{a}`"))
+                            .help(format!(
+                                "no kind in the vocabulary declares it{}",
+                                did_you_mean(a, v.attribute_names())
+                            ));
+                        return None;
                     }
                     Field::Attribute(a.to_owned())
                 } else if let Some(fact) = name.strip_prefix("subject.").filter(|a| !a.is_empty()) {
@@ -588,18 +588,18 @@ impl<'a> Cx<'a> {
                             .help("rules may never use protected facts (ethnicity, nationality, country of birth, religion, names, postcode, neighbourhood); this cannot be switched off");
                         return None;
                     }
-                    if let Some(v) = self.vocab {
-                        if !v.facts.contains_key(fact) {
-                            self.err(pos, format!("unknown subject fact `{fact}`"))
-                                .help(format!(
-                                    "declare it under `facts:` in the vocabulary{}",
-                                    did_you_mean(
-                                        fact,
-                                        v.facts.keys().map(String::as_str).chain(["age"])
-                                    )
-                                ));
-                            return None;
-                        }
+                    if let Some(v) = self.vocab
+                        && !v.facts.contains_key(fact)
+                    {
+                        self.err(pos, format!("unknown subject fact `{fact}`"))
+                            .help(format!(
+                                "declare it under `facts:` in the vocabulary{}",
+                                did_you_mean(
+                                    fact,
+                                    v.facts.keys().map(String::as_str).chain(["age"])
+                                )
+                            ));
+                        return None;
                     }
                     Field::Fact(fact.to_owned())
                 } else {
