@@ -1625,9 +1625,8 @@ fn message_within_in_hours_and_counterpart_fallbacks() {
     );
     let e = &rep.flags[0].explanation;
     assert!(
-        // The design leaves the wording open; DECISIONS-draft's example is "72 hours".
-        e.starts_with("no follow-up within 72 hours for an unrecorded person")
-            || e.starts_with("no follow-up within 3 days for an unrecorded person"),
+        // docs/rule-language.md §9: `{within}` keeps the unit the rule was written with.
+        e.starts_with("no follow-up within 72 hours for an unrecorded person"),
         "{e}"
     );
 }

@@ -35,7 +35,7 @@ pub(super) fn explain(
     let within = rule
         .pattern
         .within()
-        .map(|d| words(d.as_delta()))
+        .map(|d| d.words())
         .unwrap_or_default();
     let indicators: Vec<&str> = f
         .indicators
