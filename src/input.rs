@@ -273,7 +273,18 @@ fn subject_from_entries(
         None | Some((_, NodeKind::Null)) => {}
         Some((_, NodeKind::Seq(items))) => {
             for f in items {
-                match fact_from_node(f) {
+                // Checked here, where the fact's position is known; protected facts pass on, to
+                // be removed with a warning when the profile is added.
+                let checked = fact_from_node(f).and_then(|fact| {
+                    match tl.vocabulary().filter(|v| !v.is_protected(&fact.name)) {
+                        Some(v) => v
+                            .check_fact(&fact.name, &fact.value)
+                            .map(|()| fact)
+                            .map_err(|m| (f.pos, m)),
+                        None => Ok(fact),
+                    }
+                });
+                match checked {
                     Ok(f) => facts.push(f),
                     Err((p, m)) => reject(tl, p, Some(&id), m),
                 }
@@ -321,6 +332,19 @@ pub(crate) fn read_subject_document(tl: &mut Timeline, file: &Arc<str>, doc: &No
     let origin = pos_origin(file, doc.pos);
     if let Err(e) = tl.add_subject_from(subject, Some(origin.clone())) {
         tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
+        // The profile does not fit the subject already known: its observations may belong to
+        // someone else, so none of them is merged. Each is reported.
+        if let Some(NodeKind::Seq(items)) = get(entries, "observations").map(|n| &n.kind) {
+            for item in items {
+                tl.reject(Rejection::at(
+                    format!("not read: the profile of subject `{id}` in this document was refused (see above)"),
+                    Some(&pos_origin(file, item.pos)),
+                    Some(&id),
+                    record_id(item),
+                ));
+            }
+        }
+        return;
     }
     match get(entries, "observations").map(|n| (n, &n.kind)) {
         None | Some((_, NodeKind::Null)) => {}

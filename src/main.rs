@@ -126,7 +126,8 @@ fn load_rules(path: Option<&Path>) -> Result<RuleSet, Unusable> {
 }
 
 fn render_load_error(e: &LoadError) -> String {
-    let mut out = format!("{e}; run `early-signal check` on the rules for details\n");
+    let n = e.errors().count();
+    let mut out = format!("the rules cannot be used: {n} error(s)\n");
     for d in e.errors() {
         out.push_str(&d.render());
     }

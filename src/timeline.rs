@@ -3,7 +3,7 @@
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::{Rejection, Warning};
 use crate::time::{Timestamp, parse_date, parse_timestamp};
-use crate::vocabulary::{BUILTIN_PROTECTED, Vocabulary};
+use crate::vocabulary::{Vocabulary, is_builtin_protected};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -258,11 +258,12 @@ impl Timeline {
         self.vocabulary.as_ref()
     }
 
-    /// Adds or merges a subject's profile. Facts are appended; a `born` that disagrees with the one
-    /// already known is refused (the first is kept).
+    /// Adds or merges a subject's profile. Facts are appended; a fact the vocabulary refuses is
+    /// listed in [`rejected`](Self::rejected) and the rest is kept.
     ///
     /// # Errors
-    /// A conflicting `born`, or an undeclared fact name or value when the timeline has a vocabulary.
+    /// A `born` that disagrees with the one already known: the two records may not be the same
+    /// person, so nothing of this one is merged (the first is kept).
     pub fn add_subject(&mut self, subject: Subject) -> Result<(), InputError> {
         self.add_subject_from(subject, None)
     }
@@ -304,6 +305,23 @@ impl Timeline {
                 reason: "subject id is empty".into(),
             });
         }
+        let known = self.subjects.get(&subject.id);
+        if let (Some(born), Some(entry)) = (subject.born, known)
+            && let Some(first) = entry.subject.born
+            && first != born
+        {
+            let place = entry
+                .born_origin
+                .as_ref()
+                .map(|o| format!(" (read at {}:{})", o.file, o.line))
+                .unwrap_or_default();
+            return Err(InputError {
+                reason: format!(
+                    "subject `{}` was already given born `{first}`{place}, which disagrees with `{born}`: these may be two different people under one id, so this record is not merged; correct the id or the date",
+                    subject.id
+                ),
+            });
+        }
         let vocab = self.vocabulary.clone();
         let mut facts = Vec::with_capacity(subject.facts.len());
         for fact in std::mem::take(&mut subject.facts) {
@@ -315,34 +333,24 @@ impl Timeline {
                 ));
                 continue;
             }
-            if let Some(v) = &vocab {
-                v.check_fact(&fact.name, &fact.value)
-                    .map_err(|reason| InputError { reason })?;
+            if let Some(Err(reason)) = vocab
+                .as_ref()
+                .map(|v| v.check_fact(&fact.name, &fact.value))
+            {
+                self.rejected.push(Rejection::at(
+                    reason,
+                    origin.as_ref(),
+                    Some(&subject.id),
+                    None,
+                ));
+                continue;
             }
             facts.push(fact);
         }
         let entry = self.entry(&subject.id);
-        if let Some(born) = subject.born {
-            match entry.subject.born {
-                Some(known) if known != born => {
-                    let place = entry
-                        .born_origin
-                        .as_ref()
-                        .map(|o| format!(" (read at {}:{})", o.file, o.line))
-                        .unwrap_or_default();
-                    return Err(InputError {
-                        reason: format!(
-                            "subject `{}` was already given born `{known}`{place}, which disagrees with `{born}`; correct one of them",
-                            subject.id
-                        ),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    entry.subject.born = Some(born);
-                    entry.born_origin = origin;
-                }
-            }
+        if entry.subject.born.is_none() && subject.born.is_some() {
+            entry.subject.born = subject.born;
+            entry.born_origin = origin;
         }
         entry.subject.facts.extend(facts);
         Ok(())
@@ -477,7 +485,7 @@ impl Timeline {
 pub(crate) fn is_protected(vocab: Option<&Vocabulary>, name: &str) -> bool {
     match vocab {
         Some(v) => v.is_protected(name),
-        None => BUILTIN_PROTECTED.contains(&name),
+        None => is_builtin_protected(name),
     }
 }
 

@@ -111,8 +111,12 @@ impl Vocabulary {
     }
 
     /// Whether `name` is protected.
+    ///
+    /// Names compare without regard to case or separators, and a name is protected when it, or one
+    /// of its `_`/`-`/`.`-separated parts, is: `Religion`, `country-of-birth` and `first_name` are
+    /// all protected.
     pub fn is_protected(&self, name: &str) -> bool {
-        BUILTIN_PROTECTED.contains(&name) || self.protected.contains(name)
+        is_builtin_protected(name) || self.protected.iter().any(|p| protected_match(p, name))
     }
 
     /// The type of attribute `name` for rules: the same in every kind that declares it (the
@@ -177,6 +181,39 @@ impl Vocabulary {
     }
 }
 
+/// Whether `name` is one of the built-in protected names (see [`Vocabulary::is_protected`]).
+pub(crate) fn is_builtin_protected(name: &str) -> bool {
+    BUILTIN_PROTECTED.iter().any(|p| protected_match(p, name))
+}
+
+/// The protected names in force, for messages.
+pub(crate) fn protected_names(vocab: Option<&Vocabulary>) -> String {
+    match vocab {
+        Some(v) => v
+            .protected()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => BUILTIN_PROTECTED
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn protected_match(protected: &str, name: &str) -> bool {
+    let p = fold(protected);
+    !p.is_empty() && (fold(name) == p || name.split(['_', '-', '.']).any(|part| fold(part) == p))
+}
+
 /// `[a, b, c]` with backticks, for messages.
 pub(crate) fn list<S: AsRef<str>>(items: &[S]) -> String {
     let inner: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
@@ -198,7 +235,9 @@ pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).clamp(1, 4);
+    let len = word.chars().count();
+    // Short words get a little slack (`cnt` → `count`), but never a completely different word.
+    let limit = (len / 3).clamp(2, 4).min(len.saturating_sub(1));
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -228,10 +267,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn protected_names_ignore_case_and_separators() {
+        let v = Vocabulary::default();
+        for name in [
+            "religion",
+            "Religion",
+            "COUNTRY_OF_BIRTH",
+            "country-of-birth",
+            "countryOfBirth",
+            "first_name",
+            "child.postcode",
+        ] {
+            assert!(v.is_protected(name), "{name}");
+        }
+        for name in ["relation", "names_count", "hours", "nam", "username"] {
+            assert!(!v.is_protected(name), "{name}");
+        }
+    }
+
+    #[test]
     fn suggestions_catch_typos() {
         let kinds = ["contact.new", "missing.episode", "meeting.in_person"];
         assert_eq!(suggest("contact.nwe", kinds), Some("contact.new"));
         assert_eq!(suggest("missing.episod", kinds), Some("missing.episode"));
         assert_eq!(suggest("zzz", kinds), None);
+        assert_eq!(suggest("cnt", ["count", "gap", "rule"]), Some("count"));
+        assert_eq!(suggest("ab", ["xy"]), None);
     }
 }

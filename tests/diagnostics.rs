@@ -214,3 +214,30 @@ fn differing_enumerations_of_one_attribute_are_merged_for_rules() {
     let rules = "rules:\n  - { id: r, version: 1, title: t, class: risk, severity: low, rationale: x, when: { match: { attributes.relation: [peer, family] } } }\n";
     RuleSet::from_sources([("vocabulary.yaml", vocab), ("r.yaml", rules)]).unwrap();
 }
+
+snap!(
+    enum_value_far_from_any_lists_the_values,
+    rule("      match: { attributes.relation: stranger }\n")
+);
+snap!(
+    protected_names_ignore_case_and_separators,
+    rule("      match: { subject.Religion: x, attributes.country-of-birth: y }\n")
+);
+snap!(
+    placeholder_left_open,
+    format!(
+        "{}    message: \"{{count {{subject}}\"\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
+snap!(
+    placeholder_typo_short,
+    format!(
+        "{}    message: \"{{cnt}}\"\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
+snap!(
+    pattern_fields_not_indented,
+    "rules:\n  - id: r\n    version: 1\n    title: t\n    class: risk\n    severity: high\n    rationale: x\n    when:\n      match:\n      kind: contact.new\n"
+);

@@ -32,11 +32,7 @@ pub(super) fn explain(
             .unwrap_or_default(),
         _ => "several counterparts".to_owned(),
     };
-    let within = rule
-        .pattern
-        .within()
-        .map(|d| d.words())
-        .unwrap_or_default();
+    let within = rule.pattern.within().map(|d| d.words()).unwrap_or_default();
     let indicators: Vec<&str> = f
         .indicators
         .iter()

@@ -13,6 +13,7 @@ use crate::rule::{
 use crate::time::{Duration, parse_timestamp};
 use crate::vocabulary::{KindDecl, ValueType, Vocabulary, did_you_mean, list, suggest};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A named YAML text, in load order.
 #[derive(Debug, Clone)]
@@ -67,6 +68,7 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
             "add a `vocabulary.yaml` beside the rule files so that typos are caught when the rules load",
         ));
     }
+    let vocab_arc = vocabulary.clone().map(Arc::new);
     let mut rules: Vec<Rule> = Vec::new();
     let mut seen: HashMap<String, (String, Pos)> = HashMap::new();
     for (name, f) in &files {
@@ -74,6 +76,7 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
             let mut cx = Cx {
                 file: name,
                 vocab: vocabulary.as_ref(),
+                vocab_arc: vocab_arc.as_ref(),
                 diags: &mut diags,
             };
             let id = r.value.id.value.clone();
@@ -91,7 +94,6 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
             }
         }
     }
-    check_test_timelines(&rules, vocabulary.as_ref(), &mut diags);
     for d in &mut diags {
         if d.line > 0
             && let Some(src) = sources.iter().find(|s| s.name == d.file)
@@ -106,48 +108,11 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
     }
 }
 
-/// Reads every rule test's timeline now, so that a record the vocabulary refuses is a load error
-/// at its line rather than a surprise when the tests run.
-fn check_test_timelines(
-    rules: &[Rule],
-    vocabulary: Option<&Vocabulary>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let vocab = vocabulary.map(|v| std::sync::Arc::new(v.clone()));
-    for rule in rules {
-        let file: std::sync::Arc<str> = std::sync::Arc::from(rule.file.as_str());
-        for test in &rule.tests {
-            let mut tl = match &vocab {
-                Some(v) => crate::Timeline::with_vocabulary(v.clone()),
-                None => crate::Timeline::new(),
-            };
-            crate::input::read_subject_document(&mut tl, &file, &test.timeline);
-            for r in tl.rejected() {
-                let pos = Pos {
-                    line: r.line.unwrap_or(test.pos.line),
-                    column: r.column.unwrap_or(0),
-                };
-                diags.push(
-                    Diagnostic::error(
-                        &rule.file,
-                        pos,
-                        format!(
-                            "test `{}` of rule `{}`: timeline record refused: {}",
-                            test.name, rule.id, r.reason
-                        ),
-                    )
-                    .with_help(
-                        "rule tests use the same vocabulary as real timelines; correct the record",
-                    ),
-                );
-            }
-        }
-    }
-}
-
 /// A help line for errors reported by the YAML layer, where one adds something.
 fn yaml_help(message: &str) -> &'static str {
-    if message.starts_with("unknown variant") {
+    if message.contains("enum variant") {
+        "`when:` holds exactly one pattern, with that pattern's fields indented inside it; check the indentation (e.g. `count:` and then `match:`, `within:` indented below it)"
+    } else if message.starts_with("unknown variant") {
         "`when` holds exactly one pattern: `match`, `count`, `sequence`, `absence` or `signals`"
     } else if message.starts_with("unknown field") {
         "check the spelling; docs/rule-language.md lists every field"
@@ -172,6 +137,7 @@ fn compile_vocabulary(
     let mut cx = Cx {
         file,
         vocab: None,
+        vocab_arc: None,
         diags,
     };
     for (name, kind) in &raw.kinds.0 {
@@ -246,6 +212,8 @@ enum Ty<'a> {
 struct Cx<'a> {
     file: &'a str,
     vocab: Option<&'a Vocabulary>,
+    /// The same vocabulary, shared, for reading rule-test timelines.
+    vocab_arc: Option<&'a Arc<Vocabulary>>,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -554,9 +522,13 @@ impl<'a> Cx<'a> {
 
     /// Parses a field name, checking protected and declared names.
     fn field(&mut self, name: &str, pos: Pos) -> Option<Field> {
+        let protected_help = format!(
+            "rules may never use a protected name ({}); this cannot be switched off",
+            crate::vocabulary::protected_names(self.vocab)
+        );
         let protected = |n: &str| match self.vocab {
             Some(v) => v.is_protected(n),
-            None => crate::vocabulary::BUILTIN_PROTECTED.contains(&n),
+            None => crate::vocabulary::is_builtin_protected(n),
         };
         let field = match name {
             "kind" => Field::Kind,
@@ -568,7 +540,7 @@ impl<'a> Cx<'a> {
                 if let Some(a) = name.strip_prefix("attributes.").filter(|a| !a.is_empty()) {
                     if protected(a) {
                         self.err(pos, format!("`{name}` uses the protected name `{a}`"))
-                            .help("rules may never use protected attributes (ethnicity, nationality, country of birth, religion, names, postcode, neighbourhood); this cannot be switched off");
+                            .help(protected_help);
                         return None;
                     }
                     if let Some(v) = self.vocab
@@ -585,7 +557,7 @@ impl<'a> Cx<'a> {
                 } else if let Some(fact) = name.strip_prefix("subject.").filter(|a| !a.is_empty()) {
                     if protected(fact) {
                         self.err(pos, format!("`{name}` uses the protected name `{fact}`"))
-                            .help("rules may never use protected facts (ethnicity, nationality, country of birth, religion, names, postcode, neighbourhood); this cannot be switched off");
+                            .help(protected_help);
                         return None;
                     }
                     if let Some(v) = self.vocab
@@ -764,10 +736,15 @@ impl<'a> Cx<'a> {
                     } else {
                         format!("unknown {what} `{s}`")
                     };
-                    self.err(node.pos, msg).help(format!(
-                        "it is not declared in the vocabulary{}",
-                        did_you_mean(s, names.iter().copied())
-                    ));
+                    let help = match suggest(s, names.iter().copied()) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None if names.len() <= 20 => {
+                            format!("the vocabulary declares {}", list(names))
+                        }
+                        None => "it is not declared in the vocabulary; correct it or declare it"
+                            .to_owned(),
+                    };
+                    self.err(node.pos, msg).help(help);
                     None
                 }
             }
@@ -998,6 +975,9 @@ impl<'a> Cx<'a> {
                             closed = true;
                             break;
                         }
+                        if c == '{' {
+                            break;
+                        }
                         name.push(c);
                     }
                     if !closed {
@@ -1111,6 +1091,30 @@ impl<'a> Cx<'a> {
                 severity,
                 stage,
             });
+        }
+        // Read the timeline now, so that a record the vocabulary refuses is a load error at its
+        // line rather than a surprise when the tests run.
+        let mut tl = match self.vocab_arc {
+            Some(v) => crate::Timeline::with_vocabulary(v.clone()),
+            None => crate::Timeline::new(),
+        };
+        let file: Arc<str> = Arc::from(self.file);
+        crate::input::read_subject_document(&mut tl, &file, &t.value.timeline);
+        for r in tl.rejected() {
+            let pos = Pos {
+                line: r.line.unwrap_or(0),
+                column: r.column.unwrap_or(0),
+            };
+            let name = &t.value.name.value;
+            self.err(
+                pos,
+                format!(
+                    "test `{name}` of rule `{rule_id}`: timeline record refused: {}",
+                    r.reason
+                ),
+            )
+            .help("rule tests use the same vocabulary as real timelines; correct the record");
+            ok = false;
         }
         ok.then(|| RuleTest {
             name: t.value.name.value.clone(),

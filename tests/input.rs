@@ -1,0 +1,103 @@
+//! Timeline readers: one bad record is refused on its own, with its place and reason.
+
+use early_signal::{Engine, RuleSet, Timeline};
+
+#[test]
+fn a_born_that_disagrees_refuses_that_document_and_its_observations() {
+    let mut tl = Timeline::new();
+    tl.read_yaml(
+        "t.yaml",
+        "subject: y-1\nborn: 2011-04-01\nobservations:\n  - { id: a, at: 2026-03-01T00:00:00+01:00, kind: x }\n---\nsubject: y-1\nborn: 2012-04-01\nobservations:\n  - { id: b, at: 2026-03-02T00:00:00+01:00, kind: x }\n",
+    )
+    .unwrap();
+    let st = tl.subject("y-1").unwrap();
+    assert_eq!(st.observations().len(), 1);
+    let lines: Vec<Option<u32>> = tl.rejected().iter().map(|r| r.line).collect();
+    assert_eq!(lines, [Some(6), Some(9)], "{:#?}", tl.rejected());
+    assert!(
+        tl.rejected()[0]
+            .reason
+            .contains("may be two different people")
+    );
+    assert_eq!(tl.rejected()[1].id.as_deref(), Some("b"));
+}
+
+#[test]
+fn a_broken_yaml_document_loses_only_itself() {
+    let mut tl = Timeline::new();
+    tl.read_yaml(
+        "t.yaml",
+        "subject: y-1\nobservations:\n  - { id: a, at: 2026-03-01T00:00:00+01:00, kind: x }\n---\nsubject: y-2\nobservations:\n  - { id: a, at: [2026\n---\nsubject: y-3\nobservations:\n  - { id: a, at: 2026-03-01T00:00:00+01:00, kind: x }\n",
+    )
+    .unwrap();
+    let ids: Vec<&str> = tl.subjects().map(|s| s.subject().id.as_str()).collect();
+    assert_eq!(ids, ["y-1", "y-3"]);
+    assert_eq!(tl.rejected().len(), 1);
+    assert_eq!(tl.rejected()[0].file.as_deref(), Some("t.yaml"));
+    assert!(
+        tl.rejected()[0].line.is_some_and(|l| (5..=8).contains(&l)),
+        "{:?}",
+        tl.rejected()
+    );
+}
+
+#[test]
+fn unknown_fields_and_bad_facts_are_reported_and_the_rest_is_kept() {
+    let rules = RuleSet::from_yaml_str(
+        "r.yaml",
+        "vocabulary:\n  kinds: { x: {} }\n  facts: { residence: { values: [home, institution.open] } }\nrules: []\n",
+    )
+    .unwrap();
+    let mut tl = rules.new_timeline();
+    tl.read_yaml(
+        "t.yaml",
+        "subject: y-1\nfacts:\n  - { name: residence, value: hotel }\n  - { name: residence, value: home }\nobservations:\n  - { id: a, at: 2026-03-01T00:00:00+01:00, kind: x, colour: red }\n  - { id: b, at: 2026-03-01T00:00:00+01:00, kind: x }\n",
+    )
+    .unwrap();
+    let st = tl.subject("y-1").unwrap();
+    assert_eq!(st.subject().facts.len(), 1);
+    assert_eq!(st.observations().len(), 1);
+    let reasons: Vec<String> = tl.rejected().iter().map(|r| r.to_string()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:#?}");
+    assert!(
+        reasons[0].contains("`hotel` is not one of the declared values"),
+        "{reasons:#?}"
+    );
+    assert!(reasons[0].starts_with("t.yaml:3:5:"), "{reasons:#?}");
+    assert!(reasons[1].starts_with("t.yaml:6:54:"), "{reasons:#?}");
+    assert!(
+        reasons[1].contains("unknown field `colour`"),
+        "{reasons:#?}"
+    );
+}
+
+#[test]
+fn evaluating_with_a_vocabulary_rejects_records_a_plain_timeline_accepted() {
+    let rules = RuleSet::from_yaml_str(
+        "r.yaml",
+        "vocabulary:\n  kinds: { x: {} }\nrules:\n  - { id: r, version: 1, title: t, class: risk, severity: low, rationale: x, when: { match: { kind: x } } }\n",
+    )
+    .unwrap();
+    let mut tl = Timeline::new();
+    tl.read_jsonl(
+        "o.jsonl",
+        "{\"subject\":\"y-1\",\"id\":\"a\",\"at\":\"2026-03-01T00:00:00+01:00\",\"kind\":\"x\"}\n{\"subject\":\"y-1\",\"id\":\"b\",\"at\":\"2026-03-01T00:00:00+01:00\",\"kind\":\"z\"}\n",
+    );
+    assert!(tl.rejected().is_empty());
+    let report = Engine::new(rules).evaluate(&tl, "2026-03-02T00:00:00+01:00".parse().unwrap());
+    assert_eq!(report.flags.len(), 1);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].line, Some(2));
+    assert_eq!(report.rejected[0].id.as_deref(), Some("b"));
+}
+
+#[test]
+fn json_number_ids_are_taken_as_written() {
+    let mut tl = Timeline::new();
+    tl.read_jsonl(
+        "o.jsonl",
+        "{\"subject\":1042,\"id\":17,\"at\":\"2026-03-01T00:00:00+01:00\",\"kind\":\"x\"}\n",
+    );
+    assert!(tl.rejected().is_empty(), "{:?}", tl.rejected());
+    assert_eq!(tl.subject("1042").unwrap().observations()[0].id, "17");
+}
