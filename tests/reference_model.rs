@@ -3,7 +3,10 @@
 //!
 //! Generated inputs are deliberately small and coarse (a 6-hour grid, four kinds, two
 //! counterparts, windows that are multiples of 6 hours) so that patterns fire often and equal
-//! timestamps and exact window edges are common.
+//! timestamps and exact window edges are common; some times are nudged by a nanosecond or a second
+//! to land just inside or just outside an edge.
+//!
+//! `PROPTEST_CASES=<n>` runs more cases than the default 256.
 
 mod reference;
 
@@ -24,24 +27,26 @@ static KIND_PATTERNS: [&str; 10] = [
     "k.a", "k.b", "k.c", "m.x", "k.*", "*.b", "m.*", "*", "k*", "*.*",
 ];
 static CHANNEL_PATTERNS: [&str; 5] = ["in_person", "online.chat", "online.*", "*", "*_*"];
-const GRID: i64 = 6 * 60; // minutes
+const GRID: i64 = 6 * HOUR;
 const SLOTS: i64 = 48; // 12 days of 6-hour slots
 static OFFSETS: [i32; 4] = [0, 3600, 7200, 5 * 3600 + 1800];
+/// Nudges off the grid: just before / after an edge.
+static JITTER: [i64; 4] = [NS, -NS, SECOND, -SECOND];
 
-fn dur(minutes: i64, text: &'static str) -> Dur {
-    Dur { minutes, text }
+fn dur(ns: i64, text: &'static str) -> Dur {
+    Dur { ns, text }
 }
 
 fn within_strategy() -> impl Strategy<Value = Dur> {
     select(vec![
-        (720, "12h"),
-        (1440, "1d"),
-        (2880, "2d"),
-        (2160, "36h"),
-        (4320, "3d"),
-        (10080, "7d"),
-        (10080, "1w"),
-        (2880, "2880m"),
+        (12 * HOUR, "12h"),
+        (DAY, "1d"),
+        (2 * DAY, "2d"),
+        (36 * HOUR, "36h"),
+        (3 * DAY, "3d"),
+        (7 * DAY, "7d"),
+        (7 * DAY, "1w"),
+        (2 * DAY, "2880m"),
     ])
     .prop_map(|(m, t)| dur(m, t))
 }
@@ -53,7 +58,7 @@ fn kind_m() -> impl Strategy<Value = StrM> {
         2 => proptest::collection::vec(select(&KIND_PATTERNS[..]), 1..=3)
             .prop_map(|v| StrM::List(v.into_iter().map(str::to_owned).collect())),
         1 => select(&KIND_PATTERNS[..]).prop_map(|s| StrM::Not(s.to_owned())),
-        1 => select(&KINDS[..]).prop_map(|s| StrM::Eq(s.to_owned())),
+        1 => select(&KIND_PATTERNS[..]).prop_map(|s| StrM::Eq(s.to_owned())),
     ]
 }
 
@@ -85,29 +90,66 @@ fn num_m() -> impl Strategy<Value = NumM> {
     ]
 }
 
+/// Values of the mixed attribute `w`: the number 1 and the string "1" must differ; `yes`/`on` are
+/// strings in YAML 1.2.
+fn w_value() -> impl Strategy<Value = W> {
+    select(vec![
+        W::Num(1),
+        W::Num(2),
+        W::Str("1"),
+        W::Str("x"),
+        W::Str("yes"),
+        W::Str("on"),
+        W::Bool(true),
+        W::Bool(false),
+    ])
+}
+
+fn w_literal() -> impl Strategy<Value = W> {
+    prop_oneof![4 => w_value(), 1 => select(vec![W::Str("*"), W::Str("x*"), W::Str("o*")])]
+}
+
+fn w_m() -> impl Strategy<Value = WM> {
+    prop_oneof![
+        3 => w_literal().prop_map(WM::Scalar),
+        1 => proptest::collection::vec(w_literal(), 1..=3).prop_map(WM::List),
+        1 => proptest::collection::vec(w_literal(), 1..=3).prop_map(WM::In),
+        1 => w_literal().prop_map(WM::Not),
+        1 => (0i64..=2).prop_map(WM::Gte),
+        1 => any::<bool>().prop_map(WM::Exists),
+    ]
+}
+
 fn pred_strategy(depth: u32) -> BoxedStrategy<Pred> {
     use proptest::option::weighted;
     let leaf = (
         weighted(0.7, kind_m()),
-        weighted(0.25, channel_m()),
+        weighted(0.2, channel_m()),
         weighted(0.2, counterpart_m()),
-        weighted(0.2, num_m()),
+        weighted(0.15, num_m()),
+        weighted(0.15, w_m()),
         select(&KINDS[..]),
     );
+    let fix = |mut p: Pred, fallback: &str| {
+        if p == Pred::default() {
+            p.kind = Some(StrM::Scalar(fallback.to_owned()));
+        }
+        p
+    };
     if depth == 0 {
-        leaf.prop_map(|(kind, channel, counterpart, v, fallback)| {
-            let mut p = Pred {
-                kind,
-                channel,
-                counterpart,
-                v,
-                not: None,
-                any: None,
-            };
-            if p == Pred::default() {
-                p.kind = Some(StrM::Scalar(fallback.to_owned()));
-            }
-            p
+        leaf.prop_map(move |(kind, channel, counterpart, v, w, fallback)| {
+            fix(
+                Pred {
+                    kind,
+                    channel,
+                    counterpart,
+                    v,
+                    w,
+                    not: None,
+                    any: None,
+                },
+                fallback,
+            )
         })
         .boxed()
     } else {
@@ -119,20 +161,22 @@ fn pred_strategy(depth: u32) -> BoxedStrategy<Pred> {
                 proptest::collection::vec(pred_strategy(depth - 1), 1..=2),
             ),
         )
-            .prop_map(|((kind, channel, counterpart, v, fallback), not, any)| {
-                let mut p = Pred {
-                    kind,
-                    channel,
-                    counterpart,
-                    v,
-                    not: not.map(Box::new),
-                    any,
-                };
-                if p == Pred::default() {
-                    p.kind = Some(StrM::Scalar(fallback.to_owned()));
-                }
-                p
-            })
+            .prop_map(
+                move |((kind, channel, counterpart, v, w, fallback), not, any)| {
+                    fix(
+                        Pred {
+                            kind,
+                            channel,
+                            counterpart,
+                            v,
+                            w,
+                            not: not.map(Box::new),
+                            any,
+                        },
+                        fallback,
+                    )
+                },
+            )
             .boxed()
     }
 }
@@ -151,7 +195,12 @@ fn step_strategy() -> BoxedStrategy<Pred> {
 }
 
 fn field_strategy() -> impl Strategy<Value = Field> {
-    prop_oneof![3 => Just(Field::Counterpart), 1 => Just(Field::AttrV)]
+    prop_oneof![
+        6 => Just(Field::Counterpart),
+        1 => Just(Field::Channel),
+        1 => Just(Field::AttrV),
+        2 => Just(Field::AttrW),
+    ]
 }
 
 fn pattern_strategy() -> impl Strategy<Value = Pattern> {
@@ -161,7 +210,7 @@ fn pattern_strategy() -> impl Strategy<Value = Pattern> {
         step_strategy(),
         within_strategy(),
         1usize..=3,
-        weighted(0.3, Just(Field::Counterpart)),
+        weighted(0.3, field_strategy()),
         weighted(0.4, field_strategy()),
     )
         .prop_map(|(pred, within, at_least, distinct, by)| Pattern::Count {
@@ -174,7 +223,7 @@ fn pattern_strategy() -> impl Strategy<Value = Pattern> {
     let sequence = (
         within_strategy(),
         proptest::collection::vec(step_strategy(), 2..=3),
-        weighted(0.4, Just(Field::Counterpart)),
+        weighted(0.4, field_strategy()),
         weighted(0.3, pred_strategy(0)),
     )
         .prop_map(|(within, steps, by, until)| Pattern::Sequence {
@@ -187,7 +236,7 @@ fn pattern_strategy() -> impl Strategy<Value = Pattern> {
         pred_strategy(1),
         pred_strategy(1),
         within_strategy(),
-        weighted(0.4, Just(Field::Counterpart)),
+        weighted(0.4, field_strategy()),
     )
         .prop_map(|(after, expect, within, by)| Pattern::Absence {
             after,
@@ -224,24 +273,26 @@ fn rule_strategy() -> impl Strategy<Value = Rule> {
     (
         pattern_strategy(),
         select(vec![Sev::Low, Sev::Medium, Sev::High, Sev::Critical]),
-        proptest::collection::vec(pred_strategy(0), 0..=1),
+        proptest::collection::vec(pred_strategy(0), 0..=2),
         weighted(
             0.35,
             select(vec![
-                (720, "12h"),
-                (1440, "1d"),
-                (2880, "2d"),
-                (10080, "7d"),
+                (12 * HOUR, "12h"),
+                (DAY, "1d"),
+                (2 * DAY, "2d"),
+                (7 * DAY, "7d"),
             ])
             .prop_map(|(m, t)| dur(m, t)),
         ),
         weighted(
             0.25,
-            select(vec![(1440, "1d"), (4320, "3d"), (10080, "1w")]).prop_map(|(m, t)| dur(m, t)),
+            select(vec![(DAY, "1d"), (3 * DAY, "3d"), (7 * DAY, "1w")])
+                .prop_map(|(m, t)| dur(m, t)),
         ),
         weighted(
             0.25,
-            select(vec![(10080, "7d"), (14400, "10d"), (20160, "2w")]).prop_map(|(m, t)| dur(m, t)),
+            select(vec![(7 * DAY, "7d"), (10 * DAY, "10d"), (14 * DAY, "2w")])
+                .prop_map(|(m, t)| dur(m, t)),
         ),
     )
         .prop_map(
@@ -260,44 +311,79 @@ fn rule_strategy() -> impl Strategy<Value = Rule> {
 fn obs_strategy() -> impl Strategy<Value = Obs> {
     use proptest::option::weighted;
     (
-        (1u32..=30, 0..SLOTS),
-        select(&OFFSETS[..]),
-        weighted(0.3, -2i64..=8),
-        select(&OFFSETS[..]),
+        (1u32..=30, 0..SLOTS, weighted(0.1, select(&JITTER[..]))),
+        (
+            select(&OFFSETS[..]),
+            weighted(0.3, -2i64..=8),
+            select(&OFFSETS[..]),
+        ),
         select(&KINDS[..]),
         weighted(0.5, select(vec!["in_person", "online.chat"])),
         weighted(0.65, select(vec!["c-1", "c-2"])),
-        weighted(0.5, 0i64..5),
+        weighted(0.4, 0i64..5),
+        (weighted(0.35, w_value()), any::<bool>()),
     )
         .prop_map(
-            |((id, slot), at_offset, rec, rec_offset, kind, channel, counterpart, v)| Obs {
-                id: format!("o-{id}"),
-                at: slot * GRID,
-                at_offset,
-                recorded_at: rec.map(|r| (slot + r) * GRID),
-                rec_offset,
-                kind: kind.to_owned(),
-                channel: channel.map(str::to_owned),
-                counterpart: counterpart.map(str::to_owned),
+            |(
+                (id, slot, jitter),
+                (at_offset, rec, rec_offset),
+                kind,
+                channel,
+                counterpart,
                 v,
+                (w, w_null),
+            )| {
+                let at = slot * GRID + jitter.unwrap_or(0);
+                Obs {
+                    id: format!("o-{id}"),
+                    at,
+                    at_offset,
+                    recorded_at: rec.map(|r| at + r * GRID),
+                    rec_offset,
+                    kind: kind.to_owned(),
+                    channel: channel.map(str::to_owned),
+                    counterpart: counterpart.map(str::to_owned),
+                    v,
+                    w_null: w.is_none() && w_null,
+                    w,
+                }
             },
         )
 }
 
-/// A subject with up to 25 observations; ids `o-1`..`o-30` (a repeated id keeps the first).
+/// A subject with up to 25 observations; ids `o-1`..`o-30` (a repeated id keeps the first), or
+/// omitted in the YAML (then `#<n>`). Sometimes split over two YAML documents, sometimes with
+/// identical repeats.
 fn subject_strategy(id: &'static str) -> impl Strategy<Value = SubjectData> {
-    proptest::collection::vec(obs_strategy(), 0..=25).prop_map(move |obs| {
-        let mut observations: Vec<Obs> = Vec::new();
-        for o in obs {
-            if !observations.iter().any(|x| x.id == o.id) {
-                observations.push(o);
+    use proptest::option::weighted;
+    (
+        proptest::collection::vec(obs_strategy(), 0..=25),
+        proptest::bool::weighted(0.15),
+        weighted(0.15, 0usize..25),
+        proptest::collection::vec(0usize..25, 0..=2),
+    )
+        .prop_map(move |(obs, omit_ids, split_at, repeats)| {
+            let mut observations: Vec<Obs> = Vec::new();
+            for o in obs {
+                if !observations.iter().any(|x| x.id == o.id) {
+                    observations.push(o);
+                }
             }
-        }
-        SubjectData {
-            id: id.to_owned(),
-            observations,
-        }
-    })
+            if omit_ids {
+                // "In YAML timelines `id` may be omitted and becomes `#<n>`, the 1-based position in
+                // that subject's list."
+                for (i, o) in observations.iter_mut().enumerate() {
+                    o.id = format!("#{}", i + 1);
+                }
+            }
+            SubjectData {
+                id: id.to_owned(),
+                observations,
+                omit_ids,
+                split_at: if omit_ids { None } else { split_at },
+                repeats,
+            }
+        })
 }
 
 /// One generated case.
@@ -305,7 +391,7 @@ fn subject_strategy(id: &'static str) -> impl Strategy<Value = SubjectData> {
 struct Case {
     rules: Vec<Rule>,
     subjects: Vec<SubjectData>,
-    /// Minutes since the base.
+    /// ns since the base.
     as_of: i64,
     as_of_offset: i32,
 }
@@ -318,7 +404,7 @@ impl Case {
         render_timeline(&self.subjects)
     }
     fn as_of(&self) -> DateTime<FixedOffset> {
-        ts(self.as_of, self.as_of_offset)
+        timestamp(self.as_of, self.as_of_offset)
     }
 }
 
@@ -335,13 +421,14 @@ impl fmt::Debug for Case {
 }
 
 fn case_strategy() -> impl Strategy<Value = Case> {
+    use proptest::option::weighted;
     let subjects = prop_oneof![
         subject_strategy("y-9").prop_map(|s| vec![s]),
         (subject_strategy("y-9"), subject_strategy("y-10")).prop_map(|(a, b)| vec![a, b]),
     ];
     let as_of = prop_oneof![
-        6 => (0..=SLOTS + 30).prop_map(|s| s * GRID),
-        1 => Just(200 * 24 * 60),
+        6 => ((0..=SLOTS + 30), weighted(0.15, select(&JITTER[..]))).prop_map(|(s, j)| s * GRID + j.unwrap_or(0)),
+        1 => Just(200 * DAY),
     ];
     (
         proptest::collection::vec(rule_strategy(), 1..=3),
@@ -365,12 +452,6 @@ fn case_strategy() -> impl Strategy<Value = Case> {
 // ---------------------------------------------------------------------------------------------
 // The real engine, and conversion of its output to the model's shape
 // ---------------------------------------------------------------------------------------------
-
-fn ts(minutes: i64, offset: i32) -> DateTime<FixedOffset> {
-    DateTime::from_timestamp(secs(minutes), 0)
-        .unwrap()
-        .with_timezone(&FixedOffset::east_opt(offset).unwrap())
-}
 
 fn load_rules(case: &Case) -> RuleSet {
     match RuleSet::from_yaml_str("gen.yaml", &case.rules_yaml()) {
@@ -397,10 +478,18 @@ fn to_observation(o: &Obs) -> Observation {
     if let Some(v) = o.v {
         attributes.insert("v".to_owned(), Value::Number(v as f64));
     }
+    if let Some(w) = &o.w {
+        let value = match w {
+            W::Num(n) => Value::Number(*n as f64),
+            W::Str(s) => Value::String((*s).to_owned()),
+            W::Bool(b) => Value::Bool(*b),
+        };
+        attributes.insert("w".to_owned(), value);
+    }
     Observation {
         id: o.id.clone(),
-        at: ts(o.at, o.at_offset),
-        recorded_at: o.recorded_at.map(|r| ts(r, o.rec_offset)),
+        at: timestamp(o.at, o.at_offset),
+        recorded_at: o.recorded_at.map(|r| timestamp(r, o.rec_offset)),
         kind: o.kind.clone(),
         channel: o.channel.clone(),
         counterpart: o.counterpart.clone(),
@@ -419,7 +508,7 @@ fn timeline_from_api(case: &Case, perm: &[usize]) -> Timeline {
         .collect();
     let mut tl = Timeline::new();
     for &i in perm {
-        let (subject, o) = all[i % all.len()];
+        let (subject, o) = all[i];
         if let Err(e) = tl.add_observation(subject, to_observation(o)) {
             panic!(
                 "add_observation({subject}, {}) failed: {e:?}\n{case:?}",
@@ -443,9 +532,9 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn unix(t: &DateTime<FixedOffset>) -> i64 {
-    assert_eq!(t.timestamp_subsec_nanos(), 0, "unexpected fraction in {t}");
-    t.timestamp()
+/// ns since the base.
+fn ns(t: &DateTime<FixedOffset>) -> i64 {
+    (t.timestamp() - BASE_UNIX) * SECOND + i64::from(t.timestamp_subsec_nanos())
 }
 
 fn sev(s: early_signal::Severity) -> Sev {
@@ -465,6 +554,12 @@ fn stage(s: early_signal::Stage) -> u8 {
     }
 }
 
+fn key_text(key: &BTreeMap<String, Value>) -> Vec<(String, String)> {
+    key.iter()
+        .map(|(k, v)| (k.clone(), value_text(v)))
+        .collect()
+}
+
 fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
     let mut flags: Vec<MFlag> = report
         .flags
@@ -472,18 +567,14 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
         .map(|f| MFlag {
             rule: f.rule.clone(),
             subject: f.subject.clone(),
-            key: f
-                .key
-                .iter()
-                .map(|(k, v)| (k.clone(), value_text(v)))
-                .collect(),
-            raised_at: unix(&f.raised_at),
+            key: key_text(&f.key),
+            raised_at: ns(&f.raised_at),
             evidence: f
                 .evidence
                 .iter()
                 .map(|e| MEv {
                     observation: e.observation.clone(),
-                    at: unix(&e.at),
+                    at: ns(&e.at),
                     kind: e.kind.clone(),
                     counterpart: e.counterpart.clone(),
                     step: e.step,
@@ -491,10 +582,10 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
                     role: e.role.clone(),
                 })
                 .collect(),
-            known_at: unix(&f.known_at),
-            opened_at: unix(&f.window.opened_at),
-            urgent_until: unix(&f.window.urgent_until),
-            closes_at: unix(&f.window.closes_at),
+            known_at: ns(&f.known_at),
+            opened_at: ns(&f.window.opened_at),
+            urgent_until: ns(&f.window.urgent_until),
+            closes_at: ns(&f.window.closes_at),
             stage: stage(f.window.stage),
             severity: sev(f.severity),
         })
@@ -506,12 +597,8 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
         .map(|p| MPending {
             rule: p.rule.clone(),
             subject: p.subject.clone(),
-            key: p
-                .key
-                .iter()
-                .map(|(k, v)| (k.clone(), value_text(v)))
-                .collect(),
-            deadline: unix(&p.deadline),
+            key: key_text(&p.key),
+            deadline: ns(&p.deadline),
             after: p.after.clone(),
         })
         .collect();
@@ -550,6 +637,14 @@ fn compare(case: &Case, report: &Report) -> Result<(), String> {
             expected.ignored, report.stats.ignored_after_as_of
         ));
     }
+    // Stats: "observations that counted at as_of" — identical repeats count once.
+    let read: usize = case.subjects.iter().map(|s| s.observations.len()).sum();
+    if report.stats.observations + report.stats.ignored_after_as_of != read {
+        out.push_str(&format!(
+            "  stats: {read} distinct observations read, real counts {} + ignores {}\n",
+            report.stats.observations, report.stats.ignored_after_as_of
+        ));
+    }
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
@@ -560,7 +655,7 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
         (
             stage(f.window.stage),
             std::cmp::Reverse(sev(f.severity)),
-            f.raised_at.timestamp(),
+            ns(&f.raised_at),
             f.subject.as_bytes().to_vec(),
             f.rule.as_bytes().to_vec(),
             f.id.clone(),
@@ -579,7 +674,7 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
         if !seen.insert(f.id.clone()) {
             return Err(format!("duplicate flag id {}", f.id));
         }
-        // §8: the evidence observation that comes first in the total order.
+        // §8: "the evidence observation that comes first in the total order".
         let first = f
             .evidence
             .iter()
@@ -594,19 +689,16 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
             f.rule,
             f.rule_version,
             f.subject,
-            f.key
-                .iter()
-                .map(|(k, v)| (k.clone(), value_text(v)))
-                .collect::<Vec<_>>(),
+            key_text(&f.key),
             first
         );
-        if let Some(old) = ids.insert(identity.clone(), f.id.clone()) {
-            if old != f.id {
-                return Err(format!(
-                    "flag id not stable for {identity:?}: {old} vs {}",
-                    f.id
-                ));
-            }
+        if let Some(old) = ids.insert(identity.clone(), f.id.clone())
+            && old != f.id
+        {
+            return Err(format!(
+                "flag id not stable for {identity:?}: {old} vs {}",
+                f.id
+            ));
         }
         if !f.id.starts_with("fl-") {
             return Err(format!("flag id {} does not start with fl-", f.id));
@@ -616,8 +708,13 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
 }
 
 fn config() -> ProptestConfig {
+    // PROPTEST_CASES=<n> runs more cases.
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
     ProptestConfig {
-        cases: 256,
+        cases,
         failure_persistence: None,
         max_shrink_iters: 4096,
         ..ProptestConfig::default()
@@ -694,17 +791,29 @@ proptest! {
 // Hand-written checks of the reference itself against the design's worked examples
 // ---------------------------------------------------------------------------------------------
 
-fn obs(id: &str, at_min: i64, kind: &str, counterpart: Option<&str>) -> Obs {
+fn obs(id: &str, at: i64, kind: &str) -> Obs {
     Obs {
         id: id.into(),
-        at: at_min,
+        at,
         at_offset: 3600,
         recorded_at: None,
         rec_offset: 3600,
         kind: kind.into(),
         channel: None,
-        counterpart: counterpart.map(Into::into),
+        counterpart: None,
         v: None,
+        w: None,
+        w_null: false,
+    }
+}
+
+fn subject(observations: Vec<Obs>) -> SubjectData {
+    SubjectData {
+        id: "y-1".into(),
+        observations,
+        omit_ids: false,
+        split_at: None,
+        repeats: vec![],
     }
 }
 
@@ -727,7 +836,12 @@ fn rule(pattern: Pattern) -> Rule {
     }
 }
 
-const D: i64 = 24 * 60;
+fn evidence_ids(rep: &MReport) -> Vec<Vec<&str>> {
+    rep.flags
+        .iter()
+        .map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect())
+        .collect()
+}
 
 /// Design §5 count example: at_least 2 over 7d; a at day 0, b at day 1 fires; c at day 7½ fires
 /// again, since a left the window at day 7.
@@ -735,26 +849,18 @@ const D: i64 = 24 * 60;
 fn reference_count_example_from_design() {
     let r = rule(Pattern::Count {
         pred: kind_pred("k.a"),
-        within: dur(7 * D, "7d"),
+        within: dur(7 * DAY, "7d"),
         at_least: 2,
         distinct: None,
         by: None,
     });
-    let s = SubjectData {
-        id: "y-1".into(),
-        observations: vec![
-            obs("a", 0, "k.a", None),
-            obs("b", D, "k.a", None),
-            obs("c", 7 * D + D / 2, "k.a", None),
-        ],
-    };
-    let rep = reference::evaluate(&[r], &[s], 30 * D);
-    let ev: Vec<Vec<&str>> = rep
-        .flags
-        .iter()
-        .map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect())
-        .collect();
-    assert_eq!(ev, vec![vec!["a", "b"], vec!["b", "c"]]);
+    let s = subject(vec![
+        obs("a", 0, "k.a"),
+        obs("b", DAY, "k.a"),
+        obs("c", 7 * DAY + DAY / 2, "k.a"),
+    ]);
+    let rep = reference::evaluate(&[r], &[s], 30 * DAY);
+    assert_eq!(evidence_ids(&rep), vec![vec!["a", "b"], vec!["b", "c"]]);
 }
 
 /// Glob semantics of design §8.
@@ -770,32 +876,49 @@ fn reference_glob() {
     assert!(!glob("*_*", "online.chat"));
 }
 
-/// A sequence flags at most once per first step; cooldown drops flags, not firings.
+/// A sequence flags at most once per first step; the evidence takes the earliest unused first step.
 #[test]
 fn reference_sequence_once_per_first_step() {
     let r = rule(Pattern::Sequence {
-        within: dur(7 * D, "7d"),
+        within: dur(7 * DAY, "7d"),
         steps: vec![kind_pred("k.a"), kind_pred("k.b")],
         by: None,
         until: None,
     });
-    let s = SubjectData {
-        id: "y-1".into(),
-        observations: vec![
-            obs("o-1", 0, "k.a", None),
-            obs("o-2", D, "k.a", None),
-            obs("o-3", 2 * D, "k.b", None),
-            obs("o-4", 3 * D, "k.b", None),
-            obs("o-5", 4 * D, "k.b", None),
-        ],
-    };
-    let rep = reference::evaluate(&[r], &[s], 30 * D);
-    let ev: Vec<Vec<&str>> = rep
-        .flags
-        .iter()
-        .map(|f| f.evidence.iter().map(|e| e.observation.as_str()).collect())
-        .collect();
-    assert_eq!(ev, vec![vec!["o-1", "o-3"], vec!["o-2", "o-4"]]);
+    let s = subject(vec![
+        obs("o-1", 0, "k.a"),
+        obs("o-2", DAY, "k.a"),
+        obs("o-3", 2 * DAY, "k.b"),
+        obs("o-4", 3 * DAY, "k.b"),
+        obs("o-5", 4 * DAY, "k.b"),
+    ]);
+    let rep = reference::evaluate(&[r], &[s], 30 * DAY);
+    assert_eq!(
+        evidence_ids(&rep),
+        vec![vec!["o-1", "o-3"], vec!["o-2", "o-4"]]
+    );
+}
+
+/// Equal `at`: the total order breaks the tie by id, byte-wise (`o-10` < `o-9`).
+#[test]
+fn reference_ties_by_id_bytewise() {
+    let r = rule(Pattern::Sequence {
+        within: dur(DAY, "1d"),
+        steps: vec![kind_pred("k.a"), kind_pred("k.b")],
+        by: None,
+        until: None,
+    });
+    let s = subject(vec![obs("o-9", 0, "k.a"), obs("o-10", 0, "k.b")]);
+    assert!(
+        reference::evaluate(std::slice::from_ref(&r), &[s], DAY)
+            .flags
+            .is_empty()
+    );
+    let s = subject(vec![obs("o-10", 0, "k.a"), obs("o-9", 0, "k.b")]);
+    assert_eq!(
+        evidence_ids(&reference::evaluate(&[r], &[s], DAY)),
+        vec![vec!["o-10", "o-9"]]
+    );
 }
 
 /// Not a check: prints how often the generated rules fire in the reference (run with
@@ -820,8 +943,7 @@ fn generator_coverage() {
             };
             let e = stats.entry(name).or_default();
             e.0 += 1;
-            let n = rep.flags.iter().filter(|f| f.rule == r.id).count();
-            if n > 0 {
+            if rep.flags.iter().any(|f| f.rule == r.id) {
                 e.1 += 1;
             }
             e.2 += rep.pending.iter().filter(|p| p.rule == r.id).count();

@@ -3,35 +3,43 @@
 //! without looking at the library's evaluator. Quadratic (and worse) loops on purpose: every
 //! function reads like the sentence of the design it implements.
 //!
-//! Times are whole minutes since [`BASE_UNIX`] (all generated times lie on a coarse grid); the
-//! results are converted to Unix seconds for comparison with the real engine.
+//! Times are nanoseconds since [`BASE_UNIX`] (nanosecond precision, design §8 "Times").
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// 2026-03-01T00:00:00Z.
 pub const BASE_UNIX: i64 = 1_772_323_200;
 
-/// Minutes since the base instant → Unix seconds.
-pub fn secs(minutes: i64) -> i64 {
-    BASE_UNIX + minutes * 60
-}
+pub const NS: i64 = 1;
+pub const SECOND: i64 = 1_000_000_000;
+pub const MINUTE: i64 = 60 * SECOND;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
 
 // ---------------------------------------------------------------------------------------------
 // Data (design §1)
 // ---------------------------------------------------------------------------------------------
 
+/// A value of the mixed-type attribute `w` (no vocabulary, so any scalar type is accepted).
+#[derive(Clone, Debug, PartialEq)]
+pub enum W {
+    Num(i64),
+    Str(&'static str),
+    Bool(bool),
+}
+
 /// One observation. Only the fields the generated rules look at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Obs {
     pub id: String,
-    /// Minutes since the base.
+    /// Nanoseconds since the base.
     pub at: i64,
     /// UTC offset (seconds east) `at` is written in; does not change the instant.
     pub at_offset: i32,
-    /// Minutes since the base; `None` = same as `at`.
+    /// Nanoseconds since the base; `None` = same as `at`.
     pub recorded_at: Option<i64>,
     pub rec_offset: i32,
     pub kind: String,
@@ -39,6 +47,10 @@ pub struct Obs {
     pub counterpart: Option<String>,
     /// `attributes.v`, a number.
     pub v: Option<i64>,
+    /// `attributes.w`, of any type.
+    pub w: Option<W>,
+    /// Write `w: null` in YAML when `w` is `None` ("An attribute given as null is absent").
+    pub w_null: bool,
 }
 
 impl Obs {
@@ -57,6 +69,12 @@ pub fn total_order(a: &Obs, b: &Obs) -> std::cmp::Ordering {
 pub struct SubjectData {
     pub id: String,
     pub observations: Vec<Obs>,
+    /// YAML rendering: omit the ids (they are then `#<n>`, the 1-based position).
+    pub omit_ids: bool,
+    /// YAML rendering: split the subject over two documents after this many observations.
+    pub split_at: Option<usize>,
+    /// YAML rendering: repeat these observations (by index) verbatim at the end.
+    pub repeats: Vec<usize>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,12 +99,26 @@ pub enum StrM {
 /// A matcher on the number attribute `attributes.v`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NumM {
-    /// Scalar number; the text is how it is written in the rule (`2` or `2.0`).
+    /// Scalar number; `true` = written with `.0`.
     Eq(i64, bool),
     Gte(i64),
     Gt(i64),
     Lt(i64),
     Lte(i64),
+    Exists(bool),
+}
+
+/// A matcher on the mixed attribute `attributes.w`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WM {
+    Scalar(W),
+    List(Vec<W>),
+    /// `{in: [...]}`: exact, no globs.
+    In(Vec<W>),
+    /// `{not: scalar}`.
+    Not(W),
+    /// `{gte: n}`: holds only on numbers.
+    Gte(i64),
     Exists(bool),
 }
 
@@ -97,6 +129,7 @@ pub struct Pred {
     pub channel: Option<StrM>,
     pub counterpart: Option<StrM>,
     pub v: Option<NumM>,
+    pub w: Option<WM>,
     pub not: Option<Box<Pred>>,
     pub any: Option<Vec<Pred>>,
 }
@@ -128,7 +161,8 @@ fn str_matches(m: &StrM, value: Option<&str>) -> bool {
         // "A comparison on a missing field is false."
         StrM::Scalar(p) => value.is_some_and(|v| scalar_matches(p, v)),
         StrM::List(ps) => value.is_some_and(|v| ps.iter().any(|p| scalar_matches(p, v))),
-        StrM::Eq(p) => value.is_some_and(|v| scalar_matches(p, v)),
+        // "`eq` and `in` compare exactly (no globs)."
+        StrM::Eq(p) => value.is_some_and(|v| p == v),
         // "`{exists: false}` and `not` are how to ask for absence": `not` holds on a missing field.
         StrM::Not(p) => !value.is_some_and(|v| scalar_matches(p, v)),
         StrM::Exists(b) => value.is_some() == *b,
@@ -147,40 +181,56 @@ fn num_matches(m: &NumM, value: Option<i64>) -> bool {
     }
 }
 
+/// A scalar literal against a value: "a number never equals a string or a bool"; strings are
+/// exact or globs.
+fn w_scalar(lit: &W, value: &W, globs: bool) -> bool {
+    match (lit, value) {
+        (W::Num(a), W::Num(b)) => a == b,
+        (W::Bool(a), W::Bool(b)) => a == b,
+        (W::Str(p), W::Str(v)) => {
+            if globs {
+                scalar_matches(p, v)
+            } else {
+                p == v
+            }
+        }
+        _ => false,
+    }
+}
+
+fn w_matches(m: &WM, value: Option<&W>) -> bool {
+    match m {
+        WM::Exists(b) => value.is_some() == *b,
+        WM::Not(l) => !value.is_some_and(|v| w_scalar(l, v, true)),
+        WM::Scalar(l) => value.is_some_and(|v| w_scalar(l, v, true)),
+        WM::List(ls) => value.is_some_and(|v| ls.iter().any(|l| w_scalar(l, v, true))),
+        WM::In(ls) => value.is_some_and(|v| ls.iter().any(|l| w_scalar(l, v, false))),
+        // "gt/gte/lt/lte hold only on numbers."
+        WM::Gte(n) => matches!(value, Some(W::Num(v)) if v >= n),
+    }
+}
+
 impl Pred {
     /// All entries must hold.
     pub fn matches(&self, o: &Obs) -> bool {
-        if let Some(m) = &self.kind {
-            if !str_matches(m, Some(&o.kind)) {
-                return false;
-            }
-        }
-        if let Some(m) = &self.channel {
-            if !str_matches(m, o.channel.as_deref()) {
-                return false;
-            }
-        }
-        if let Some(m) = &self.counterpart {
-            if !str_matches(m, o.counterpart.as_deref()) {
-                return false;
-            }
-        }
-        if let Some(m) = &self.v {
-            if !num_matches(m, o.v) {
-                return false;
-            }
-        }
-        if let Some(p) = &self.not {
-            if p.matches(o) {
-                return false;
-            }
-        }
-        if let Some(ps) = &self.any {
-            if !ps.iter().any(|p| p.matches(o)) {
-                return false;
-            }
-        }
-        true
+        self.kind
+            .as_ref()
+            .is_none_or(|m| str_matches(m, Some(&o.kind)))
+            && self
+                .channel
+                .as_ref()
+                .is_none_or(|m| str_matches(m, o.channel.as_deref()))
+            && self
+                .counterpart
+                .as_ref()
+                .is_none_or(|m| str_matches(m, o.counterpart.as_deref()))
+            && self.v.as_ref().is_none_or(|m| num_matches(m, o.v))
+            && self.w.as_ref().is_none_or(|m| w_matches(m, o.w.as_ref()))
+            && self.not.as_ref().is_none_or(|p| !p.matches(o))
+            && self
+                .any
+                .as_ref()
+                .is_none_or(|ps| ps.iter().any(|p| p.matches(o)))
     }
 }
 
@@ -188,9 +238,10 @@ impl Pred {
 // Rules (design §3, §5)
 // ---------------------------------------------------------------------------------------------
 
+/// A duration: nanoseconds and how it is written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dur {
-    pub minutes: i64,
+    pub ns: i64,
     pub text: &'static str,
 }
 
@@ -217,21 +268,32 @@ impl Sev {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Field {
     Counterpart,
+    Channel,
     AttrV,
+    AttrW,
 }
 
 impl Field {
     pub fn name(self) -> &'static str {
         match self {
             Field::Counterpart => "counterpart",
+            Field::Channel => "channel",
             Field::AttrV => "attributes.v",
+            Field::AttrW => "attributes.w",
         }
     }
-    /// The field's value, rendered as the key value is compared (`s:` string, `n:` number).
+    /// The field's value, rendered as key values are compared (`s:` string, `n:` number, `b:`
+    /// bool), so that the number 1 and the string "1" differ.
     pub fn value(self, o: &Obs) -> Option<String> {
         match self {
             Field::Counterpart => o.counterpart.as_ref().map(|c| format!("s:{c}")),
+            Field::Channel => o.channel.as_ref().map(|c| format!("s:{c}")),
             Field::AttrV => o.v.map(|n| format!("n:{}", n as f64)),
+            Field::AttrW => o.w.as_ref().map(|w| match w {
+                W::Num(n) => format!("n:{}", *n as f64),
+                W::Str(s) => format!("s:{s}"),
+                W::Bool(b) => format!("b:{b}"),
+            }),
         }
     }
 }
@@ -280,11 +342,10 @@ pub struct Rule {
 // Output of the model
 // ---------------------------------------------------------------------------------------------
 
-/// One evidence item, comparable with the real `Evidence`.
+/// One evidence item, comparable with the real `Evidence` (times: ns since the base).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MEv {
     pub observation: String,
-    /// Unix seconds.
     pub at: i64,
     pub kind: String,
     pub counterpart: Option<String>,
@@ -293,12 +354,12 @@ pub struct MEv {
     pub role: Option<String>,
 }
 
-/// One flag, comparable with the real `Flag` (times in Unix seconds).
+/// One flag, comparable with the real `Flag` (times: ns since the base).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MFlag {
     pub rule: String,
     pub subject: String,
-    /// `(field, value)` with value rendered `s:…` / `n:…`; empty without `by`.
+    /// `(field, value)` with value rendered `s:…` / `n:…` / `b:…`; empty without `by`.
     pub key: Vec<(String, String)>,
     pub raised_at: i64,
     pub evidence: Vec<MEv>,
@@ -330,6 +391,8 @@ pub struct MReport {
     pub ignored: usize,
 }
 
+type Item<'a> = (&'a Obs, Option<u32>, Option<String>, Option<String>);
+
 /// A firing before cooldown: design §3 cooldown and §8 "Cooldown order".
 struct Firing<'a> {
     raised_at: i64,
@@ -337,16 +400,14 @@ struct Firing<'a> {
     order_obs: &'a Obs,
     key: Vec<(String, String)>,
     /// Evidence: (observation, step, indicator, role).
-    evidence: Vec<(&'a Obs, Option<u32>, Option<String>, Option<String>)>,
+    evidence: Vec<Item<'a>>,
 }
-
-const DAY: i64 = 24 * 60;
 
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 // ---------------------------------------------------------------------------------------------
 
-/// Evaluates `rules` over `subjects` at `as_of` (minutes since the base).
+/// Evaluates `rules` over `subjects` at `as_of` (ns since the base).
 pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport {
     let mut report = MReport::default();
     for s in subjects {
@@ -375,7 +436,7 @@ pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport
                     rule: rule.id.clone(),
                     subject: s.id.clone(),
                     key,
-                    deadline: secs(deadline),
+                    deadline,
                     after: after.id.clone(),
                 });
             }
@@ -389,13 +450,6 @@ pub fn evaluate(rules: &[Rule], subjects: &[SubjectData], as_of: i64) -> MReport
     report.flags.sort();
     report.pending.sort();
     report
-}
-
-/// Index of `o` in `view` (identity, not equality).
-fn pos(view: &[&Obs], o: &Obs) -> usize {
-    view.iter()
-        .position(|x| std::ptr::eq(*x, o))
-        .expect("in view")
 }
 
 /// Design §5 `W(o, d)`: the observations satisfying `matching` whose `at` is in
@@ -452,7 +506,7 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 if let Some(None) = by_value {
                     continue;
                 }
-                let w = window(view, o, within.minutes, |x| {
+                let w = window(view, o, within.ns, |x| {
                     pred.matches(x) && by.is_none_or(|f| f.value(x) == f.value(o))
                 });
                 let w_minus: Vec<&Obs> = w
@@ -513,6 +567,7 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 if !steps[k - 1].matches(ok) {
                     continue;
                 }
+                // "every step carries this field, all with one value"
                 let same_by = |x: &Obs| match by {
                     None => true,
                     Some(f) => f.value(x).is_some() && f.value(x) == f.value(ok),
@@ -520,7 +575,8 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 if !same_by(ok) {
                     continue;
                 }
-                // Does a chain o_i (step index i) .. o_k exist with o_{i-1} at index `prev`?
+                // Is there a chain for steps i.. (after the observation at index `prev`) whose last
+                // step is o_k?
                 fn chain(
                     view: &[&Obs],
                     steps: &[Pred],
@@ -538,12 +594,12 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                             && chain(view, steps, j, i + 1, ik, same_by)
                     })
                 }
-                // The earliest o_1 that is the start of a match ending at o_k and not used up.
+                // The earliest o_1 that starts a match ending at o_k and is not used up.
                 let first = (0..ik).find(|&i1| {
                     let o1 = view[i1];
                     steps[0].matches(o1)
                         && same_by(o1)
-                        && ok.at - o1.at <= within.minutes
+                        && ok.at - o1.at <= within.ns
                         && !used.iter().any(|u| std::ptr::eq(*u, o1))
                         // "no until observation strictly between o_1 and o_k (until ignores by)"
                         && !until.as_ref().is_some_and(|u| (i1 + 1..ik).any(|j| u.matches(view[j])))
@@ -590,7 +646,9 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                 if let Some(None) = by_value {
                     continue; // "With by, a must carry the field"
                 }
-                let deadline = a.at + within.minutes;
+                let deadline = a.at + within.ns;
+                // "no expect observation e with a < e and e.at ≤ a.at + within (and, with by, the
+                // same value)"
                 let followed = view[ia + 1..].iter().any(|e| {
                     expect.matches(e)
                         && e.at <= deadline
@@ -625,7 +683,7 @@ fn fire<'a>(rule: &Rule, view: &[&'a Obs], as_of: i64) -> (Vec<Firing<'a>>, Vec<
                     .count()
             };
             for o in view {
-                let w = window(view, o, within.minutes, any_indicator);
+                let w = window(view, o, within.ns, any_indicator);
                 let w_minus: Vec<&Obs> = w
                     .iter()
                     .copied()
@@ -671,17 +729,13 @@ fn apply_cooldown<'a>(rule: &Rule, mut firings: Vec<Firing<'a>>) -> Vec<Firing<'
     for f in firings {
         let dropped = kept
             .iter()
-            .any(|k| k.key == f.key && f.raised_at - k.raised_at < cooldown.minutes);
+            .any(|k| k.key == f.key && f.raised_at - k.raised_at < cooldown.ns);
         if !dropped {
             kept.push(f);
         }
     }
     kept
 }
-
-/// Decision the design leaves open: is the "first contact" looked up in the subject's timeline as
-/// counted at `as_of` (true), or in everything read, even what is ignored at `as_of`?
-pub const FIRST_CONTACT_AS_OF_FILTERED: bool = true;
 
 fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i64) -> MFlag {
     // §6/§8: known_at = max(raised_at, latest recorded_at of the evidence).
@@ -699,7 +753,8 @@ fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i6
     let opened_at = if counterparts.len() == 1 {
         let c = *counterparts.iter().next().unwrap();
         // "the `at` of the first observation in the subject's timeline with counterpart c (whether or
-        // not it matched the rule)": the whole timeline, not the rule's unless-filtered view.
+        // not it matched the rule)": the timeline as counted at as_of, not the rule's
+        // unless-filtered view.
         timeline
             .iter()
             .filter(|o| o.counterpart.as_deref() == Some(c))
@@ -709,10 +764,11 @@ fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i6
     } else {
         f.evidence.iter().map(|(o, ..)| o.at).min().unwrap()
     };
-    let urgent = rule.urgent.as_ref().map_or(7 * DAY, |d| d.minutes);
-    let closes = rule.closes.as_ref().map_or(30 * DAY, |d| d.minutes);
+    let urgent = rule.urgent.as_ref().map_or(7 * DAY, |d| d.ns);
+    let closes = rule.closes.as_ref().map_or(30 * DAY, |d| d.ns);
     let urgent_until = opened_at + urgent;
     let closes_at = opened_at + closes;
+    // "urgent before urgent_until, open before closes_at, otherwise closed"
     let stage = if as_of < urgent_until {
         0
     } else if as_of < closes_at {
@@ -724,13 +780,13 @@ fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i6
         rule: rule.id.clone(),
         subject: subject.to_owned(),
         key: f.key,
-        raised_at: secs(f.raised_at),
+        raised_at: f.raised_at,
         evidence: f
             .evidence
             .iter()
             .map(|(o, step, indicator, role)| MEv {
                 observation: o.id.clone(),
-                at: secs(o.at),
+                at: o.at,
                 kind: o.kind.clone(),
                 counterpart: o.counterpart.clone(),
                 step: *step,
@@ -738,10 +794,10 @@ fn make_flag(rule: &Rule, subject: &str, timeline: &[&Obs], f: Firing, as_of: i6
                 role: role.clone(),
             })
             .collect(),
-        known_at: secs(known_at),
-        opened_at: secs(opened_at),
-        urgent_until: secs(urgent_until),
-        closes_at: secs(closes_at),
+        known_at,
+        opened_at,
+        urgent_until,
+        closes_at,
         stage,
         severity: rule.severity,
     }
@@ -780,6 +836,28 @@ fn render_num_m(m: &NumM) -> String {
     }
 }
 
+/// A `w` value as YAML: plain strings `yes`, `on`, `x` stay unquoted (YAML 1.2: they are strings).
+pub fn render_w(w: &W) -> String {
+    match w {
+        W::Num(n) => format!("{n}"),
+        W::Bool(b) => format!("{b}"),
+        W::Str(s) if s.chars().all(|c| c.is_ascii_alphabetic()) => (*s).to_owned(),
+        W::Str(s) => q(s),
+    }
+}
+
+fn render_w_m(m: &WM) -> String {
+    let list = |ls: &[W]| ls.iter().map(render_w).collect::<Vec<_>>().join(", ");
+    match m {
+        WM::Scalar(l) => render_w(l),
+        WM::List(ls) => format!("[{}]", list(ls)),
+        WM::In(ls) => format!("{{in: [{}]}}", list(ls)),
+        WM::Not(l) => format!("{{not: {}}}", render_w(l)),
+        WM::Gte(n) => format!("{{gte: {n}}}"),
+        WM::Exists(b) => format!("{{exists: {b}}}"),
+    }
+}
+
 /// A predicate as a YAML flow mapping.
 pub fn render_pred(p: &Pred) -> String {
     let mut parts = Vec::new();
@@ -794,6 +872,9 @@ pub fn render_pred(p: &Pred) -> String {
     }
     if let Some(m) = &p.v {
         parts.push(format!("attributes.v: {}", render_num_m(m)));
+    }
+    if let Some(m) = &p.w {
+        parts.push(format!("attributes.w: {}", render_w_m(m)));
     }
     if let Some(n) = &p.not {
         parts.push(format!("not: {}", render_pred(n)));
@@ -918,68 +999,89 @@ pub fn render_rules(rules: &[Rule]) -> String {
     y
 }
 
-/// RFC 3339 text of `minutes` since the base, written in the given offset (seconds east).
-pub fn rfc3339(minutes: i64, offset_secs: i32) -> String {
+/// The instant `ns` nanoseconds after the base, in the given offset (seconds east).
+pub fn timestamp(ns: i64, offset_secs: i32) -> chrono::DateTime<chrono::FixedOffset> {
     use chrono::{DateTime, FixedOffset};
-    let utc = DateTime::from_timestamp(secs(minutes), 0).unwrap();
-    let t = utc.with_timezone(&FixedOffset::east_opt(offset_secs).unwrap());
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    let utc = DateTime::from_timestamp(
+        BASE_UNIX + ns.div_euclid(SECOND),
+        ns.rem_euclid(SECOND) as u32,
+    )
+    .unwrap();
+    utc.with_timezone(&FixedOffset::east_opt(offset_secs).unwrap())
 }
 
-/// The timeline as YAML documents, one per subject.
+/// RFC 3339 text of `ns` since the base, written in the given offset (seconds east).
+pub fn rfc3339(ns: i64, offset_secs: i32) -> String {
+    timestamp(ns, offset_secs).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn render_obs(o: &Obs, omit_id: bool) -> String {
+    let mut parts = Vec::new();
+    if !omit_id {
+        parts.push(format!("id: {}", o.id));
+    }
+    parts.push(format!("at: {}", rfc3339(o.at, o.at_offset)));
+    if let Some(r) = o.recorded_at {
+        parts.push(format!("recorded_at: {}", rfc3339(r, o.rec_offset)));
+    }
+    parts.push(format!("kind: {}", o.kind));
+    if let Some(c) = &o.channel {
+        parts.push(format!("channel: {c}"));
+    }
+    if let Some(c) = &o.counterpart {
+        parts.push(format!("counterpart: {c}"));
+    }
+    let mut attrs = Vec::new();
+    if let Some(v) = o.v {
+        attrs.push(format!("v: {v}"));
+    }
+    match &o.w {
+        Some(w) => attrs.push(format!("w: {}", render_w(w))),
+        None if o.w_null => attrs.push("w: null".to_owned()),
+        None => {}
+    }
+    if !attrs.is_empty() {
+        parts.push(format!("attributes: {{{}}}", attrs.join(", ")));
+    }
+    format!("  - {{{}}}\n", parts.join(", "))
+}
+
+/// The timeline as YAML documents, one per subject (or two, when `split_at` is set).
 pub fn render_timeline(subjects: &[SubjectData]) -> String {
-    let mut y = String::new();
-    for (i, s) in subjects.iter().enumerate() {
-        if i > 0 {
-            y.push_str("---\n");
-        }
-        let _ = writeln!(y, "subject: {}", s.id);
-        if s.observations.is_empty() {
-            y.push_str("observations: []\n");
+    let mut docs: Vec<String> = Vec::new();
+    for s in subjects {
+        let n = s.observations.len();
+        let cut = s.split_at.map_or(n, |c| c.min(n));
+        let mut doc = format!("subject: {}\n", s.id);
+        if n == 0 {
+            doc.push_str("observations: []\n");
+            docs.push(doc);
             continue;
         }
-        y.push_str("observations:\n");
-        for o in &s.observations {
-            let mut parts = vec![
-                format!("id: {}", o.id),
-                format!("at: {}", rfc3339(o.at, o.at_offset)),
-            ];
-            if let Some(r) = o.recorded_at {
-                parts.push(format!("recorded_at: {}", rfc3339(r, o.rec_offset)));
+        doc.push_str("observations:\n");
+        for o in &s.observations[..cut] {
+            doc.push_str(&render_obs(o, s.omit_ids));
+        }
+        // Identical repeats count once (design §8).
+        let mut rest = String::new();
+        for o in &s.observations[cut..] {
+            rest.push_str(&render_obs(o, s.omit_ids));
+        }
+        if !s.omit_ids {
+            for &i in &s.repeats {
+                if let Some(o) = s.observations.get(i) {
+                    rest.push_str(&render_obs(o, false));
+                }
             }
-            parts.push(format!("kind: {}", o.kind));
-            if let Some(c) = &o.channel {
-                parts.push(format!("channel: {c}"));
-            }
-            if let Some(c) = &o.counterpart {
-                parts.push(format!("counterpart: {c}"));
-            }
-            if let Some(v) = o.v {
-                parts.push(format!("attributes: {{v: {v}}}"));
-            }
-            let _ = writeln!(y, "  - {{{}}}", parts.join(", "));
+        }
+        if cut == n {
+            doc.push_str(&rest);
+            docs.push(doc);
+        } else {
+            // "The same subject in two documents is merged."
+            docs.push(doc);
+            docs.push(format!("subject: {}\nobservations:\n{rest}", s.id));
         }
     }
-    y
-}
-
-/// Minutes → a readable `day+hh:mm` for failure output.
-pub fn show_minutes(m: i64) -> String {
-    format!(
-        "day {} {:02}:{:02}Z",
-        m.div_euclid(DAY),
-        m.rem_euclid(DAY) / 60,
-        m % 60
-    )
-}
-
-/// Unused helper kept for debugging: the model's per-subject map of ids → observation.
-pub fn index(subjects: &[SubjectData]) -> BTreeMap<(String, String), Obs> {
-    let mut m = BTreeMap::new();
-    for s in subjects {
-        for o in &s.observations {
-            m.insert((s.id.clone(), o.id.clone()), o.clone());
-        }
-    }
-    m
+    docs.join("---\n")
 }
