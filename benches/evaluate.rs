@@ -46,7 +46,29 @@ fn batch(c: &mut Criterion) {
 }
 
 fn load(c: &mut Criterion) {
-    c.bench_function("load_builtin", |b| b.iter(|| black_box(RuleSet::builtin())));
+    // Parse and check the pack from text each time (`RuleSet::builtin()` caches its result).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("rules directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") && n != "vocabulary.yaml")
+        .collect();
+    names.sort();
+    names.insert(0, "vocabulary.yaml".into());
+    let files: Vec<(String, String)> = names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(format!("{dir}/{n}")).expect("rule file");
+            (n, text)
+        })
+        .collect();
+    c.bench_function("load_default_pack", |b| {
+        b.iter(|| {
+            black_box(RuleSet::from_sources(
+                files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+            ))
+        })
+    });
 }
 
 criterion_group!(benches, batch, load);

@@ -173,27 +173,29 @@ impl RuleSet {
     }
 
     /// The default rule pack, compiled into the crate (the files under `rules/`).
+    ///
+    /// It is checked once per process and then cloned. The crate's own tests prove that it loads
+    /// without problems; were it ever broken, the set would hold no rules and
+    /// [`warnings`](Self::warnings) would hold the errors (which `early-signal check` prints).
     pub fn builtin() -> Self {
-        match Self::from_sources_inner(
-            crate::builtin::FILES
+        static PACK: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        PACK.get_or_init(|| {
+            let sources = crate::builtin::FILES
                 .iter()
                 .map(|(n, t)| Source {
                     name: (*n).to_owned(),
                     text: (*t).to_owned(),
                 })
-                .collect(),
-            str::to_owned,
-        ) {
-            Ok(r) => r,
-            // The pack is checked by the crate's own tests; an empty set is the safe fallback.
-            Err(e) => RuleSet {
+                .collect();
+            Self::from_sources_inner(sources, str::to_owned).unwrap_or_else(|e| RuleSet {
                 rules: Vec::new(),
                 vocabulary: None,
                 digest: String::from("sha256:invalid-builtin"),
                 warnings: e.diagnostics,
                 files: Vec::new(),
-            },
-        }
+            })
+        })
+        .clone()
     }
 
     /// The rules, in load order.
