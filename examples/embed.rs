@@ -2,6 +2,7 @@
 //!
 //! Run with `cargo run --example embed`.
 
+use early_signal::time::format_timestamp;
 use early_signal::{Engine, Observation, RuleSet, Stage, Timestamp};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,7 +54,12 @@ observations:
             flag.id, flag.subject, flag.rule, flag.explanation
         );
         for e in &flag.evidence {
-            println!("    evidence {} {} at {}", e.observation, e.kind, e.at);
+            println!(
+                "    evidence {} {} at {}",
+                e.observation,
+                e.kind,
+                format_timestamp(&e.at)
+            );
         }
     }
     for p in &report.pending {
