@@ -5,7 +5,9 @@
 //! about. Free-form parts (predicates, timeline records) become located [`Node`] trees.
 
 pub(crate) mod compile;
+mod predicate;
 pub(crate) mod raw;
+mod vocab;
 
 use crate::node::{Node, NodeKind, Pos};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
