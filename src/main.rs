@@ -43,6 +43,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// Fail (exit 1) on warnings too, e.g. in CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run the tests embedded in rules; exit 1 when any fails.
     Test {
@@ -98,7 +101,11 @@ fn main() -> ExitCode {
             as_of.as_deref(),
             format,
         ),
-        Command::Check { paths, format } => check(&paths, format),
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+        } => check(&paths, format, deny_warnings),
         Command::Test { paths } => test(&paths),
     };
     match result {
@@ -273,7 +280,11 @@ fn left(f: &Flag, as_of: Timestamp) -> String {
     }
 }
 
-fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
+fn check(
+    paths: &[PathBuf],
+    format: CheckFormat,
+    deny_warnings: bool,
+) -> Result<ExitCode, Unusable> {
     for p in paths {
         if !p.exists() {
             return Err(Unusable(format!("`{}` does not exist", p.display())));
@@ -304,9 +315,10 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
         .filter(|d| d.level == Level::Error)
         .count();
     let warnings = diagnostics.len() - errors;
+    let failed = errors > 0 || (deny_warnings && warnings > 0);
     match format {
         CheckFormat::Json => {
-            let doc = serde_json::json!({ "ok": errors == 0, "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
+            let doc = serde_json::json!({ "ok": !failed, "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         CheckFormat::Human => {
@@ -314,12 +326,13 @@ fn check(paths: &[PathBuf], format: CheckFormat) -> Result<ExitCode, Unusable> {
                 println!("{}", d.render());
             }
             match summary {
-                Some(s) => println!("{s}; {warnings} warning(s)"),
-                None => println!("{errors} error(s), {warnings} warning(s)"),
+                Some(s) if !failed => println!("{s}; {warnings} warning(s)"),
+                _ if errors == 0 => println!("{warnings} warning(s), refused by --deny-warnings"),
+                _ => println!("{errors} error(s), {warnings} warning(s)"),
             }
         }
     }
-    Ok(if errors > 0 {
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

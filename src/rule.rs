@@ -65,6 +65,15 @@ impl Rule {
         self.tests.len()
     }
 
+    /// The fields named by `by` and `distinct`.
+    pub(crate) fn key_fields(&self) -> Vec<&Field> {
+        match &self.pattern {
+            Pattern::Count { distinct, by, .. } => distinct.iter().chain(by.iter()).collect(),
+            Pattern::Sequence { by, .. } | Pattern::Absence { by, .. } => by.iter().collect(),
+            Pattern::Match(_) | Pattern::Signals { .. } => Vec::new(),
+        }
+    }
+
     pub(crate) fn for_each_pred(&self, f: &mut impl FnMut(&Pred)) {
         match &self.pattern {
             Pattern::Match(p) => f(p),
@@ -262,6 +271,15 @@ impl Pred {
         }
     }
 
+    /// Calls `f` with every field test in the predicate, however deeply nested.
+    pub(crate) fn for_each_test<'a>(&'a self, f: &mut impl FnMut(&'a Field, &'a Matcher)) {
+        match self {
+            Pred::All(ps) | Pred::Any(ps) => ps.iter().for_each(|p| p.for_each_test(f)),
+            Pred::Not(p) => p.for_each_test(f),
+            Pred::Test(field, m) => f(field, m),
+        }
+    }
+
     pub(crate) fn uses_age(&self) -> bool {
         self.fields().iter().any(|f| **f == Field::Age)
     }
@@ -321,6 +339,18 @@ pub(crate) enum CmpOp {
 }
 
 impl Matcher {
+    /// The strings this matcher names, with whether each is a glob (negated ones included: a rule
+    /// that says `not: x` still refers to `x`).
+    pub(crate) fn names<'a>(&'a self, out: &mut Vec<(&'a str, bool)>) {
+        match self {
+            Matcher::Eq(Lit::Str(s)) => out.push((s, false)),
+            Matcher::Glob(p) => out.push((p, true)),
+            Matcher::AnyOf(ms) | Matcher::All(ms) => ms.iter().for_each(|m| m.names(out)),
+            Matcher::Not(m) => m.names(out),
+            Matcher::Eq(_) | Matcher::Cmp(..) | Matcher::Exists(_) => {}
+        }
+    }
+
     pub(crate) fn matches(&self, v: Option<FieldValue<'_>>) -> bool {
         match self {
             Matcher::Exists(want) => v.is_some() == *want,

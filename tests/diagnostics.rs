@@ -21,23 +21,27 @@ vocabulary:
     residence: { values: [home, institution.open, institution.closed] }
 "#;
 
-/// Loads `rules` with the vocabulary above and renders every diagnostic.
+/// Loads `rules` with the vocabulary above and renders every error (the governance warnings have
+/// their own tests below).
 fn diagnose(rules: &str) -> String {
     match RuleSet::from_sources([("vocabulary.yaml", VOCAB), ("rules.yaml", rules)]) {
-        Ok(set) => {
-            let mut out = String::from("loaded\n");
-            for d in set.warnings() {
-                out.push_str(&d.render());
-            }
-            out
-        }
+        Ok(_) => String::from("loaded\n"),
         Err(e) => e
-            .diagnostics
-            .iter()
+            .errors()
             .map(|d| d.render())
             .collect::<Vec<_>>()
             .join("\n"),
     }
+}
+
+/// Loads `rules` (which must load) and renders its warnings.
+fn lints(vocab: &str, rules: &str) -> String {
+    let set = RuleSet::from_sources([("vocabulary.yaml", vocab), ("rules.yaml", rules)]).unwrap();
+    set.warnings()
+        .iter()
+        .map(|d| d.render())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn rule(when: &str) -> String {
@@ -241,3 +245,58 @@ snap!(
     pattern_fields_not_indented,
     "rules:\n  - id: r\n    version: 1\n    title: t\n    class: risk\n    severity: high\n    rationale: x\n    when:\n      match:\n      kind: contact.new\n"
 );
+
+/// A rule with a firing test and a near miss, so that only the lint under test speaks.
+fn tested_rule(id: &str, when: &str) -> String {
+    format!(
+        "  - id: {id}\n    version: 1\n    title: t\n    class: risk\n    severity: high\n    rationale: why\n    when: {when}\n    tests:\n      - name: fires\n        timeline: {{ subject: t, observations: [ {{ id: a, at: 2026-03-01T00:00:00+01:00, kind: contact.new }} ] }}\n        expect: [ {{ rule: {id}, evidence: [a] }} ]\n      - name: near miss\n        timeline: {{ subject: t, observations: [ {{ id: a, at: 2026-03-01T00:00:00+01:00, kind: meeting.in_person }} ] }}\n        expect: []\n"
+    )
+}
+
+const SMALL_VOCAB: &str = "vocabulary:\n  kinds:\n    contact.new: {}\n    meeting.in_person: {}\n";
+
+#[test]
+fn governance_warnings_for_untested_and_odd_rules() {
+    let rules = format!(
+        "rules:\n{}{}{}",
+        rule("      match: { kind: contact.new }\n")
+            .replacen("rules:\n", "", 1)
+            .replacen("id: r", "id: untested", 1),
+        tested_rule(
+            "count-of-one",
+            "{ count: { match: { kind: contact.new }, within: 7d, at_least: 1 } }"
+        ),
+        tested_rule(
+            "long-window",
+            "{ count: { match: { kind: contact.new }, within: 400d, at_least: 2 } }"
+        ),
+    );
+    insta::assert_snapshot!(lints(SMALL_VOCAB, &rules));
+}
+
+#[test]
+fn governance_warns_about_vocabulary_no_rule_uses() {
+    let vocab = "vocabulary:\n  kinds:\n    contact.new: { attributes: { relation: { values: [peer] }, hours: { type: number } } }\n    meeting.in_person: {}\n    stay.hotel: {}\n  channels: [in_person, online.chat]\n  sources: [mentor]\n  facts:\n    residence: { values: [home] }\n";
+    let rules = format!(
+        "rules:\n{}",
+        tested_rule(
+            "r",
+            "{ match: { kind: [contact.*, meeting.in_person], channel: online.*, attributes.relation: peer } }"
+        )
+    );
+    insta::assert_snapshot!(lints(vocab, &rules));
+}
+
+#[test]
+fn protected_names_in_test_timelines_are_errors() {
+    let rules = format!(
+        "rules:\n{}",
+        tested_rule("r", "{ match: { kind: contact.new } }")
+    )
+    .replacen(
+        "kind: contact.new } ]",
+        "kind: contact.new, attributes: { Religion: x } } ]",
+        1,
+    );
+    insta::assert_snapshot!(diagnose(&rules));
+}

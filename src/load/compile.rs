@@ -1,6 +1,7 @@
 //! From the typed mirror of rule files to checked [`Rule`]s and a [`Vocabulary`], collecting every
 //! problem with its position rather than stopping at the first.
 
+use super::lint;
 use super::raw::{self, S};
 use super::vocab::compile_vocabulary;
 use super::{parse_rule_file, pos_of};
@@ -43,6 +44,7 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
         }
     }
     let mut vocabulary = None;
+    let mut vocab_entries = Vec::new();
     let mut vocab_at: Option<(String, Pos)> = None;
     for (name, f) in &files {
         if let Some(v) = &f.vocabulary {
@@ -54,7 +56,9 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
                 continue;
             }
             vocab_at = Some((name.to_string(), pos_of(v)));
-            vocabulary = Some(compile_vocabulary(name, &v.value, &mut diags));
+            let (compiled, entries) = compile_vocabulary(name, &v.value, &mut diags);
+            vocabulary = Some(compiled);
+            vocab_entries = entries;
         }
     }
     if vocabulary.is_none() && files.iter().any(|(_, f)| f.rules.is_some()) {
@@ -91,6 +95,12 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
                 rules.push(rule);
             }
         }
+    }
+    for rule in &rules {
+        lint::rule_tests(rule, &mut diags);
+    }
+    if vocabulary.is_some() && !rules.is_empty() {
+        lint::unused_vocabulary(&rules, &vocab_entries, &mut diags);
     }
     for d in &mut diags {
         if d.line > 0
@@ -143,6 +153,18 @@ impl<'a> Cx<'a> {
             .iter()
             .filter(|d| d.level == Level::Error)
             .count()
+    }
+
+    /// A window length: a duration, with a warning when it is longer than a year.
+    fn window(&mut self, s: &S<String>, what: &str) -> Option<Duration> {
+        let d = self.duration(s, what)?;
+        if d.minutes() > lint::LONGEST_SENSIBLE_WINDOW_MINUTES {
+            self.diags.push(
+                Diagnostic::warning(self.file, pos_of(s), format!("`{what}` is {d}, longer than a year"))
+                    .with_help("recruitment takes days to weeks, and the national reference index lets signals expire after two years at most; a window this long flags on stale signs"),
+            );
+        }
+        Some(d)
     }
 
     pub(super) fn duration(&mut self, s: &S<String>, what: &str) -> Option<Duration> {
@@ -230,10 +252,10 @@ impl<'a> Cx<'a> {
         let mut closes = Duration::from_minutes(DEFAULT_CLOSES_MIN);
         if let Some(w) = &r.window {
             if let Some(u) = &w.value.urgent {
-                urgent = self.duration(u, "window.urgent");
+                urgent = self.window(u, "window.urgent");
             }
             if let Some(c) = &w.value.closes {
-                closes = self.duration(c, "window.closes");
+                closes = self.window(c, "window.closes");
             }
             if let (Some(u), Some(c)) = (urgent, closes)
                 && u > c
@@ -294,8 +316,20 @@ impl<'a> Cx<'a> {
             R::Match(p) => Pattern::Match(self.pred(p)?),
             R::Count(c) => {
                 let pred = self.pred(&c.pred);
-                let within = self.duration(&c.within, "within");
+                let within = self.window(&c.within, "within");
                 let at_least = self.at_least(&c.at_least, None);
+                if at_least == Some(1) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            self.file,
+                            pos_of(&c.at_least),
+                            "`count` with `at_least: 1` flags every matching observation",
+                        )
+                        .with_help(
+                            "write `when: { match: ... }` instead; it says the same more plainly",
+                        ),
+                    );
+                }
                 let distinct = c.distinct.as_ref().map(|f| self.key_field(f, "distinct"));
                 let by = c.by.as_ref().map(|f| self.key_field(f, "by"));
                 Pattern::Count {
@@ -319,7 +353,7 @@ impl<'a> Cx<'a> {
                 }
                 let steps: Vec<Option<Pred>> = s.steps.value.iter().map(|p| self.pred(p)).collect();
                 let until = s.until.as_ref().map(|u| self.pred(u));
-                let within = self.duration(&s.within, "within");
+                let within = self.window(&s.within, "within");
                 let by = s.by.as_ref().map(|f| self.key_field(f, "by"));
                 if s.steps.value.len() < 2 {
                     return None;
@@ -337,7 +371,7 @@ impl<'a> Cx<'a> {
             R::Absence(a) => {
                 let after = self.pred(&a.after);
                 let expect = self.pred(&a.expect);
-                let within = self.duration(&a.within, "within");
+                let within = self.window(&a.within, "within");
                 let by = a.by.as_ref().map(|f| self.key_field(f, "by"));
                 Pattern::Absence {
                     after: after?,
@@ -347,7 +381,7 @@ impl<'a> Cx<'a> {
                 }
             }
             R::Signals(s) => {
-                let within = self.duration(&s.within, "within");
+                let within = self.window(&s.within, "within");
                 if s.of.value.0.is_empty() {
                     self.err(pos_of(&s.of), "`of` lists no indicators").help(
                         "name at least one indicator, e.g. `missing: { kind: missing.episode }`",
@@ -528,6 +562,13 @@ impl<'a> Cx<'a> {
                 stage,
             });
         }
+        // A protected name has no place in a rule file, test data included (it would be stripped
+        // from real data before evaluation anyway).
+        for (pos, name) in protected_in_timeline(&t.value.timeline, self.vocab) {
+            self.err(pos, format!("test `{}` of rule `{rule_id}` records the protected name `{name}`", t.value.name.value))
+                .help("rules and their tests may never use protected attributes or facts; remove it from the test timeline");
+            ok = false;
+        }
         // Read the timeline now, so that a record the vocabulary refuses is a load error at its
         // line rather than a surprise when the tests run.
         let mut tl = match self.vocab_arc {
@@ -570,4 +611,37 @@ fn parse_severity(s: &str) -> Option<Severity> {
         "critical" => Some(Severity::Critical),
         _ => None,
     }
+}
+
+/// Attribute and fact names in a test timeline that are protected, with their positions.
+fn protected_in_timeline(
+    doc: &crate::node::Node,
+    vocab: Option<&Vocabulary>,
+) -> Vec<(Pos, String)> {
+    let protected = |n: &str| crate::timeline::is_protected(vocab, n);
+    let get = |node: &crate::node::Node, key: &str| {
+        node.as_map()
+            .and_then(|m| m.iter().find(|(k, _)| k.as_text() == Some(key)))
+            .map(|(_, v)| v.clone())
+    };
+    let items = |node: Option<crate::node::Node>| match node.map(|n| n.kind) {
+        Some(crate::node::NodeKind::Seq(items)) => items,
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for o in items(get(doc, "observations")) {
+        if let Some(attrs) = get(&o, "attributes") {
+            for (k, _) in attrs.as_map().unwrap_or(&[]) {
+                if let Some(name) = k.as_text().filter(|n| protected(n)) {
+                    out.push((k.pos, name.to_owned()));
+                }
+            }
+        }
+    }
+    for f in items(get(doc, "facts")) {
+        if let Some(name) = get(&f, "name").filter(|n| n.as_text().is_some_and(protected)) {
+            out.push((name.pos, name.as_text().unwrap_or_default().to_owned()));
+        }
+    }
+    out
 }

@@ -5,6 +5,7 @@
 //! about. Free-form parts (predicates, timeline records) become located [`Node`] trees.
 
 pub(crate) mod compile;
+mod lint;
 mod predicate;
 pub(crate) mod raw;
 mod vocab;

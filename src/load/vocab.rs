@@ -1,17 +1,26 @@
 //! The vocabulary section of a rule set: kinds, attributes, channels, sources, facts, protected names.
 
 use super::compile::Cx;
+use super::lint::{Category, Entry};
 use super::pos_of;
 use super::raw::{self, S};
 use crate::error::Diagnostic;
 use crate::vocabulary::{KindDecl, ValueType, Vocabulary, did_you_mean};
 
+/// The vocabulary, and every entry with where it was declared (for the unused-entry lint).
 pub(super) fn compile_vocabulary(
     file: &str,
     raw: &raw::RawVocabulary,
     diags: &mut Vec<Diagnostic>,
-) -> Vocabulary {
+) -> (Vocabulary, Vec<Entry>) {
     let mut v = Vocabulary::default();
+    let mut entries = Vec::new();
+    let entry = |what: Category, name: &S<String>| Entry {
+        what,
+        name: name.value.clone(),
+        file: file.to_owned(),
+        pos: pos_of(name),
+    };
     for p in &raw.protected {
         v.protected.insert(p.value.clone());
     }
@@ -22,6 +31,7 @@ pub(super) fn compile_vocabulary(
         diags,
     };
     for (name, kind) in &raw.kinds.0 {
+        entries.push(entry(Category::Kind, name));
         let mut decl = KindDecl {
             description: kind.value.description.clone().unwrap_or_default(),
             ..KindDecl::default()
@@ -37,7 +47,10 @@ pub(super) fn compile_vocabulary(
             }
             let Some(t) = cx.value_type(ty) else { continue };
             let merged = match (v.attributes.get(&attr.value), &t) {
-                (None, _) => Some(t.clone()),
+                (None, _) => {
+                    entries.push(entry(Category::Attribute, attr));
+                    Some(t.clone())
+                }
                 (Some(ValueType::Values(a)), ValueType::Values(b)) => {
                     let mut all = a.clone();
                     all.extend(b.iter().filter(|x| !a.contains(x)).cloned());
@@ -58,6 +71,8 @@ pub(super) fn compile_vocabulary(
         v.kinds.insert(name.value.clone(), decl);
     }
     v.channels = raw.channels.iter().map(|c| c.value.clone()).collect();
+    entries.extend(raw.channels.iter().map(|c| entry(Category::Channel, c)));
+    entries.extend(raw.sources.iter().map(|c| entry(Category::Source, c)));
     v.sources = raw.sources.iter().map(|c| c.value.clone()).collect();
     for (name, ty) in &raw.facts.0 {
         if name.value == "age" {
@@ -74,10 +89,11 @@ pub(super) fn compile_vocabulary(
             continue;
         }
         if let Some(t) = cx.value_type(ty) {
+            entries.push(entry(Category::Fact, name));
             v.facts.insert(name.value.clone(), t);
         }
     }
-    v
+    (v, entries)
 }
 
 impl Cx<'_> {
