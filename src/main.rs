@@ -368,9 +368,27 @@ fn test(paths: &[PathBuf]) -> Result<ExitCode, Unusable> {
         } else {
             failed += 1;
             println!("FAILED {} :: {} ({})", o.rule, o.name, o.location);
-            println!("       expected flags (evidence ids): {:?}", o.expected);
-            println!("       actual flags   (evidence ids): {:?}", o.actual);
-            for p in &o.problems {
+            let show = |flags: &[Vec<String>]| match flags {
+                [] => "no flag".to_owned(),
+                _ => flags
+                    .iter()
+                    .map(|ids| format!("[{}]", ids.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            println!("       expected: {}", show(&o.expected));
+            println!("       actual:   {}", show(&o.actual));
+            for ids in o.expected.iter().filter(|e| !o.actual.contains(e)) {
+                println!("       - [{}]  expected, not raised", ids.join(", "));
+            }
+            for ids in o.actual.iter().filter(|a| !o.expected.contains(a)) {
+                println!("       + [{}]  raised, not expected", ids.join(", "));
+            }
+            for p in o
+                .problems
+                .iter()
+                .filter(|p| !p.starts_with("the flags differ"))
+            {
                 println!("       {p}");
             }
         }

@@ -386,14 +386,11 @@ fn test_runs_embedded_tests_and_exits_1_on_failure() {
         out.contains("FAILED online-contact-then-meeting :: fires"),
         "{out}"
     );
-    assert!(
-        out.contains(r#"expected flags (evidence ids): [["a"]]"#),
-        "{out}"
-    );
-    assert!(
-        out.contains(r#"actual flags   (evidence ids): [["a", "b"]]"#),
-        "{out}"
-    );
+    assert!(out.contains("expected: [a]\n"), "{out}");
+    assert!(out.contains("actual:   [a, b]\n"), "{out}");
+    assert!(out.contains("- [a]  expected, not raised"), "{out}");
+    assert!(out.contains("+ [a, b]  raised, not expected"), "{out}");
+    assert!(out.contains("0 passed, 1 failed"), "{out}");
     let o = run(&["test"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
@@ -461,4 +458,40 @@ fn a_json_lines_line_that_is_not_utf8_is_rejected_alone() {
             .unwrap()
             .contains("not valid UTF-8")
     );
+}
+
+#[test]
+fn check_deny_warnings_fails_on_warnings() {
+    let dir = scratch("deny");
+    // The rule loads, but has no tests: a governance warning.
+    let rules = write(
+        &dir,
+        "rules.yaml",
+        "rules:\n  - { id: r, version: 1, title: t, class: risk, severity: low, rationale: x, when: { match: { kind: x } } }\n",
+    );
+    let o = run(&["check", rules.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("warning: rule `r` has no tests"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", rules.to_str().unwrap(), "--deny-warnings"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("refused by --deny-warnings"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "check",
+        rules.to_str().unwrap(),
+        "--deny-warnings",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["errors"], 0);
 }

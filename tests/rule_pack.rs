@@ -7,7 +7,11 @@ fn builtin_pack_loads_without_warnings() {
     let set = RuleSet::builtin();
     assert!(!set.rules().is_empty());
     // Until the full pack lands, vocabulary entries may be declared before a rule uses them.
-    let other: Vec<_> = set.warnings().iter().filter(|d| !d.message.contains("no rule uses it")).collect();
+    let other: Vec<_> = set
+        .warnings()
+        .iter()
+        .filter(|d| !d.message.contains("no rule uses it"))
+        .collect();
     assert!(other.is_empty(), "{other:?}");
     assert!(set.vocabulary().is_some());
 }
