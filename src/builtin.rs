@@ -3,6 +3,7 @@
 /// `(file name, contents)` in load order: the vocabulary first, then the rule files by name.
 pub(crate) const FILES: &[(&str, &str)] = &[
     ("vocabulary.yaml", include_str!("../rules/vocabulary.yaml")),
+    ("coercion.yaml", include_str!("../rules/coercion.yaml")),
     (
         "combination.yaml",
         include_str!("../rules/combination.yaml"),
@@ -10,6 +11,11 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("contact.yaml", include_str!("../rules/contact.yaml")),
     ("harm.yaml", include_str!("../rules/harm.yaml")),
     ("missing.yaml", include_str!("../rules/missing.yaml")),
+    ("money.yaml", include_str!("../rules/money.yaml")),
+    (
+        "whereabouts.yaml",
+        include_str!("../rules/whereabouts.yaml"),
+    ),
 ];
 
 #[cfg(test)]
