@@ -18,7 +18,10 @@ fn builtin_pack_has_the_shape_the_catalogue_promises() {
     let mut patterns: Vec<&str> = set.rules().iter().map(|r| r.pattern_name()).collect();
     patterns.sort();
     patterns.dedup();
-    assert_eq!(patterns, ["absence", "count", "match", "sequence", "signals"]);
+    assert_eq!(
+        patterns,
+        ["absence", "count", "match", "sequence", "signals"]
+    );
     for rule in set.rules() {
         assert!(!rule.rationale.trim().is_empty(), "{}", rule.id);
         assert!(!rule.references.is_empty(), "{} has no references", rule.id);
@@ -93,14 +96,21 @@ fn expected(rows: &[(&str, &str, &[&str])]) -> Vec<(String, String, Vec<String>)
 #[test]
 fn quiet_timeline_stays_quiet() {
     let engine = Engine::new(RuleSet::builtin());
-    assert_eq!(flags(&engine, "quiet.yaml", "2026-11-30T00:00:00+01:00"), []);
+    assert_eq!(
+        flags(&engine, "quiet.yaml", "2026-11-30T00:00:00+01:00"),
+        []
+    );
 }
 
 #[test]
 fn recruitment_timeline_flags_what_its_header_says() {
     let engine = Engine::new(RuleSet::builtin());
     assert_eq!(
-        flags(&engine, "recruitment-window.yaml", "2026-11-20T00:00:00+01:00"),
+        flags(
+            &engine,
+            "recruitment-window.yaml",
+            "2026-11-20T00:00:00+01:00"
+        ),
         expected(&[
             ("y-0001", "missing-from-institution", &["o-16"]),
             ("y-0001", "online-contact-then-meeting", &["o-01", "o-02"]),
@@ -117,7 +127,11 @@ fn recruitment_timeline_flags_what_its_header_says() {
 fn several_subjects_flag_what_the_header_says() {
     let engine = Engine::new(RuleSet::builtin());
     assert_eq!(
-        flags(&engine, "several-subjects.yaml", "2026-12-01T00:00:00+01:00"),
+        flags(
+            &engine,
+            "several-subjects.yaml",
+            "2026-12-01T00:00:00+01:00"
+        ),
         expected(&[
             ("y-0004", "harm-disclosure-or-advert", &["o-04"]),
             ("y-0004", "coercion-sign", &["o-02"]),
@@ -125,4 +139,79 @@ fn several_subjects_flag_what_the_header_says() {
             ("y-0003", "missing-without-return-interview", &["o-03"]),
         ])
     );
+}
+
+/// Every rule file of the pack, vocabulary first, as `(name, text)`.
+fn pack_files() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") && n != "vocabulary.yaml")
+        .collect();
+    names.sort();
+    names.insert(0, "vocabulary.yaml".to_owned());
+    names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(format!("{dir}/{n}")).unwrap();
+            (n, text)
+        })
+        .collect()
+}
+
+/// The tests pin every threshold and window of the pack from both sides: moving an `at_least`
+/// or a `within` one step up or down makes at least one embedded test fail. So a changed
+/// threshold can never pass `early-signal test` unnoticed.
+#[test]
+fn every_threshold_and_window_is_pinned_by_a_test_on_each_side() {
+    let files = pack_files();
+    let mut mutants = 0;
+    let mut unpinned = Vec::new();
+    for (i, (name, text)) in files.iter().enumerate().skip(1) {
+        for (ln, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            let (key, value) = match trimmed.split_once(": ") {
+                Some((k @ ("at_least" | "within"), v)) => (k, v.trim()),
+                _ => continue,
+            };
+            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+            let unit = &value[digits.len()..];
+            let n: u32 = digits.parse().unwrap();
+            for m in [n - 1, n + 1] {
+                if m == 0 {
+                    continue;
+                }
+                let indent = &line[..line.len() - trimmed.len()];
+                let mutated: String = text
+                    .lines()
+                    .enumerate()
+                    .map(|(j, l)| {
+                        if j == ln {
+                            format!("{indent}{key}: {m}{unit}\n")
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect();
+                let mut sources: Vec<(&str, &str)> = files
+                    .iter()
+                    .map(|(n, t)| (n.as_str(), t.as_str()))
+                    .collect();
+                sources[i].1 = &mutated;
+                let set = RuleSet::from_sources(sources)
+                    .unwrap_or_else(|e| panic!("{name}:{}: mutant does not load: {e}", ln + 1));
+                let failed = set.run_tests().iter().filter(|o| !o.passed).count();
+                if failed == 0 {
+                    unpinned.push(format!(
+                        "{name}:{}: `{key}: {m}{unit}` instead of `{value}` passes every test",
+                        ln + 1
+                    ));
+                }
+                mutants += 1;
+            }
+        }
+    }
+    assert!(unpinned.is_empty(), "{unpinned:#?}");
+    assert!(mutants >= 20, "only {mutants} mutants");
 }
