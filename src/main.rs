@@ -2,9 +2,9 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use early_signal::{
-    Engine, Flag, Level, LoadError, Report, RuleSet, Timestamp, time::format_timestamp,
+    Engine, Flag, Level, LoadError, Report, RuleSet, TestOutcome, Timestamp, time::format_timestamp,
 };
-use std::io::Write;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -72,8 +72,20 @@ enum CheckFormat {
     Json,
 }
 
-/// Exit status 2: unusable input or arguments.
+/// Exit status 2: unusable input or arguments, or output that cannot be written.
 struct Unusable(String);
+
+/// The command's exit status once its output is written. A reader that stops early (`| head`)
+/// closes the pipe: that is no error, and the status stays what the command found. Any other
+/// write failure is.
+fn finish(code: ExitCode, written: io::Result<()>) -> Result<ExitCode, Unusable> {
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Unusable(format!("cannot write output: {e}")))
+        }
+        _ => Ok(code),
+    }
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -111,7 +123,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Unusable(msg)) => {
-            eprintln!("error: {msg}");
+            // When stderr cannot be written either, the exit status is all that is left.
+            let _ = writeln!(io::stderr().lock(), "error: {msg}");
             ExitCode::from(2)
         }
     }
@@ -185,32 +198,36 @@ fn eval(
     }
     let engine = Engine::new(rules);
     let report = engine.evaluate(&timeline, as_of);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = BufWriter::new(io::stdout().lock());
     let written = match format {
         EvalFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out)),
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
         EvalFormat::Jsonl => report.flags.iter().try_for_each(|f| {
-            serde_json::to_writer(&mut out, f).map_err(std::io::Error::from)?;
+            serde_json::to_writer(&mut out, f).map_err(io::Error::from)?;
             writeln!(out)
         }),
         EvalFormat::Table => write_table(&mut out, &report),
     };
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(Unusable(format!("cannot write output: {e}")));
+    finish(ExitCode::SUCCESS, written.and_then(|()| out.flush()))?;
+    drop(out);
+    // The JSON document holds the rejections and warnings; the other formats leave stdout to
+    // the flags and say them on stderr.
+    if matches!(format, EvalFormat::Json) {
+        return Ok(ExitCode::SUCCESS);
     }
-    if !matches!(format, EvalFormat::Json) {
-        for r in &report.rejected {
-            eprintln!("{r}");
-        }
-        for w in &report.warnings {
-            eprintln!("warning: {w}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    let mut err = io::stderr().lock();
+    let noted = report
+        .rejected
+        .iter()
+        .try_for_each(|r| writeln!(err, "{r}"))
+        .and_then(|()| {
+            report
+                .warnings
+                .iter()
+                .try_for_each(|w| writeln!(err, "warning: {w}"))
+        });
+    finish(ExitCode::SUCCESS, noted)
 }
 
 fn write_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -316,27 +333,32 @@ fn check(
         .count();
     let warnings = diagnostics.len() - errors;
     let failed = errors > 0 || (deny_warnings && warnings > 0);
-    match format {
-        CheckFormat::Json => {
-            let doc = serde_json::json!({ "ok": !failed, "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        }
-        CheckFormat::Human => {
-            for d in &diagnostics {
-                println!("{}", d.render());
-            }
-            match summary {
-                Some(s) if !failed => println!("{s}; {warnings} warning(s)"),
-                _ if errors == 0 => println!("{warnings} warning(s), refused by --deny-warnings"),
-                _ => println!("{errors} error(s), {warnings} warning(s)"),
-            }
-        }
-    }
-    Ok(if failed {
+    let code = if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = match format {
+        CheckFormat::Json => {
+            let doc = serde_json::json!({ "ok": !failed, "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
+            serde_json::to_writer_pretty(&mut out, &doc)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        CheckFormat::Human => {
+            let verdict = match summary {
+                Some(s) if !failed => format!("{s}; {warnings} warning(s)"),
+                _ if errors == 0 => format!("{warnings} warning(s), refused by --deny-warnings"),
+                _ => format!("{errors} error(s), {warnings} warning(s)"),
+            };
+            diagnostics
+                .iter()
+                .try_for_each(|d| writeln!(out, "{}", d.render()))
+                .and_then(|()| writeln!(out, "{verdict}"))
+        }
+    };
+    finish(code, written.and_then(|()| out.flush()))
 }
 
 fn summary(set: &RuleSet, what: &str) -> String {
@@ -361,46 +383,64 @@ fn test(paths: &[PathBuf]) -> Result<ExitCode, Unusable> {
         RuleSet::load_paths(paths).map_err(|e| Unusable(render_load_error(&e)))?
     };
     let outcomes = set.run_tests();
-    let mut failed = 0;
-    for o in &outcomes {
-        if o.passed {
-            println!("ok     {} :: {}", o.rule, o.name);
-        } else {
-            failed += 1;
-            println!("FAILED {} :: {} ({})", o.rule, o.name, o.location);
-            let show = |flags: &[Vec<String>]| match flags {
-                [] => "no flag".to_owned(),
-                _ => flags
-                    .iter()
-                    .map(|ids| format!("[{}]", ids.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            };
-            println!("       expected: {}", show(&o.expected));
-            println!("       actual:   {}", show(&o.actual));
-            for ids in o.expected.iter().filter(|e| !o.actual.contains(e)) {
-                println!("       - [{}]  expected, not raised", ids.join(", "));
-            }
-            for ids in o.actual.iter().filter(|a| !o.expected.contains(a)) {
-                println!("       + [{}]  raised, not expected", ids.join(", "));
-            }
-            for p in o
-                .problems
-                .iter()
-                .filter(|p| !p.starts_with("the flags differ"))
-            {
-                println!("       {p}");
-            }
-        }
-    }
+    let failed = outcomes.iter().filter(|o| !o.passed).count();
     let untested = set.rules().iter().filter(|r| r.test_count() == 0).count();
-    println!("{} passed, {failed} failed", outcomes.len() - failed);
-    if untested > 0 {
-        println!("note: {untested} rule(s) have no tests");
-    }
-    Ok(if failed > 0 {
+    let code = if failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = write_outcomes(&mut out, &outcomes, untested).and_then(|()| out.flush());
+    finish(code, written)
+}
+
+/// One line a passed test; the differences and problems under a failed one; then the totals.
+fn write_outcomes(
+    out: &mut impl Write,
+    outcomes: &[TestOutcome],
+    untested: usize,
+) -> io::Result<()> {
+    let mut failed = 0;
+    for o in outcomes {
+        if o.passed {
+            writeln!(out, "ok     {} :: {}", o.rule, o.name)?;
+            continue;
+        }
+        failed += 1;
+        writeln!(out, "FAILED {} :: {} ({})", o.rule, o.name, o.location)?;
+        let show = |flags: &[Vec<String>]| match flags {
+            [] => "no flag".to_owned(),
+            _ => flags
+                .iter()
+                .map(|ids| evidence(ids))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        writeln!(out, "       expected: {}", show(&o.expected))?;
+        writeln!(out, "       actual:   {}", show(&o.actual))?;
+        for ids in o.expected.iter().filter(|e| !o.actual.contains(e)) {
+            writeln!(out, "       - {}  expected, not raised", evidence(ids))?;
+        }
+        for ids in o.actual.iter().filter(|a| !o.expected.contains(a)) {
+            writeln!(out, "       + {}  raised, not expected", evidence(ids))?;
+        }
+        for p in o
+            .problems
+            .iter()
+            .filter(|p| !p.starts_with("the flags differ"))
+        {
+            writeln!(out, "       {p}")?;
+        }
+    }
+    writeln!(out, "{} passed, {failed} failed", outcomes.len() - failed)?;
+    if untested > 0 {
+        writeln!(out, "note: {untested} rule(s) have no tests")?;
+    }
+    Ok(())
+}
+
+/// A flag's evidence ids: `[a, b]`.
+fn evidence(ids: &[String]) -> String {
+    format!("[{}]", ids.join(", "))
 }

@@ -75,7 +75,8 @@ impl RuleSet {
                         && r != f.raised_at
                     {
                         problems.push(format!(
-                            "flag {ids:?}: expected raised_at {}, got {}",
+                            "flag {}: expected raised_at {}, got {}",
+                            evidence(&ids),
                             format_timestamp(&r),
                             format_timestamp(&f.raised_at)
                         ));
@@ -84,7 +85,8 @@ impl RuleSet {
                         && s != f.severity
                     {
                         problems.push(format!(
-                            "flag {ids:?}: expected severity {s}, got {}",
+                            "flag {}: expected severity {s}, got {}",
+                            evidence(&ids),
                             f.severity
                         ));
                     }
@@ -92,7 +94,8 @@ impl RuleSet {
                         && s != f.window.stage
                     {
                         problems.push(format!(
-                            "flag {ids:?}: expected stage {s}, got {}",
+                            "flag {}: expected stage {s}, got {}",
+                            evidence(&ids),
                             f.window.stage
                         ));
                     }
@@ -110,6 +113,11 @@ impl RuleSet {
         }
         out
     }
+}
+
+/// A flag's evidence ids as the `test` command prints them: `[a, b]`.
+fn evidence(ids: &[String]) -> String {
+    format!("[{}]", ids.join(", "))
 }
 
 fn sorted(ids: impl Iterator<Item = String>) -> Vec<String> {

@@ -102,12 +102,18 @@ impl Vocabulary {
     pub fn facts(&self) -> &BTreeMap<String, ValueType> {
         &self.facts
     }
-    /// Protected names: the built-in list plus the vocabulary's own.
+    /// Protected names: the built-in list, then the vocabulary's own that are not already listed.
+    ///
+    /// Each name is given once, compared without regard to case or separators (`Religion` and
+    /// `country-of-birth` repeat built-in names): a vocabulary that repeats the built-in names, as
+    /// the default pack's does, does not list them twice.
     pub fn protected(&self) -> impl Iterator<Item = &str> {
+        let mut seen = BTreeSet::new();
         BUILTIN_PROTECTED
             .iter()
             .copied()
             .chain(self.protected.iter().map(String::as_str))
+            .filter(move |p| seen.insert(fold(p)))
     }
 
     /// Whether `name` is protected.
@@ -143,7 +149,8 @@ impl Vocabulary {
             && !self.channels.contains(c)
         {
             return Err(format!(
-                "undeclared channel `{c}`{}",
+                "undeclared channel `{c}`; {}{}",
+                declare_hint("channels"),
                 did_you_mean(c, self.channels.iter().map(String::as_str))
             ));
         }
@@ -151,7 +158,8 @@ impl Vocabulary {
             && !self.sources.contains(s)
         {
             return Err(format!(
-                "undeclared source `{s}`{}",
+                "undeclared source `{s}`; {}{}",
+                declare_hint("sources"),
                 did_you_mean(s, self.sources.iter().map(String::as_str))
             ));
         }
@@ -186,20 +194,17 @@ pub(crate) fn is_builtin_protected(name: &str) -> bool {
     BUILTIN_PROTECTED.iter().any(|p| protected_match(p, name))
 }
 
-/// The protected names in force, for messages.
+/// The protected names in force, each once, for messages.
 pub(crate) fn protected_names(vocab: Option<&Vocabulary>) -> String {
-    match vocab {
-        Some(v) => v
-            .protected()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        None => BUILTIN_PROTECTED
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
+    let names: Vec<&str> = match vocab {
+        Some(v) => v.protected().collect(),
+        None => BUILTIN_PROTECTED.to_vec(),
+    };
+    names
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fold(name: &str) -> String {
@@ -212,6 +217,11 @@ fn fold(name: &str) -> String {
 fn protected_match(protected: &str, name: &str) -> bool {
     let p = fold(protected);
     !p.is_empty() && (fold(name) == p || name.split(['_', '-', '.']).any(|part| fold(part) == p))
+}
+
+/// How to fix an undeclared name listed under `section:` of the vocabulary, for messages.
+pub(crate) fn declare_hint(section: &str) -> String {
+    format!("correct it, or declare it under `{section}:` in vocabulary.yaml")
 }
 
 /// `[a, b, c]` with backticks, for messages.
@@ -283,6 +293,34 @@ mod tests {
         for name in ["relation", "names_count", "hours", "nam", "username"] {
             assert!(!v.is_protected(name), "{name}");
         }
+    }
+
+    #[test]
+    fn protected_names_are_listed_once_built_ins_first() {
+        let v = Vocabulary {
+            protected: [
+                "religion",
+                "Name",
+                "country-of-birth",
+                "custody_status",
+                "Custody-Status",
+            ]
+            .map(String::from)
+            .into(),
+            ..Vocabulary::default()
+        };
+        let names: Vec<&str> = v.protected().collect();
+        let mut expected = BUILTIN_PROTECTED.to_vec();
+        expected.push("Custody-Status");
+        assert_eq!(names, expected);
+        assert_eq!(
+            protected_names(Some(&v)),
+            "`ethnicity`, `nationality`, `country_of_birth`, `religion`, `name`, `postcode`, `neighbourhood`, `Custody-Status`"
+        );
+        assert_eq!(
+            protected_names(Some(&Vocabulary::default())),
+            protected_names(None)
+        );
     }
 
     #[test]

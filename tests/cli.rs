@@ -1,8 +1,10 @@
 //! The command-line tool: each command, its output formats and its exit codes.
 #![cfg(feature = "cli")]
 
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_early-signal");
 
@@ -393,6 +395,124 @@ fn test_runs_embedded_tests_and_exits_1_on_failure() {
     assert!(out.contains("0 passed, 1 failed"), "{out}");
     let o = run(&["test"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn test_failure_on_a_mismatched_field_prints_the_evidence_readably() {
+    let dir = scratch("test-fields");
+    let failing = write(
+        &dir,
+        "failing.yaml",
+        &RULES.replace(
+            "evidence: [a, b] }",
+            "evidence: [a, b], stage: open, severity: low, raised_at: 2026-03-04T19:00:00+01:00 }",
+        ),
+    );
+    let o = run(&["test", failing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("       flag [a, b]: expected raised_at 2026-03-04T19:00:00+01:00, got 2026-03-04T18:00:00+01:00\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("       flag [a, b]: expected severity low, got high\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("       flag [a, b]: expected stage open, got urgent\n"),
+        "{out}"
+    );
+    assert!(!out.contains('"'), "{out}");
+}
+
+/// A rule set of `n` rules, each with one test (and so a warning for the missing near miss), whose
+/// `check`, `test` and `eval` outputs are far larger than a pipe holds.
+fn many_rules(dir: &Path, n: usize) -> PathBuf {
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    write(
+        &rules,
+        "vocabulary.yaml",
+        "vocabulary:\n  kinds:\n    contact.new: { description: new contact }\n",
+    );
+    let name = "a test with a long name ".repeat(40);
+    let mut text = String::from("rules:\n");
+    for i in 0..n {
+        writeln!(
+            text,
+            "  - {{ id: r-{i}, version: 1, title: t, class: risk, severity: low, rationale: x, when: {{ match: {{ kind: contact.new }} }}, tests: [ {{ name: '{name}', timeline: {{ subject: t, observations: [ {{ id: a, at: 2026-03-01T00:00:00+01:00, kind: contact.new }} ] }}, expect: [ {{ rule: r-{i}, evidence: [a] }} ] }} ] }}"
+        )
+        .unwrap();
+    }
+    write(&rules, "rules.yaml", &text);
+    rules
+}
+
+/// Runs the tool, reads the first line of its output and closes the pipe, as `| head -1` does.
+fn run_closing_stdout_early(args: &[&str]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty(), "{args:?}: no output");
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let dir = scratch("pipe");
+    let rules = many_rules(&dir, 300);
+    let rules = rules.to_str().unwrap();
+    let mut timeline = String::new();
+    for s in 0..20 {
+        writeln!(
+            timeline,
+            r#"{{"subject":"y-{s}","id":"a","at":"2026-03-01T00:00:00+01:00","kind":"contact.new"}}"#
+        )
+        .unwrap();
+    }
+    let tl = write(&dir, "t.jsonl", &timeline);
+    let tl = tl.to_str().unwrap();
+    let eval = [
+        "eval",
+        tl,
+        "--rules",
+        rules,
+        "--as-of",
+        "2026-03-02T00:00:00+01:00",
+    ];
+    for args in [
+        &["check", rules][..],
+        &["check", rules, "--format", "json"],
+        &["test", rules],
+        &eval,
+        &[&eval[..], &["--format", "jsonl"]].concat(),
+    ] {
+        // More than a pipe holds (64 KiB on Linux), so the tool is still writing when the reader
+        // leaves.
+        let full = run(args);
+        assert!(
+            full.stdout.len() > 96 * 1024,
+            "{args:?}: {}",
+            full.stdout.len()
+        );
+        let o = run_closing_stdout_early(args);
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            o.status.code(),
+            full.status.code(),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
 }
 
 /// The README's first command, as a new user runs it.

@@ -24,7 +24,12 @@ vocabulary:
 /// Loads `rules` with the vocabulary above and renders every error (the governance warnings have
 /// their own tests below).
 fn diagnose(rules: &str) -> String {
-    match RuleSet::from_sources([("vocabulary.yaml", VOCAB), ("rules.yaml", rules)]) {
+    diagnose_with(VOCAB, rules)
+}
+
+/// Loads `rules` with `vocab` and renders every error.
+fn diagnose_with(vocab: &str, rules: &str) -> String {
+    match RuleSet::from_sources([("vocabulary.yaml", vocab), ("rules.yaml", rules)]) {
         Ok(_) => String::from("loaded\n"),
         Err(e) => e
             .errors()
@@ -177,6 +182,29 @@ snap!(
     )
 );
 
+snap!(
+    unknown_channel_and_source_say_where_to_declare_them,
+    rule("      match: { kind: contact.new, channel: online.mesaging, source: police }\n")
+);
+snap!(
+    unknown_source_suggests_and_says_where_to_declare_it,
+    rule("      match: { kind: contact.new, source: mentr }\n")
+);
+
+#[test]
+fn protected_names_repeated_by_the_vocabulary_are_listed_once() {
+    // The default pack's vocabulary repeats the built-in names under `protected:`.
+    let vocab = format!(
+        "{VOCAB}  protected: [ethnicity, nationality, country_of_birth, religion, name, postcode, neighbourhood, custody_status]\n"
+    );
+    let out = diagnose_with(
+        &vocab,
+        &rule("      match: { kind: contact.new, attributes.religion: x }\n"),
+    );
+    assert_eq!(out.matches("`religion`").count(), 2, "{out}");
+    insta::assert_snapshot!(out);
+}
+
 #[test]
 fn without_vocabulary_names_are_not_checked_and_check_says_so() {
     let set =
@@ -299,4 +327,47 @@ fn protected_names_in_test_timelines_are_errors() {
         1,
     );
     insta::assert_snapshot!(diagnose(&rules));
+}
+
+#[test]
+fn undeclared_source_in_a_test_timeline_says_where_to_declare_it() {
+    let rules = format!(
+        "rules:\n{}",
+        tested_rule("r", "{ match: { kind: contact.new } }")
+    )
+    .replacen(
+        "kind: contact.new } ]",
+        "kind: contact.new, source: mentr } ]",
+        1,
+    );
+    insta::assert_snapshot!(diagnose(&rules));
+}
+
+/// Loads `rules` (which must fail) and renders every diagnostic, warnings included, as
+/// `early-signal check` prints them.
+fn everything(vocab: &str, rules: &str) -> String {
+    let err =
+        RuleSet::from_sources([("vocabulary.yaml", vocab), ("rules.yaml", rules)]).unwrap_err();
+    err.diagnostics
+        .iter()
+        .map(|d| d.render())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn no_unused_vocabulary_warnings_when_a_rule_is_refused() {
+    // `broken` is the only rule that uses `meeting.in_person`; refused, it would make the kind
+    // look unused.
+    let rules = format!(
+        "rules:\n{}{}",
+        tested_rule("good", "{ match: { kind: contact.new } }"),
+        tested_rule(
+            "broken",
+            "{ count: { match: { kind: meeting.in_person }, within: 7 days, at_least: 2 } }"
+        ),
+    );
+    let out = everything(SMALL_VOCAB, &rules);
+    assert!(!out.contains("no rule uses it"), "{out}");
+    insta::assert_snapshot!(out);
 }

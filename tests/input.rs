@@ -101,3 +101,36 @@ fn json_number_ids_are_taken_as_written() {
     assert!(tl.rejected().is_empty(), "{:?}", tl.rejected());
     assert_eq!(tl.subject("1042").unwrap().observations()[0].id, "17");
 }
+
+#[test]
+fn an_undeclared_channel_or_source_says_where_to_declare_it() {
+    let rules = RuleSet::from_yaml_str(
+        "r.yaml",
+        "vocabulary:\n  kinds: { x: {} }\n  channels: [in_person, online.chat]\n  sources: [mentor, school]\nrules: []\n",
+    )
+    .unwrap();
+    let mut tl = rules.new_timeline();
+    tl.read_yaml(
+        "t.yaml",
+        "subject: y-1\nobservations:\n  - { id: a, at: 2026-03-01T00:00:00+01:00, kind: x, channel: online.chta }\n  - { id: b, at: 2026-03-01T00:00:00+01:00, kind: x, source: mentr }\n  - { id: c, at: 2026-03-01T00:00:00+01:00, kind: x, source: police }\n",
+    )
+    .unwrap();
+    let reasons: Vec<&str> = tl.rejected().iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "undeclared channel `online.chta`; correct it, or declare it under `channels:` in vocabulary.yaml; did you mean `online.chat`?",
+            "undeclared source `mentr`; correct it, or declare it under `sources:` in vocabulary.yaml; did you mean `mentor`?",
+            "undeclared source `police`; correct it, or declare it under `sources:` in vocabulary.yaml",
+        ]
+    );
+    // Records read without the vocabulary are checked when evaluated, with the same message.
+    let mut plain = Timeline::new();
+    plain.read_jsonl(
+        "o.jsonl",
+        "{\"subject\":\"y-1\",\"id\":\"a\",\"at\":\"2026-03-01T00:00:00+01:00\",\"kind\":\"x\",\"source\":\"mentr\"}\n",
+    );
+    let report = Engine::new(rules).evaluate(&plain, "2026-03-02T00:00:00+01:00".parse().unwrap());
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].reason, reasons[1]);
+}

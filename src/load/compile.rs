@@ -99,7 +99,10 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
     for rule in &rules {
         lint::rule_tests(rule, &mut diags);
     }
-    if vocabulary.is_some() && !rules.is_empty() {
+    // A rule refused with errors is missing from `rules`: the entries only it uses would be
+    // reported as unused, which is misleading. The set cannot be used anyway until it is fixed.
+    let refused = diags.iter().any(|d| d.level == Level::Error);
+    if vocabulary.is_some() && !rules.is_empty() && !refused {
         lint::unused_vocabulary(&rules, &vocab_entries, &mut diags);
     }
     for d in &mut diags {

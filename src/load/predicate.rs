@@ -6,7 +6,7 @@ use super::pos_of;
 use super::raw::S;
 use crate::node::{Node, NodeKind, Pos};
 use crate::rule::{CmpOp, Field, Lit, Matcher, Pred, glob};
-use crate::vocabulary::{ValueType, did_you_mean, list, suggest};
+use crate::vocabulary::{ValueType, declare_hint, did_you_mean, list, suggest};
 
 /// The type a matcher is checked against.
 #[derive(Debug, Clone)]
@@ -248,13 +248,33 @@ impl<'a> Cx<'a> {
                     } else {
                         format!("unknown {what} `{s}`")
                     };
-                    let help = match suggest(s, names.iter().copied()) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None if names.len() <= 20 => {
+                    let close = suggest(s, names.iter().copied());
+                    let help = match (*what, close) {
+                        // An unknown channel or source is as often a new one as a typo: say
+                        // where it is declared, and still offer the likely correction.
+                        ("channel" | "source", _) => {
+                            let section = if *what == "channel" {
+                                "channels"
+                            } else {
+                                "sources"
+                            };
+                            let tail = match close {
+                                Some(close) => format!("; did you mean `{close}`?"),
+                                None if !names.is_empty() && names.len() <= 20 => {
+                                    format!("; the vocabulary declares {}", list(names))
+                                }
+                                None => String::new(),
+                            };
+                            format!("{}{tail}", declare_hint(section))
+                        }
+                        (_, Some(close)) => format!("did you mean `{close}`?"),
+                        (_, None) if names.len() <= 20 => {
                             format!("the vocabulary declares {}", list(names))
                         }
-                        None => "it is not declared in the vocabulary; correct it or declare it"
-                            .to_owned(),
+                        (_, None) => {
+                            "it is not declared in the vocabulary; correct it or declare it"
+                                .to_owned()
+                        }
                     };
                     self.err(node.pos, msg).help(help);
                     None
