@@ -140,8 +140,9 @@ impl Vocabulary {
     pub(crate) fn check_observation(&self, o: &Observation) -> Result<(), String> {
         let Some(kind) = self.kinds.get(&o.kind) else {
             return Err(format!(
-                "undeclared kind `{}`; correct it or declare it in the vocabulary{}",
+                "undeclared kind `{}`; {}{}",
                 o.kind,
+                declare_hint("kinds"),
                 did_you_mean(&o.kind, self.kinds.keys().map(String::as_str))
             ));
         };

@@ -250,13 +250,13 @@ impl<'a> Cx<'a> {
                     };
                     let close = suggest(s, names.iter().copied());
                     let help = match (*what, close) {
-                        // An unknown channel or source is as often a new one as a typo: say
+                        // An unknown kind, channel or source is as often a new one as a typo: say
                         // where it is declared, and still offer the likely correction.
-                        ("channel" | "source", _) => {
-                            let section = if *what == "channel" {
-                                "channels"
-                            } else {
-                                "sources"
+                        ("kind" | "channel" | "source", _) => {
+                            let section = match *what {
+                                "kind" => "kinds",
+                                "channel" => "channels",
+                                _ => "sources",
                             };
                             let tail = match close {
                                 Some(close) => format!("; did you mean `{close}`?"),
