@@ -22,7 +22,7 @@ pub use eval::Engine;
 pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};
 pub use node::Pos;
 pub use report::{Pending, Rejection, Report, Stats, Warning};
-pub use rule::Rule;
+pub use rule::{Rule, WindowOpens};
 pub use ruleset::RuleSet;
 pub use ruletest::TestOutcome;
 pub use time::{Duration, Timestamp};

@@ -31,6 +31,8 @@ pub struct Rule {
     pub urgent: Duration,
     /// The length of the recruitment window.
     pub closes: Duration,
+    /// Where the recruitment window opens.
+    pub opens: WindowOpens,
     /// File it was loaded from.
     pub file: String,
     /// Where its `id` was written.
@@ -39,6 +41,16 @@ pub struct Rule {
     pub(crate) unless: Vec<Unless>,
     pub(crate) message: Option<Template>,
     pub(crate) tests: Vec<RuleTest>,
+}
+
+/// Where a flag's recruitment window opens (`window.opens`, docs/rule-language.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowOpens {
+    /// At the first contact with the counterpart the evidence shares, else the earliest evidence
+    /// (`first_contact`, the default for class `risk`).
+    FirstContact,
+    /// At the earliest evidence (`evidence`, the default for class `harm`).
+    Evidence,
 }
 
 impl Rule {

@@ -183,6 +183,13 @@ snap!(
 );
 
 snap!(
+    window_opens_unknown_value,
+    format!(
+        "{}    window: {{ opens: start }}\n",
+        rule("      match: { kind: contact.new }\n")
+    )
+);
+snap!(
     unknown_channel_and_source_say_where_to_declare_them,
     rule("      match: { kind: contact.new, channel: online.mesaging, source: police }\n")
 );

@@ -261,7 +261,7 @@ impl Engine {
         // their window runs from the evidence, not from a first contact that may lie months back,
         // which would otherwise rank a critical flag as `closed` (see docs/rule-language.md §9).
         let opened_at = match counterparts.iter().next() {
-            _ if rule.class == crate::flag::Class::Harm => earliest,
+            _ if rule.opens == crate::rule::WindowOpens::Evidence => earliest,
             Some(c) if counterparts.len() == 1 => timeline
                 .iter()
                 .find(|o| o.counterpart.as_deref() == Some(*c))

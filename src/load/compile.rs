@@ -8,7 +8,9 @@ use super::{parse_rule_file, pos_of};
 use crate::error::{Diagnostic, Level};
 use crate::flag::{Class, Severity, Stage};
 use crate::node::Pos;
-use crate::rule::{Expect, Pattern, Placeholder, Pred, Rule, RuleTest, Segment, Template, Unless};
+use crate::rule::{
+    Expect, Pattern, Placeholder, Pred, Rule, RuleTest, Segment, Template, Unless, WindowOpens,
+};
 use crate::time::{Duration, parse_timestamp};
 use crate::vocabulary::{Vocabulary, did_you_mean, list, suggest};
 use std::collections::HashMap;
@@ -251,6 +253,10 @@ impl<'a> Cx<'a> {
             .as_ref()
             .and_then(|c| self.duration(c, "cooldown"));
         let message = r.message.as_ref().and_then(|m| self.template(m));
+        let mut opens = match class {
+            Some(Class::Harm) => Some(WindowOpens::Evidence),
+            _ => Some(WindowOpens::FirstContact),
+        };
         let mut urgent = Duration::from_minutes(DEFAULT_URGENT_MIN);
         let mut closes = Duration::from_minutes(DEFAULT_CLOSES_MIN);
         if let Some(w) = &r.window {
@@ -259,6 +265,17 @@ impl<'a> Cx<'a> {
             }
             if let Some(c) = &w.value.closes {
                 closes = self.window(c, "window.closes");
+            }
+            if let Some(o) = &w.value.opens {
+                opens = match o.value.as_str() {
+                    "first_contact" => Some(WindowOpens::FirstContact),
+                    "evidence" => Some(WindowOpens::Evidence),
+                    other => {
+                        self.err(pos_of(o), format!("`window.opens` is `{other}`"))
+                            .help("write `first_contact` (the window opens at the first contact with the counterpart) or `evidence` (at the earliest evidence)");
+                        None
+                    }
+                };
             }
             if let (Some(u), Some(c)) = (urgent, closes)
                 && u > c
@@ -282,6 +299,7 @@ impl<'a> Cx<'a> {
             cooldown,
             urgent: urgent?,
             closes: closes?,
+            opens: opens?,
             file: self.file.to_owned(),
             pos: pos_of(&r.id),
             pattern: pattern?,

@@ -181,6 +181,8 @@ pub(crate) struct RawWindow {
     pub urgent: Option<S<String>>,
     #[serde(default)]
     pub closes: Option<S<String>>,
+    #[serde(default)]
+    pub opens: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
