@@ -2,17 +2,23 @@
 //!
 //! Run with `cargo run --example embed`.
 
+use std::io::Write;
+
 use early_signal::time::format_timestamp;
 use early_signal::{Engine, Observation, RuleSet, Stage, Timestamp};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Written with `writeln!` so that a reader that stops early (`| head`) ends the program with
+    // an error instead of a panic.
+    let mut out = std::io::stdout().lock();
     // The default pack is compiled into the crate; `RuleSet::load("rules/")` reads your own.
     let rules = RuleSet::builtin();
-    println!(
+    writeln!(
+        out,
         "rule set {} with {} rules",
         rules.digest(),
         rules.rules().len()
-    );
+    )?;
 
     // A timeline that checks every record against the rule set's vocabulary as it is added.
     let mut timeline = rules.new_timeline();
@@ -49,24 +55,27 @@ observations:
         } else {
             ""
         };
-        println!(
+        writeln!(
+            out,
             "{} {} {}{urgent}: {}",
             flag.id, flag.subject, flag.rule, flag.explanation
-        );
+        )?;
         for e in &flag.evidence {
-            println!(
+            writeln!(
+                out,
                 "    evidence {} {} at {}",
                 e.observation,
                 e.kind,
                 format_timestamp(&e.at)
-            );
+            )?;
         }
     }
     for p in &report.pending {
-        println!(
+        writeln!(
+            out,
             "pending: {} for {} unless followed up by {}",
             p.rule, p.subject, p.deadline
-        );
+        )?;
     }
     Ok(())
 }

@@ -1421,22 +1421,34 @@ fn window_opens_at_first_contact_or_at_the_evidence() {
     ]);
     // Risk rules open at the first contact with the counterpart, whatever its kind.
     let rep = report(&one("when: { match: { kind: x } }"), &obs, LATE);
-    assert_eq!(rep.flags[0].window.opened_at, ts("2026-01-01T00:00:00+01:00"));
+    assert_eq!(
+        rep.flags[0].window.opened_at,
+        ts("2026-01-01T00:00:00+01:00")
+    );
     // `opens: evidence` opens at the earliest evidence instead.
     let rep = report(
         &one("when: { match: { kind: x } }\nwindow: { opens: evidence }"),
         &obs,
         LATE,
     );
-    assert_eq!(rep.flags[0].window.opened_at, ts("2026-03-01T00:00:00+01:00"));
-    assert_eq!(rep.flags[0].window.urgent_until, ts("2026-03-08T00:00:00+01:00"));
+    assert_eq!(
+        rep.flags[0].window.opened_at,
+        ts("2026-03-01T00:00:00+01:00")
+    );
+    assert_eq!(
+        rep.flags[0].window.urgent_until,
+        ts("2026-03-08T00:00:00+01:00")
+    );
     // `opens: first_contact` is written out the default.
     let rep = report(
         &one("when: { match: { kind: x } }\nwindow: { opens: first_contact }"),
         &obs,
         LATE,
     );
-    assert_eq!(rep.flags[0].window.opened_at, ts("2026-01-01T00:00:00+01:00"));
+    assert_eq!(
+        rep.flags[0].window.opened_at,
+        ts("2026-01-01T00:00:00+01:00")
+    );
 }
 
 #[test]

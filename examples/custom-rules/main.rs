@@ -3,17 +3,23 @@
 //!
 //! Run from the crate root with `cargo run --example custom-rules`.
 
+use std::io::Write;
+
 use early_signal::{Engine, RuleSet, Timestamp};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Written with `writeln!` so that a reader that stops early (`| head`) ends the program with
+    // an error instead of a panic.
+    let mut out = std::io::stdout().lock();
     // Every `*.yaml` in the directory, with `vocabulary.yaml` as the vocabulary. A load error
     // lists every problem with file, line and column; refuse to start rather than run without it.
     let rules = RuleSet::load("examples/custom-rules/")?;
-    println!(
+    writeln!(
+        out,
         "rule set {} with {} rules",
         rules.digest(),
         rules.rules().len()
-    );
+    )?;
 
     // The same tests `early-signal test` runs; useful as a start-up self-check.
     let failed: Vec<_> = rules
@@ -42,7 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let as_of: Timestamp = "2026-11-20T00:00:00+01:00".parse()?;
     let report = Engine::new(rules).evaluate(&timeline, as_of);
     for flag in &report.flags {
-        println!(
+        writeln!(
+            out,
             "{} {} {} v{} [{:?}]: {}",
             flag.id,
             flag.subject,
@@ -50,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             flag.rule_version,
             flag.window.stage,
             flag.explanation
-        );
+        )?;
     }
     Ok(())
 }
