@@ -3,6 +3,8 @@
 //! the default pack, must load without a single warning, and its example timeline must flag what
 //! the walkthrough and the timeline's header say.
 
+mod support;
+
 use early_signal::{Engine, RuleSet, Stage, Timestamp};
 use std::path::Path;
 
@@ -221,51 +223,7 @@ fn local_thresholds_and_windows_are_pinned_by_a_test_on_each_side() {
             (n, text)
         })
         .collect();
-    let mut mutants = 0;
-    let mut unpinned = Vec::new();
-    for (i, (name, text)) in files.iter().enumerate() {
-        if !name.starts_with("local") {
-            continue;
-        }
-        for (ln, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            let (key, value) = match trimmed.split_once(": ") {
-                Some((k @ ("at_least" | "within"), v)) => (k, v.trim()),
-                _ => continue,
-            };
-            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-            let unit = &value[digits.len()..];
-            let n: u32 = digits.parse().unwrap();
-            for m in [n - 1, n + 1].into_iter().filter(|m| *m > 0) {
-                let indent = &line[..line.len() - trimmed.len()];
-                let mutated: String = text
-                    .lines()
-                    .enumerate()
-                    .map(|(j, l)| {
-                        if j == ln {
-                            format!("{indent}{key}: {m}{unit}\n")
-                        } else {
-                            format!("{l}\n")
-                        }
-                    })
-                    .collect();
-                let mut sources: Vec<(&str, &str)> = files
-                    .iter()
-                    .map(|(n, t)| (n.as_str(), t.as_str()))
-                    .collect();
-                sources[i].1 = &mutated;
-                let set = RuleSet::from_sources(sources)
-                    .unwrap_or_else(|e| panic!("{name}:{}: mutant does not load: {e}", ln + 1));
-                if set.run_tests().iter().all(|o| o.passed) {
-                    unpinned.push(format!(
-                        "{name}:{}: `{key}: {m}{unit}` instead of `{value}` passes every test",
-                        ln + 1
-                    ));
-                }
-                mutants += 1;
-            }
-        }
-    }
+    let (mutants, unpinned) = support::unpinned_thresholds(&files, |n| n.starts_with("local"));
     assert!(unpinned.is_empty(), "{unpinned:#?}");
     assert_eq!(
         mutants, 10,

@@ -1,5 +1,7 @@
 //! The built-in rule pack: it loads cleanly, its embedded tests pass, and it is the `rules/` directory.
 
+mod support;
+
 use early_signal::{Engine, RuleSet, Timestamp};
 
 #[test]
@@ -165,53 +167,7 @@ fn pack_files() -> Vec<(String, String)> {
 /// threshold can never pass `early-signal test` unnoticed.
 #[test]
 fn every_threshold_and_window_is_pinned_by_a_test_on_each_side() {
-    let files = pack_files();
-    let mut mutants = 0;
-    let mut unpinned = Vec::new();
-    for (i, (name, text)) in files.iter().enumerate().skip(1) {
-        for (ln, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            let (key, value) = match trimmed.split_once(": ") {
-                Some((k @ ("at_least" | "within"), v)) => (k, v.trim()),
-                _ => continue,
-            };
-            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-            let unit = &value[digits.len()..];
-            let n: u32 = digits.parse().unwrap();
-            for m in [n - 1, n + 1] {
-                if m == 0 {
-                    continue;
-                }
-                let indent = &line[..line.len() - trimmed.len()];
-                let mutated: String = text
-                    .lines()
-                    .enumerate()
-                    .map(|(j, l)| {
-                        if j == ln {
-                            format!("{indent}{key}: {m}{unit}\n")
-                        } else {
-                            format!("{l}\n")
-                        }
-                    })
-                    .collect();
-                let mut sources: Vec<(&str, &str)> = files
-                    .iter()
-                    .map(|(n, t)| (n.as_str(), t.as_str()))
-                    .collect();
-                sources[i].1 = &mutated;
-                let set = RuleSet::from_sources(sources)
-                    .unwrap_or_else(|e| panic!("{name}:{}: mutant does not load: {e}", ln + 1));
-                let failed = set.run_tests().iter().filter(|o| !o.passed).count();
-                if failed == 0 {
-                    unpinned.push(format!(
-                        "{name}:{}: `{key}: {m}{unit}` instead of `{value}` passes every test",
-                        ln + 1
-                    ));
-                }
-                mutants += 1;
-            }
-        }
-    }
+    let (mutants, unpinned) = support::unpinned_thresholds(&pack_files(), |_| true);
     assert!(unpinned.is_empty(), "{unpinned:#?}");
     assert!(mutants >= 20, "only {mutants} mutants");
 }
