@@ -3,12 +3,13 @@
 mod explain;
 mod patterns;
 
-use crate::flag::{Evidence, Flag, Stage, Window, flag_id, output_order};
+use crate::flag::{Evidence, Flag, Key, Stage, Window, flag_id, output_order};
 use crate::report::{Pending, Rejection, Report, Stats, Warning};
 use crate::rule::{Field, Pattern, Rule, fact_overlap};
 use crate::ruleset::RuleSet;
 use crate::time::Timestamp;
-use crate::timeline::{Observation, SubjectTimeline, Timeline};
+use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
+pub(crate) use patterns::Resume;
 use patterns::{Firing, View, plus};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -157,67 +158,119 @@ impl Engine {
                 ));
             }
         }
+        let first_contact = |c: &str| {
+            obs.iter()
+                .find(|o| o.counterpart.as_deref() == Some(c))
+                .map(|o| o.at)
+        };
         for rule in self.rules.rules() {
-            let view = View {
-                obs: obs
-                    .iter()
-                    .copied()
-                    .filter(|o| !rule.unless.iter().any(|u| u.pred.matches(o, subject)))
-                    .collect(),
-                subject,
-            };
-            let firings = match &rule.pattern {
-                Pattern::Match(p) => view.match_(p),
-                Pattern::Count {
-                    pred,
-                    within,
-                    at_least,
-                    distinct,
-                    by,
-                } => view.count(pred, *within, *at_least, distinct, by),
-                Pattern::Sequence {
-                    within,
-                    by,
-                    steps,
-                    until,
-                } => view.sequence(steps, *within, by, until),
-                Pattern::Absence {
-                    after,
-                    expect,
-                    within,
-                    by,
-                } => {
-                    let (fired, waits) = view.absence(after, expect, *within, by, as_of);
-                    for w in waits {
-                        report.pending.push(Pending {
-                            rule: rule.id.clone(),
-                            subject: subject.id.clone(),
-                            key: w.key,
-                            deadline: w.deadline,
-                            after: view.obs[w.after].id.clone(),
-                        });
-                    }
-                    fired
+            let run = self.run_rule(rule, &obs, subject, as_of, None, &first_contact);
+            report.flags.extend(run.flags);
+            report.pending.extend(run.pending);
+        }
+    }
+
+    /// One rule over one subject's counted observations (sorted in the total order) at `as_of`.
+    ///
+    /// With `resume` only firings raised at or after `resume.from` are produced, the cooldown
+    /// starts from `resume.last_kept`, and `sequence` first steps in `resume.used` stay used: what
+    /// lies before `from` is final (the monitor's horizon). `first_contact` gives the `at` of the
+    /// subject's first observation with a counterpart.
+    pub(crate) fn run_rule(
+        &self,
+        rule: &Rule,
+        obs: &[&Observation],
+        subject: &Subject,
+        as_of: Timestamp,
+        resume: Option<(&Resume<'_>, &[(Key, Timestamp)])>,
+        first_contact: &dyn Fn(&str) -> Option<Timestamp>,
+    ) -> RuleRun {
+        let view = View {
+            obs: obs
+                .iter()
+                .copied()
+                .filter(|o| !rule.unless.iter().any(|u| u.pred.matches(o, subject)))
+                .collect(),
+            subject,
+        };
+        let mut pending = Vec::new();
+        let mut firings = match &rule.pattern {
+            Pattern::Match(p) => view.match_(p),
+            Pattern::Count {
+                pred,
+                within,
+                at_least,
+                distinct,
+                by,
+            } => view.count(pred, *within, *at_least, distinct, by),
+            Pattern::Sequence {
+                within,
+                by,
+                steps,
+                until,
+            } => view.sequence(steps, *within, by, until, resume.map(|(r, _)| r)),
+            Pattern::Absence {
+                after,
+                expect,
+                within,
+                by,
+            } => {
+                let (fired, waits) = view.absence(after, expect, *within, by, as_of);
+                for w in waits {
+                    pending.push(Pending {
+                        rule: rule.id.clone(),
+                        subject: subject.id.clone(),
+                        key: w.key,
+                        deadline: w.deadline,
+                        after: view.obs[w.after].id.clone(),
+                    });
                 }
-                Pattern::Signals {
-                    within,
-                    at_least,
-                    of,
-                } => view.signals(of, *within, *at_least),
-            };
-            for f in cooldown(rule, firings) {
-                report.flags.push(self.flag(rule, &view, &obs, f, as_of));
+                fired
+            }
+            Pattern::Signals {
+                within,
+                at_least,
+                of,
+            } => view.signals(of, *within, *at_least),
+        };
+        if let Some((r, _)) = resume {
+            firings.retain(|f| f.raised_at >= r.from);
+        }
+        let last_kept = resume.map_or(&[][..], |(_, k)| k);
+        let mut run = RuleRun {
+            flags: Vec::new(),
+            records: Vec::new(),
+            pending,
+        };
+        for (f, kept) in cooldown(rule, firings, last_kept) {
+            run.records.push(FiringRecord {
+                raised_at: f.raised_at,
+                key: f.key.clone(),
+                first_step: match rule.pattern {
+                    Pattern::Sequence { .. } => f
+                        .evidence
+                        .iter()
+                        .map(|it| it.idx)
+                        .min()
+                        .map(|i| view.obs[i].id.clone()),
+                    _ => None,
+                },
+                kept,
+            });
+            if kept {
+                run.flags.push(self.flag(rule, &view, f, as_of, first_contact));
             }
         }
+        run
     }
 
     fn flag(
         &self,
         rule: &Rule,
         view: &View<'_>,
-        timeline: &[&Observation],
         f: Firing,
         as_of: Timestamp,
+        first_contact: &dyn Fn(&str) -> Option<Timestamp>,
     ) -> Flag {
         let subject = &view.subject.id;
         let indicator_names: Vec<&str> = match &rule.pattern {
@@ -262,11 +315,7 @@ impl Engine {
         // which would otherwise rank a critical flag as `closed` (see docs/rule-language.md §9).
         let opened_at = match counterparts.iter().next() {
             _ if rule.opens == crate::rule::WindowOpens::Evidence => earliest,
-            Some(c) if counterparts.len() == 1 => timeline
-                .iter()
-                .find(|o| o.counterpart.as_deref() == Some(*c))
-                .map(|o| o.at)
-                .unwrap_or(earliest),
+            Some(c) if counterparts.len() == 1 => first_contact(c).unwrap_or(earliest),
             _ => earliest,
         };
         let urgent_until = plus(opened_at, rule.urgent);
@@ -309,21 +358,53 @@ impl Engine {
     }
 }
 
-/// Drops firings closer than `cooldown` to a kept flag of the same key (design §3, §8).
-fn cooldown(rule: &Rule, mut firings: Vec<Firing>) -> Vec<Firing> {
+/// Marks firings closer than `cooldown` to a kept flag of the same key as dropped (design §3,
+/// §8). `last_kept` holds the latest kept flag per key from before these firings.
+fn cooldown(
+    rule: &Rule,
+    mut firings: Vec<Firing>,
+    last_kept: &[(Key, Timestamp)],
+) -> Vec<(Firing, bool)> {
     let Some(cd) = rule.cooldown else {
-        return firings;
+        return firings.into_iter().map(|f| (f, true)).collect();
     };
     firings.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then(a.order.cmp(&b.order)));
-    let mut kept: Vec<Firing> = Vec::new();
-    let mut last: Vec<(crate::flag::Key, Timestamp)> = Vec::new();
+    let mut last: Vec<(Key, Timestamp)> = last_kept.to_vec();
+    let mut out = Vec::with_capacity(firings.len());
     for f in firings {
-        match last.iter_mut().find(|(k, _)| *k == f.key) {
-            Some((_, t)) if f.raised_at < plus(*t, cd) => continue,
-            Some((_, t)) => *t = f.raised_at,
-            None => last.push((f.key.clone(), f.raised_at)),
-        }
-        kept.push(f);
+        let kept = match last.iter_mut().find(|(k, _)| *k == f.key) {
+            Some((_, t)) if f.raised_at < plus(*t, cd) => false,
+            Some((_, t)) => {
+                *t = f.raised_at;
+                true
+            }
+            None => {
+                last.push((f.key.clone(), f.raised_at));
+                true
+            }
+        };
+        out.push((f, kept));
     }
-    kept
+    out
+}
+
+/// What [`Engine::run_rule`] found for one rule and one subject.
+pub(crate) struct RuleRun {
+    /// The flags (firings kept by the cooldown).
+    pub flags: Vec<Flag>,
+    /// Every firing, kept or dropped, for resuming later.
+    pub records: Vec<FiringRecord>,
+    /// Absence deadlines not reached yet.
+    pub pending: Vec<Pending>,
+}
+
+/// A firing as the monitor remembers it once its flag is final.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FiringRecord {
+    pub raised_at: Timestamp,
+    pub key: Key,
+    /// `sequence`: the id of the first step, which no later firing may use again.
+    pub first_step: Option<String>,
+    /// Kept by the cooldown (a flag), or dropped.
+    pub kept: bool,
 }

@@ -43,6 +43,13 @@ pub(crate) struct Firing {
     pub indicators: Vec<usize>,
 }
 
+/// Where an incremental re-evaluation starts: firings raised before `from` are final and known.
+pub(crate) struct Resume<'s> {
+    pub from: Timestamp,
+    /// Ids of the first steps of final `sequence` firings.
+    pub used: &'s HashSet<String>,
+}
+
 /// An absence deadline not reached at `as_of`.
 #[derive(Debug, Clone)]
 pub(crate) struct Wait {
@@ -205,22 +212,32 @@ impl View<'_> {
     }
 
     /// `sequence`: fires at the last step of a chain whose first step is not used up yet.
+    ///
+    /// With `resume`, firings completed before `resume.from` are taken as already decided: they
+    /// are not produced again, and the first steps they used (`resume.used`) stay used.
     pub(crate) fn sequence(
         &self,
         steps: &[Pred],
         within: Duration,
         by: &Option<Field>,
         until: &Option<Pred>,
+        resume: Option<&Resume<'_>>,
     ) -> Vec<Firing> {
         let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
             return Vec::new();
         };
         let middle = steps.get(1..steps.len() - 1).unwrap_or(&[]);
-        let mut used: HashSet<usize> = HashSet::new();
+        let mut used: HashSet<usize> = match resume {
+            Some(r) => (0..self.obs.len())
+                .filter(|&j| r.used.contains(self.obs[j].id.as_str()))
+                .collect(),
+            None => HashSet::new(),
+        };
         let mut last_until: Option<usize> = None;
         let mut out = Vec::new();
         for k in 0..self.obs.len() {
-            if self.matches(last, k) {
+            let decided = resume.is_some_and(|r| self.at(k) < r.from);
+            if !decided && self.matches(last, k) {
                 let key = by.as_ref().and_then(|f| self.value(f, k));
                 if (by.is_none() || key.is_some())
                     && let Some(chain) =
