@@ -511,3 +511,68 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Re
         }
     }
 }
+
+impl Observation {
+    /// This observation of `subject` as a JSON Lines record, the form
+    /// [`Timeline::read_jsonl`] reads.
+    pub fn to_json(&self, subject: &str) -> serde_json::Value {
+        use crate::time::format_timestamp;
+        let mut m = serde_json::Map::new();
+        m.insert("subject".into(), subject.into());
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("at".into(), format_timestamp(&self.at).into());
+        if let Some(t) = &self.recorded_at {
+            m.insert("recorded_at".into(), format_timestamp(t).into());
+        }
+        m.insert("kind".into(), self.kind.clone().into());
+        for (name, v) in [
+            ("channel", &self.channel),
+            ("counterpart", &self.counterpart),
+            ("source", &self.source),
+        ] {
+            if let Some(v) = v {
+                m.insert(name.into(), v.clone().into());
+            }
+        }
+        if !self.attributes.is_empty() {
+            let attrs: serde_json::Map<String, serde_json::Value> = self
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+                .collect();
+            m.insert("attributes".into(), attrs.into());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+impl Subject {
+    /// This subject's profile as a JSON Lines subject record, the form
+    /// [`Timeline::read_subjects_jsonl`] reads.
+    pub fn to_json(&self) -> serde_json::Value {
+        use crate::time::format_timestamp;
+        use crate::timeline::Bound;
+        let bound = |b: &Option<Bound>| match b {
+            None => serde_json::Value::Null,
+            Some(Bound::Date(d)) => d.format("%Y-%m-%d").to_string().into(),
+            Some(Bound::Instant(t)) => format_timestamp(t).into(),
+        };
+        let facts: Vec<serde_json::Value> = self
+            .facts
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name,
+                    "value": serde_json::to_value(&f.value).unwrap_or_default(),
+                    "from": bound(&f.from),
+                    "until": bound(&f.until),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "subject": self.id,
+            "born": self.born.map(|d| d.format("%Y-%m-%d").to_string()),
+            "facts": facts,
+        })
+    }
+}

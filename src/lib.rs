@@ -8,6 +8,7 @@ mod eval;
 mod flag;
 mod input;
 mod load;
+pub mod monitor;
 mod node;
 mod report;
 mod rule;
@@ -19,6 +20,7 @@ mod vocabulary;
 
 pub use error::{Diagnostic, Level, LoadError};
 pub use eval::Engine;
+pub use monitor::{Event, Monitor, MonitorConfig, MonitorError, SnapshotError};
 pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};
 pub use node::Pos;
 pub use report::{Pending, Rejection, Report, Stats, Warning};

@@ -91,6 +91,12 @@ impl std::hash::Hash for Duration {
 const MAX_MINUTES: i64 = 100 * 366 * 24 * 60;
 
 impl Duration {
+    /// A duration of whole days (at least 1, at most 100 years), written `<n>d`.
+    pub fn days(days: u16) -> Self {
+        let minutes = (i64::from(days) * 24 * 60).clamp(24 * 60, MAX_MINUTES);
+        Duration { minutes, unit: 'd' }
+    }
+
     /// A duration of whole minutes, or `None` unless `1 ≤ minutes ≤` 100 years.
     pub fn from_minutes(minutes: i64) -> Option<Self> {
         let unit = [(24 * 60, 'd'), (60, 'h')]

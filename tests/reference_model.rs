@@ -953,3 +953,165 @@ fn generator_coverage() {
         println!("{k:10} rules {rules:5}  with flags {firing:5}  pending entries {pending:5}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The monitor against batch evaluation
+// ---------------------------------------------------------------------------------------------
+
+/// A flag as compared between monitor and batch: everything but the stage, which is taken at
+/// different times.
+fn flag_key(f: &early_signal::Flag) -> String {
+    let mut f = f.clone();
+    f.window.stage = early_signal::Stage::Urgent;
+    format!("{f:?}")
+}
+
+/// Applies events to the set of live flags; panics on a withdrawal of an unknown flag.
+fn apply(live: &mut BTreeMap<String, early_signal::Flag>, events: Vec<early_signal::Event>) {
+    for e in events {
+        match e {
+            early_signal::Event::Raised(f) => {
+                live.insert(f.id.clone(), f);
+            }
+            early_signal::Event::Withdrawn { id, .. } => {
+                assert!(live.remove(&id).is_some(), "withdrawn `{id}` was never raised");
+            }
+        }
+    }
+}
+
+/// Every observation of the case that counts at `as_of`, with its subject, in `perm` order
+/// (indices past the end are skipped, missing ones appended).
+fn arrivals<'c>(case: &'c Case, perm: &[usize]) -> Vec<(&'c str, &'c Obs)> {
+    let all: Vec<(&str, &Obs)> = case
+        .subjects
+        .iter()
+        .flat_map(|s| s.observations.iter().map(move |o| (s.id.as_str(), o)))
+        .filter(|(_, o)| o.at <= case.as_of && o.recorded() <= case.as_of)
+        .collect();
+    let mut order: Vec<usize> = perm.iter().copied().filter(|&i| i < all.len()).collect();
+    let missing: Vec<usize> = (0..all.len()).filter(|i| !order.contains(i)).collect();
+    order.extend(missing);
+    order.into_iter().map(|i| all[i]).collect()
+}
+
+fn batch_of(case: &Case, accepted: &[(&str, &Obs)]) -> Vec<String> {
+    let mut tl = Timeline::new();
+    for (s, o) in accepted {
+        tl.add_observation(s, to_observation(o)).unwrap();
+    }
+    let report = evaluate(case, &tl, case.as_of());
+    let mut out: Vec<String> = report.flags.iter().map(flag_key).collect();
+    out.sort();
+    out
+}
+
+fn live_keys(live: &BTreeMap<String, early_signal::Flag>) -> Vec<String> {
+    let mut out: Vec<String> = live.values().map(flag_key).collect();
+    out.sort();
+    out
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Observations in any arrival order, late ones included, then `advance_to(as_of)`: the flags
+    /// raised and not withdrawn are exactly batch evaluation's, ids included. Sending an
+    /// observation again changes nothing.
+    #[test]
+    fn monitor_agrees_with_batch_in_any_arrival_order(
+        case in case_strategy(),
+        perm in Just((0..60usize).collect::<Vec<_>>()).prop_shuffle(),
+    ) {
+        let engine = Engine::new(load_rules(&case));
+        let config = early_signal::MonitorConfig {
+            max_lateness: early_signal::Duration::days(36_500),
+            ..early_signal::MonitorConfig::default()
+        };
+        let mut monitor = early_signal::Monitor::new(engine, config);
+        let mut live = BTreeMap::new();
+        let arrived = arrivals(&case, &perm);
+        for (s, o) in &arrived {
+            let events = monitor.observe(s, to_observation(o));
+            prop_assert!(events.is_ok(), "{:?}\n{:?}", events, case);
+            apply(&mut live, events.unwrap());
+        }
+        if let Some((s, o)) = arrived.first() {
+            let again = monitor.observe(s, to_observation(o));
+            prop_assert_eq!(again, Ok(vec![]), "re-sent observation\n{:?}", case);
+        }
+        apply(&mut live, monitor.advance_to(case.as_of()));
+        prop_assert_eq!(live_keys(&live), batch_of(&case, &arrived), "monitor vs batch\n{:?}", case);
+    }
+
+    /// With a short lateness bound the monitor prunes and refuses what comes too late: the flags
+    /// it leaves are exactly batch evaluation's over the observations it accepted.
+    #[test]
+    fn monitor_with_pruning_agrees_with_batch_on_what_it_accepted(
+        case in case_strategy(),
+        delays in proptest::collection::vec(0..12i64, 60),
+        lateness_slots in 1..10u16,
+    ) {
+        let engine = Engine::new(load_rules(&case));
+        let config = early_signal::MonitorConfig {
+            max_lateness: early_signal::Duration::days(lateness_slots),
+            ..early_signal::MonitorConfig::default()
+        };
+        let mut monitor = early_signal::Monitor::new(engine, config);
+        // Arrival by record time plus a random delay, so that most arrive in time and some late.
+        let mut order: Vec<(i64, usize)> = arrivals(&case, &[])
+            .iter()
+            .enumerate()
+            .map(|(i, (_, o))| (o.recorded() + delays[i % delays.len()] * GRID, i))
+            .collect();
+        order.sort();
+        let all = arrivals(&case, &[]);
+        let mut live = BTreeMap::new();
+        let mut accepted = Vec::new();
+        for (_, i) in order {
+            let (s, o) = all[i];
+            match monitor.observe(s, to_observation(o)) {
+                Ok(events) => {
+                    apply(&mut live, events);
+                    accepted.push((s, o));
+                }
+                Err(early_signal::MonitorError::TooLate { .. }) => {}
+                Err(e) => prop_assert!(false, "{e}\n{case:?}"),
+            }
+        }
+        apply(&mut live, monitor.advance_to(case.as_of()));
+        prop_assert_eq!(live_keys(&live), batch_of(&case, &accepted), "monitor vs batch\n{:?}", case);
+    }
+
+    /// Snapshot at any point, restore, continue: the same events as never stopping.
+    #[test]
+    fn restored_monitor_continues_exactly(
+        case in case_strategy(),
+        perm in Just((0..60usize).collect::<Vec<_>>()).prop_shuffle(),
+        cut in 0..60usize,
+        lateness_slots in 1..20u16,
+    ) {
+        let engine = Engine::new(load_rules(&case));
+        let config = early_signal::MonitorConfig {
+            max_lateness: early_signal::Duration::days(lateness_slots),
+            ..early_signal::MonitorConfig::default()
+        };
+        let arrived = arrivals(&case, &perm);
+        let cut = cut.min(arrived.len());
+        let mut a = early_signal::Monitor::new(engine.clone(), config);
+        for (s, o) in &arrived[..cut] {
+            let _ = a.observe(s, to_observation(o));
+        }
+        let snapshot = a.snapshot();
+        let mut b = early_signal::Monitor::restore(engine, &snapshot)
+            .unwrap_or_else(|e| panic!("{e}\n{snapshot}\n{case:?}"));
+        prop_assert_eq!(b.snapshot(), snapshot.clone(), "snapshot of the restored monitor differs\n{:?}", case);
+        for (s, o) in &arrived[cut..] {
+            let ea = a.observe(s, to_observation(o));
+            let eb = b.observe(s, to_observation(o));
+            prop_assert_eq!(ea, eb, "after restore\n{:?}", case);
+        }
+        prop_assert_eq!(a.advance_to(case.as_of()), b.advance_to(case.as_of()));
+        prop_assert_eq!(a.snapshot(), b.snapshot());
+    }
+}

@@ -1,0 +1,951 @@
+//! Incremental evaluation: the flag comes when the deciding observation is recorded.
+//!
+//! A [`Monitor`] holds, per subject, the observations that can still matter and the flags that can
+//! still change. Each [`observe`](Monitor::observe) returns the [`Event`]s it causes at once;
+//! [`advance_to`](Monitor::advance_to) returns the events of absence deadlines that have passed.
+//!
+//! # Guarantees
+//!
+//! - **Equivalence with batch.** Feed a monitor the observations of a timeline in any arrival
+//!   order, late ones included, and advance it to `as_of`: the flags raised and not withdrawn are
+//!   exactly the flags [`Engine::evaluate`] gives for that timeline at `as_of`, ids included
+//!   (their `stage` is the one at the time of the event). This holds as long as no observation is
+//!   refused as too late, and subject profiles are set before the observations they concern.
+//! - **Late data.** The monitor's clock is the latest `at`/`recorded_at` it has seen or been
+//!   advanced to. An observation that happened more than `max_lateness` before the clock is
+//!   refused with [`MonitorError::TooLate`], never dropped silently. Everything raised before that
+//!   horizon is final.
+//! - **Bounded memory.** Per subject the monitor keeps the observations inside the rule set's
+//!   longest window before the horizon, the firings the cooldowns and sequences still need, and one
+//!   timestamp per counterpart (its first contact, which a flag's recruitment window starts from).
+//!   Caps on subjects and on observations per subject refuse input instead of evicting anything.
+//! - **Snapshots.** [`snapshot`](Monitor::snapshot) writes the state as a versioned JSON document;
+//!   [`Monitor::restore`] reads it back, and the restored monitor behaves exactly like the
+//!   original for every later observation. A snapshot taken with another rule set is refused.
+
+use crate::eval::{Engine, FiringRecord, Resume};
+use crate::flag::{Flag, Key, Stage};
+use crate::report::Pending;
+use crate::rule::Rule;
+use crate::time::{Duration, Timestamp, format_timestamp, parse_timestamp};
+use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// The format name written into every snapshot.
+const SNAPSHOT_FORMAT: &str = "early-signal monitor state";
+/// The snapshot format version this crate writes and reads.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Limits of a [`Monitor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorConfig {
+    /// How long after it happened an observation may still arrive. Later ones are refused.
+    pub max_lateness: Duration,
+    /// The most subjects the monitor tracks at once; a new subject beyond it is refused.
+    pub max_subjects: usize,
+    /// The most observations kept for one subject; an observation beyond it is refused.
+    pub max_observations_per_subject: usize,
+}
+
+impl Default for MonitorConfig {
+    /// 30 days of lateness, a million subjects, 10,000 observations per subject.
+    fn default() -> Self {
+        MonitorConfig {
+            max_lateness: Duration::days(30),
+            max_subjects: 1_000_000,
+            max_observations_per_subject: 10_000,
+        }
+    }
+}
+
+/// What an observation, a profile change or the passing of time did to the flags.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A new flag, or a flag whose content changed (same id: it replaces the earlier one).
+    Raised(Flag),
+    /// A flag raised earlier that no longer holds.
+    Withdrawn {
+        /// The flag's id.
+        id: String,
+        /// Its subject.
+        subject: String,
+        /// Its rule.
+        rule: String,
+        /// Why, in plain language.
+        reason: String,
+    },
+}
+
+impl Serialize for Event {
+    /// `{"event":"raised","flag":{…}}` or `{"event":"withdrawn","id":…,"subject":…,"rule":…,"reason":…}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Event::Raised(flag) => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("event", "raised")?;
+                m.serialize_entry("flag", flag)?;
+                m.end()
+            }
+            Event::Withdrawn {
+                id,
+                subject,
+                rule,
+                reason,
+            } => {
+                let mut m = s.serialize_map(Some(5))?;
+                m.serialize_entry("event", "withdrawn")?;
+                m.serialize_entry("id", id)?;
+                m.serialize_entry("subject", subject)?;
+                m.serialize_entry("rule", rule)?;
+                m.serialize_entry("reason", reason)?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// Why the monitor refused an observation or a profile. The monitor's state is unchanged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MonitorError {
+    /// The observation happened more than `max_lateness` before the monitor's clock.
+    #[error(
+        "observation `{id}` of subject `{subject}` happened at {at}, more than {max_lateness} before the monitor's clock {clock}; flags before that are final. Raise `max_lateness` if such late records are normal in your systems"
+    )]
+    TooLate {
+        /// Subject id.
+        subject: String,
+        /// Observation id.
+        id: String,
+        /// When it happened (RFC 3339).
+        at: String,
+        /// The monitor's clock (RFC 3339).
+        clock: String,
+        /// The configured bound.
+        max_lateness: Duration,
+    },
+    /// Another observation with this id is already held for the subject.
+    #[error(
+        "a different observation with id `{id}` is already held for subject `{subject}`; the first one is kept; give this one its own id"
+    )]
+    Conflict {
+        /// Subject id.
+        subject: String,
+        /// Observation id.
+        id: String,
+    },
+    /// The record does not fit the rule set's vocabulary, or is malformed.
+    #[error("record of subject `{subject}` refused: {reason}")]
+    Invalid {
+        /// Subject id.
+        subject: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// Tracking this subject would exceed `max_subjects`.
+    #[error(
+        "subject `{subject}` is new, but the monitor already tracks {max} subjects (`max_subjects`); forget subjects that left care, or raise the limit"
+    )]
+    TooManySubjects {
+        /// Subject id.
+        subject: String,
+        /// The configured limit.
+        max: usize,
+    },
+    /// Keeping this observation would exceed `max_observations_per_subject`.
+    #[error(
+        "subject `{subject}` already has {max} observations inside the monitor's horizon (`max_observations_per_subject`); observation `{id}` is refused"
+    )]
+    TooManyObservations {
+        /// Subject id.
+        subject: String,
+        /// Observation id.
+        id: String,
+        /// The configured limit.
+        max: usize,
+    },
+}
+
+/// Why a snapshot could not be restored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SnapshotError {
+    /// The snapshot was written with another rule set.
+    #[error(
+        "the monitor state was saved with rule set {found}, but the loaded rules are {expected}; restore it with the rules it was saved with, or start without it"
+    )]
+    RulesetMismatch {
+        /// The loaded rule set's digest.
+        expected: String,
+        /// The digest in the snapshot.
+        found: String,
+    },
+    /// Not a snapshot this crate can read.
+    #[error("not a monitor state this version can read: {0}")]
+    Format(String),
+}
+
+/// The state of one rule for one subject.
+#[derive(Debug, Clone, Default)]
+struct RuleState {
+    /// Firings, kept and dropped, sorted by `raised_at`; those before the horizon are final.
+    records: Vec<FiringRecord>,
+    /// Flags at or after the horizon, by id: the ones a later observation can still change.
+    flags: BTreeMap<String, Flag>,
+    /// Absence deadlines not reached yet (also in the monitor's agenda).
+    pending: Vec<Pending>,
+}
+
+/// Everything the monitor keeps about one subject.
+#[derive(Debug, Clone)]
+struct SubjectState {
+    subject: Subject,
+    /// Retained observations, in the (`at`, `id`) total order.
+    obs: Vec<Observation>,
+    /// The `at` and id of the first observation (in the total order) with each counterpart.
+    first_contact: BTreeMap<String, (Timestamp, String)>,
+    /// One per rule, in rule-set order.
+    rules: Vec<RuleState>,
+}
+
+/// Flags as observations arrive: see the [module documentation](self) for its guarantees.
+///
+/// ```
+/// use early_signal::{Engine, Event, Monitor, MonitorConfig, Observation, RuleSet};
+/// let mut monitor = Monitor::new(Engine::new(RuleSet::builtin()), MonitorConfig::default());
+/// let at = "2026-03-02T21:00:00+01:00".parse()?;
+/// let events = monitor.observe("y-1", Observation::new("o-1", at, "disclosure"))?;
+/// assert!(matches!(&events[..], [Event::Raised(flag)] if flag.rule == "harm-disclosure-or-advert"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    engine: Engine,
+    config: MonitorConfig,
+    clock: Option<Timestamp>,
+    subjects: BTreeMap<String, SubjectState>,
+    /// Pending absence deadlines: (deadline, subject, rule index).
+    agenda: BTreeSet<(Timestamp, String, usize)>,
+    /// The longest window of any rule: how far back from the horizon observations are kept.
+    retention: Duration,
+    /// The longest of `retention` and every cooldown: how far back firings are kept.
+    record_retention: Duration,
+    warnings: Vec<String>,
+}
+
+impl Monitor {
+    /// A monitor for `engine`'s rules.
+    pub fn new(engine: Engine, config: MonitorConfig) -> Self {
+        let longest = |f: &dyn Fn(&Rule) -> Option<Duration>| {
+            engine
+                .rules()
+                .rules()
+                .iter()
+                .filter_map(f)
+                .max()
+                .unwrap_or(Duration::days(1))
+        };
+        let retention = longest(&|r| r.pattern.within());
+        let record_retention = retention.max(longest(&|r| r.cooldown));
+        Monitor {
+            engine,
+            config,
+            clock: None,
+            subjects: BTreeMap::new(),
+            agenda: BTreeSet::new(),
+            retention,
+            record_retention,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The engine (and through it the rule set).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The limits.
+    pub fn config(&self) -> &MonitorConfig {
+        &self.config
+    }
+
+    /// The latest `at`/`recorded_at` seen or advanced to; `None` before the first.
+    pub fn clock(&self) -> Option<Timestamp> {
+        self.clock
+    }
+
+    /// Observations that happened before this are refused: `clock − max_lateness`.
+    pub fn horizon(&self) -> Option<Timestamp> {
+        self.clock.map(|c| minus(c, self.config.max_lateness))
+    }
+
+    /// Number of subjects tracked.
+    pub fn subject_count(&self) -> usize {
+        self.subjects.len()
+    }
+
+    /// Number of observations held, over all subjects.
+    pub fn observation_count(&self) -> usize {
+        self.subjects.values().map(|s| s.obs.len()).sum()
+    }
+
+    /// The flags a later observation can still change or withdraw (raised at or after the
+    /// horizon), in the design's output order with the stage at the monitor's clock. Older flags
+    /// are final: they were reported as events and are not kept.
+    pub fn flags(&self) -> Vec<Flag> {
+        let mut out: Vec<Flag> = self
+            .subjects
+            .values()
+            .flat_map(|s| s.rules.iter().flat_map(|r| r.flags.values()))
+            .cloned()
+            .collect();
+        if let Some(c) = self.clock {
+            for f in &mut out {
+                f.window.stage = stage_at(f, c);
+            }
+        }
+        out.sort_by(crate::flag::output_order);
+        out
+    }
+
+    /// Absence deadlines not reached yet, earliest first.
+    pub fn pending(&self) -> Vec<Pending> {
+        let mut out: Vec<Pending> = self
+            .subjects
+            .values()
+            .flat_map(|s| s.rules.iter().flat_map(|r| r.pending.iter()))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| {
+            (a.deadline, &a.subject, &a.rule, &a.after).cmp(&(b.deadline, &b.subject, &b.rule, &b.after))
+        });
+        out
+    }
+
+    /// Warnings gathered since the last call (protected attributes removed), oldest first.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Records one observation of `subject` and returns the events it causes, including those of
+    /// absence deadlines that its time has passed.
+    ///
+    /// Sending an identical observation again changes nothing. Protected attributes are removed
+    /// (see [`take_warnings`](Self::take_warnings)).
+    ///
+    /// # Errors
+    /// The observation is too late, conflicts with one held under its id, does not fit the
+    /// vocabulary, or a cap would be exceeded. Nothing changes then.
+    pub fn observe(
+        &mut self,
+        subject: &str,
+        mut observation: Observation,
+    ) -> Result<Vec<Event>, MonitorError> {
+        let invalid = |reason: String| MonitorError::Invalid {
+            subject: subject.to_owned(),
+            reason,
+        };
+        if subject.is_empty() {
+            return Err(invalid("the subject id is empty".into()));
+        }
+        if observation.id.is_empty() {
+            return Err(invalid("the observation id is empty".into()));
+        }
+        let vocab = self.engine.rules().vocabulary();
+        let protected: Vec<String> = observation
+            .attributes
+            .keys()
+            .filter(|k| is_protected(vocab, k))
+            .cloned()
+            .collect();
+        if let Some(v) = vocab {
+            let mut checked = observation.clone();
+            for name in &protected {
+                checked.attributes.remove(name);
+            }
+            v.check_observation(&checked).map_err(invalid)?;
+        }
+        let horizon = self.horizon();
+        if let (Some(h), Some(clock)) = (horizon, self.clock)
+            && observation.at < h
+        {
+            return Err(MonitorError::TooLate {
+                subject: subject.to_owned(),
+                id: observation.id,
+                at: format_timestamp(&observation.at),
+                clock: format_timestamp(&clock),
+                max_lateness: self.config.max_lateness,
+            });
+        }
+        for name in &protected {
+            observation.attributes.remove(name);
+        }
+        if let Some(state) = self.subjects.get(subject) {
+            if let Some(held) = state.obs.iter().find(|o| o.id == observation.id) {
+                if *held == observation {
+                    return Ok(Vec::new());
+                }
+                return Err(MonitorError::Conflict {
+                    subject: subject.to_owned(),
+                    id: observation.id,
+                });
+            }
+            if state.obs.len() >= self.config.max_observations_per_subject {
+                return Err(MonitorError::TooManyObservations {
+                    subject: subject.to_owned(),
+                    id: observation.id,
+                    max: self.config.max_observations_per_subject,
+                });
+            }
+        } else if self.subjects.len() >= self.config.max_subjects {
+            return Err(MonitorError::TooManySubjects {
+                subject: subject.to_owned(),
+                max: self.config.max_subjects,
+            });
+        }
+        for name in protected {
+            self.warnings.push(format!(
+                "protected attribute `{name}` of observation `{}` of subject `{subject}` was removed before evaluation; it may not be used",
+                observation.id
+            ));
+        }
+        // Accepted: from here on the state changes.
+        let n_rules = self.engine.rules().rules().len();
+        let state = self
+            .subjects
+            .entry(subject.to_owned())
+            .or_insert_with(|| SubjectState {
+                subject: Subject {
+                    id: subject.to_owned(),
+                    ..Subject::default()
+                },
+                obs: Vec::new(),
+                first_contact: BTreeMap::new(),
+                rules: vec![RuleState::default(); n_rules],
+            });
+        let mut first_contact_moved = false;
+        if let Some(c) = &observation.counterpart {
+            let earlier = |(t, id): &(Timestamp, String)| {
+                (*t, id.as_str()) <= (observation.at, observation.id.as_str())
+            };
+            if !state.first_contact.get(c).is_some_and(earlier) {
+                first_contact_moved = true;
+                state
+                    .first_contact
+                    .insert(c.clone(), (observation.at, observation.id.clone()));
+            }
+        }
+        let affected: Vec<usize> = self
+            .engine
+            .rules()
+            .rules()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| first_contact_moved || can_matter(r, &observation, &state.subject))
+            .map(|(i, _)| i)
+            .collect();
+        let place = state
+            .obs
+            .partition_point(|o| o.order_cmp(&observation).is_lt());
+        let new_time = observation.at.max(observation.recorded());
+        let cause = Cause::Observation(observation.id.clone());
+        state.obs.insert(place, observation);
+        let clock = self.clock.map_or(new_time, |c| c.max(new_time));
+        self.clock = Some(clock);
+        let mut events = Vec::new();
+        for r in affected {
+            self.reevaluate(subject, r, horizon, &cause, &mut events);
+        }
+        self.run_agenda(horizon, &mut events);
+        self.prune();
+        Ok(events)
+    }
+
+    /// Sets (replaces) a subject's profile: `born` and facts. The rules are evaluated again for
+    /// what can still change; flags before the horizon stay as they were.
+    ///
+    /// # Errors
+    /// A fact the vocabulary refuses, or a new subject beyond `max_subjects`. Nothing changes then.
+    pub fn set_subject(&mut self, mut subject: Subject) -> Result<Vec<Event>, MonitorError> {
+        if subject.id.is_empty() {
+            return Err(MonitorError::Invalid {
+                subject: String::new(),
+                reason: "the subject id is empty".into(),
+            });
+        }
+        let vocab = self.engine.rules().vocabulary();
+        let mut kept = Vec::with_capacity(subject.facts.len());
+        for fact in std::mem::take(&mut subject.facts) {
+            if is_protected(vocab, &fact.name) {
+                self.warnings.push(format!(
+                    "protected fact `{}` of subject `{}` was removed before evaluation; it may not be used",
+                    fact.name, subject.id
+                ));
+                continue;
+            }
+            if let Some(v) = vocab {
+                v.check_fact(&fact.name, &fact.value)
+                    .map_err(|reason| MonitorError::Invalid {
+                        subject: subject.id.clone(),
+                        reason,
+                    })?;
+            }
+            kept.push(fact);
+        }
+        subject.facts = kept;
+        let id = subject.id.clone();
+        match self.subjects.get_mut(&id) {
+            Some(state) => state.subject = subject,
+            None => {
+                if self.subjects.len() >= self.config.max_subjects {
+                    return Err(MonitorError::TooManySubjects {
+                        subject: id,
+                        max: self.config.max_subjects,
+                    });
+                }
+                let n_rules = self.engine.rules().rules().len();
+                self.subjects.insert(
+                    id.clone(),
+                    SubjectState {
+                        subject,
+                        obs: Vec::new(),
+                        first_contact: BTreeMap::new(),
+                        rules: vec![RuleState::default(); n_rules],
+                    },
+                );
+            }
+        }
+        let mut events = Vec::new();
+        if self.clock.is_some() {
+            let horizon = self.horizon();
+            let cause = Cause::Profile;
+            for r in 0..self.engine.rules().rules().len() {
+                self.reevaluate(&id, r, horizon, &cause, &mut events);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Moves the clock to `time` and returns the events of absence deadlines reached by then. An
+    /// earlier time than the clock changes nothing.
+    pub fn advance_to(&mut self, time: Timestamp) -> Vec<Event> {
+        if self.clock.is_some_and(|c| time <= c) {
+            return Vec::new();
+        }
+        let horizon = self.horizon();
+        self.clock = Some(time);
+        let mut events = Vec::new();
+        self.run_agenda(horizon, &mut events);
+        self.prune();
+        events
+    }
+
+    /// Removes everything about `subject` (retention, the right to erasure). Returns whether the
+    /// monitor knew it. No events: the flags are not withdrawn, the subject is gone.
+    pub fn forget(&mut self, subject: &str) -> bool {
+        let known = self.subjects.remove(subject).is_some();
+        self.agenda.retain(|(_, s, _)| s != subject);
+        known
+    }
+
+    /// Evaluates rule `r` for `subject` again at the clock, with everything before `horizon`
+    /// taken as final, and appends the difference to `events`.
+    fn reevaluate(
+        &mut self,
+        subject: &str,
+        r: usize,
+        horizon: Option<Timestamp>,
+        cause: &Cause,
+        events: &mut Vec<Event>,
+    ) {
+        let (Some(clock), Some(rule)) = (self.clock, self.engine.rules().rules().get(r)) else {
+            return;
+        };
+        let Some(state) = self.subjects.get_mut(subject) else {
+            return;
+        };
+        let Some(rs) = state.rules.get_mut(r) else {
+            return;
+        };
+        let obs: Vec<&Observation> = state.obs.iter().collect();
+        let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
+        let run = match horizon {
+            Some(from) => {
+                let used: HashSet<String> = rs
+                    .records
+                    .iter()
+                    .filter(|f| f.raised_at < from)
+                    .filter_map(|f| f.first_step.clone())
+                    .collect();
+                let mut last_kept: Vec<(Key, Timestamp)> = Vec::new();
+                for f in rs.records.iter().filter(|f| f.kept && f.raised_at < from) {
+                    match last_kept.iter_mut().find(|(k, _)| *k == f.key) {
+                        Some((_, t)) => *t = (*t).max(f.raised_at),
+                        None => last_kept.push((f.key.clone(), f.raised_at)),
+                    }
+                }
+                let resume = Resume { from, used: &used };
+                self.engine.run_rule(
+                    rule,
+                    &obs,
+                    &state.subject,
+                    clock,
+                    Some((&resume, &last_kept)),
+                    &first_contact,
+                )
+            }
+            None => self
+                .engine
+                .run_rule(rule, &obs, &state.subject, clock, None, &first_contact),
+        };
+        // What can change is what lies at or after the horizon.
+        let mutable = |t: &Timestamp| horizon.is_none_or(|h| *t >= h);
+        rs.records.retain(|f| !mutable(&f.raised_at));
+        rs.records.extend(run.records);
+        let old: BTreeMap<String, Flag> = std::mem::take(&mut rs.flags);
+        let mut new: BTreeMap<String, Flag> = BTreeMap::new();
+        for flag in run.flags {
+            new.insert(flag.id.clone(), flag);
+        }
+        let mut withdrawn = Vec::new();
+        for (id, flag) in &old {
+            if !new.contains_key(id) {
+                withdrawn.push(Event::Withdrawn {
+                    id: id.clone(),
+                    subject: flag.subject.clone(),
+                    rule: flag.rule.clone(),
+                    reason: cause.withdrawal(),
+                });
+            }
+        }
+        let mut raised: Vec<&Flag> = new
+            .values()
+            .filter(|f| old.get(&f.id).is_none_or(|o| !same_flag(o, f)))
+            .collect();
+        raised.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then(a.id.cmp(&b.id)));
+        events.extend(withdrawn);
+        events.extend(raised.into_iter().cloned().map(Event::Raised));
+        rs.flags = new;
+        for p in std::mem::take(&mut rs.pending) {
+            self.agenda.remove(&(p.deadline, subject.to_owned(), r));
+        }
+        for p in run.pending {
+            self.agenda.insert((p.deadline, subject.to_owned(), r));
+            rs.pending.push(p);
+        }
+    }
+
+    /// Evaluates again every (subject, rule) whose absence deadline the clock has reached.
+    fn run_agenda(&mut self, horizon: Option<Timestamp>, events: &mut Vec<Event>) {
+        let Some(clock) = self.clock else { return };
+        let mut due: Vec<(String, usize)> = Vec::new();
+        for (deadline, subject, r) in &self.agenda {
+            if *deadline > clock {
+                break;
+            }
+            if !due.contains(&(subject.clone(), *r)) {
+                due.push((subject.clone(), *r));
+            }
+        }
+        for (subject, r) in due {
+            self.reevaluate(&subject, r, horizon, &Cause::Deadline, events);
+        }
+    }
+
+    /// Drops what the horizon has made unnecessary.
+    fn prune(&mut self) {
+        let Some(h) = self.horizon() else { return };
+        let keep_obs = minus(h, self.retention);
+        let keep_records = minus(h, self.record_retention);
+        for state in self.subjects.values_mut() {
+            let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
+            state.obs.drain(..first_kept);
+            for rs in &mut state.rules {
+                rs.records.retain(|f| f.raised_at >= keep_records);
+                rs.flags.retain(|_, f| f.raised_at >= h);
+            }
+        }
+    }
+
+    /// The monitor's state as a versioned JSON document (see [`Monitor::restore`]).
+    pub fn snapshot(&self) -> String {
+        use serde_json::{Value as J, json};
+        let rules = self.engine.rules().rules();
+        let mut subjects = Vec::new();
+        let mut observations = Vec::new();
+        let mut contacts = Vec::new();
+        let mut firings = Vec::new();
+        for (id, state) in &self.subjects {
+            subjects.push(state.subject.to_json());
+            observations.extend(state.obs.iter().map(|o| o.to_json(id)));
+            for (c, (t, o)) in &state.first_contact {
+                contacts.push(json!({"subject": id, "counterpart": c, "at": format_timestamp(t), "observation": o}));
+            }
+            for (r, rs) in state.rules.iter().enumerate() {
+                for f in &rs.records {
+                    let key: serde_json::Map<String, J> = f
+                        .key
+                        .iter()
+                        .map(|(k, v)| (k.clone(), value_json(v)))
+                        .collect();
+                    firings.push(json!({
+                        "subject": id,
+                        "rule": rules.get(r).map(|x| x.id.as_str()).unwrap_or(""),
+                        "raised_at": format_timestamp(&f.raised_at),
+                        "key": key,
+                        "first_step": f.first_step,
+                        "kept": f.kept,
+                    }));
+                }
+            }
+        }
+        let doc = json!({
+            "format": SNAPSHOT_FORMAT,
+            "version": SNAPSHOT_VERSION,
+            "ruleset": self.engine.rules().digest(),
+            "config": {
+                "max_lateness": self.config.max_lateness.to_string(),
+                "max_subjects": self.config.max_subjects,
+                "max_observations_per_subject": self.config.max_observations_per_subject,
+            },
+            "clock": self.clock.map(|c| format_timestamp(&c)),
+            "subjects": subjects,
+            "observations": observations,
+            "first_contacts": contacts,
+            "firings": firings,
+        });
+        doc.to_string()
+    }
+
+    /// A monitor restored from [`snapshot`](Self::snapshot) output, with the limits saved in it.
+    ///
+    /// # Errors
+    /// The snapshot was taken with another rule set, or is not a snapshot this crate can read.
+    pub fn restore(engine: Engine, snapshot: &str) -> Result<Monitor, SnapshotError> {
+        use serde_json::Value as J;
+        let bad = |m: String| SnapshotError::Format(m);
+        let doc: J = serde_json::from_str(snapshot).map_err(|e| bad(format!("not JSON: {e}")))?;
+        if doc.get("format").and_then(J::as_str) != Some(SNAPSHOT_FORMAT) {
+            return Err(bad(format!("`format` is not \"{SNAPSHOT_FORMAT}\"")));
+        }
+        match doc.get("version").and_then(J::as_u64) {
+            Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
+            other => {
+                return Err(bad(format!(
+                    "version {other:?}; this crate reads version {SNAPSHOT_VERSION}"
+                )));
+            }
+        }
+        let found = doc.get("ruleset").and_then(J::as_str).unwrap_or("");
+        if found != engine.rules().digest() {
+            return Err(SnapshotError::RulesetMismatch {
+                expected: engine.rules().digest().to_owned(),
+                found: found.to_owned(),
+            });
+        }
+        let cfg = doc.get("config").ok_or_else(|| bad("no `config`".into()))?;
+        let max_lateness = cfg
+            .get("max_lateness")
+            .and_then(J::as_str)
+            .and_then(|s| Duration::parse(s).ok())
+            .ok_or_else(|| bad("`config.max_lateness` is not a duration".into()))?;
+        let limit = |name: &str| {
+            cfg.get(name)
+                .and_then(J::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| bad(format!("`config.{name}` is not a number")))
+        };
+        let config = MonitorConfig {
+            max_lateness,
+            max_subjects: limit("max_subjects")?,
+            max_observations_per_subject: limit("max_observations_per_subject")?,
+        };
+        let time = |v: Option<&J>, what: &str| -> Result<Timestamp, SnapshotError> {
+            v.and_then(J::as_str)
+                .ok_or_else(|| bad(format!("{what} is missing")))
+                .and_then(|s| parse_timestamp(s).map_err(|m| bad(format!("{what}: {m}"))))
+        };
+        let list = |name: &str| -> Result<Vec<J>, SnapshotError> {
+            match doc.get(name) {
+                Some(J::Array(items)) => Ok(items.clone()),
+                _ => Err(bad(format!("`{name}` is not a list"))),
+            }
+        };
+        // Subjects and observations go through the ordinary readers, with every check.
+        let lines = |items: &[J]| -> String {
+            items.iter().map(|i| format!("{i}\n")).collect::<String>()
+        };
+        let mut tl: Timeline = engine.rules().new_timeline();
+        tl.read_subjects_jsonl("snapshot subjects", lines(&list("subjects")?));
+        tl.read_jsonl("snapshot observations", lines(&list("observations")?));
+        if let Some(r) = tl.rejected().first() {
+            return Err(bad(format!("a record in it is refused: {r}")));
+        }
+        let mut monitor = Monitor::new(engine, config);
+        monitor.clock = match doc.get("clock") {
+            None | Some(J::Null) => None,
+            Some(v) => Some(time(Some(v), "`clock`")?),
+        };
+        let n_rules = monitor.engine.rules().rules().len();
+        for st in tl.subjects() {
+            let mut obs = st.observations().to_vec();
+            obs.sort_by(|a, b| a.order_cmp(b));
+            monitor.subjects.insert(
+                st.subject().id.clone(),
+                SubjectState {
+                    subject: st.subject().clone(),
+                    obs,
+                    first_contact: BTreeMap::new(),
+                    rules: vec![RuleState::default(); n_rules],
+                },
+            );
+        }
+        for c in list("first_contacts")? {
+            let subject = c.get("subject").and_then(J::as_str).unwrap_or("");
+            let counterpart = c.get("counterpart").and_then(J::as_str).unwrap_or("");
+            let at = time(c.get("at"), "a first contact's `at`")?;
+            let observation = c.get("observation").and_then(J::as_str).unwrap_or("");
+            let state = monitor
+                .subjects
+                .get_mut(subject)
+                .ok_or_else(|| bad(format!("a first contact of unknown subject `{subject}`")))?;
+            state
+                .first_contact
+                .insert(counterpart.to_owned(), (at, observation.to_owned()));
+        }
+        let index: BTreeMap<&str, usize> = monitor
+            .engine
+            .rules()
+            .rules()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        let horizon = monitor.horizon();
+        for f in list("firings")? {
+            let subject = f.get("subject").and_then(J::as_str).unwrap_or("");
+            let rule = f.get("rule").and_then(J::as_str).unwrap_or("");
+            let r = *index
+                .get(rule)
+                .ok_or_else(|| bad(format!("a firing of unknown rule `{rule}`")))?;
+            let raised_at = time(f.get("raised_at"), "a firing's `raised_at`")?;
+            // Only final firings are needed; the rest is evaluated again below.
+            if horizon.is_some_and(|h| raised_at >= h) {
+                continue;
+            }
+            let key: Key = match f.get("key") {
+                Some(J::Object(m)) => m
+                    .iter()
+                    .filter_map(|(k, v)| json_value(v).map(|v| (k.clone(), v)))
+                    .collect(),
+                _ => Key::new(),
+            };
+            let record = FiringRecord {
+                raised_at,
+                key,
+                first_step: f
+                    .get("first_step")
+                    .and_then(J::as_str)
+                    .map(str::to_owned),
+                kept: f.get("kept").and_then(J::as_bool).unwrap_or(true),
+            };
+            let state = monitor
+                .subjects
+                .get_mut(subject)
+                .ok_or_else(|| bad(format!("a firing of unknown subject `{subject}`")))?;
+            if let Some(rs) = state.rules.get_mut(r) {
+                rs.records.push(record);
+            }
+        }
+        for state in monitor.subjects.values_mut() {
+            for rs in &mut state.rules {
+                rs.records.sort_by(|a, b| a.raised_at.cmp(&b.raised_at));
+            }
+        }
+        // What can still change is evaluated again, exactly as the original last did.
+        let ids: Vec<String> = monitor.subjects.keys().cloned().collect();
+        let mut ignored = Vec::new();
+        for id in ids {
+            for r in 0..n_rules {
+                monitor.reevaluate(&id, r, horizon, &Cause::Profile, &mut ignored);
+            }
+        }
+        Ok(monitor)
+    }
+}
+
+/// What made the monitor evaluate a rule again, for the reason of a withdrawal.
+enum Cause {
+    Observation(String),
+    Profile,
+    Deadline,
+}
+
+impl Cause {
+    fn withdrawal(&self) -> String {
+        match self {
+            Cause::Observation(id) => format!(
+                "the pattern no longer holds with observation `{id}`, which arrived late; a flag with the updated evidence replaces it if one still holds"
+            ),
+            Cause::Profile => "the pattern no longer holds with the subject's updated profile".into(),
+            Cause::Deadline => "the pattern no longer holds at the deadline".into(),
+        }
+    }
+}
+
+/// Whether `o` can change what `rule` finds: it matches one of the rule's predicates.
+fn can_matter(rule: &Rule, o: &Observation, subject: &Subject) -> bool {
+    let mut hit = false;
+    rule.for_each_pred(&mut |p| hit = hit || p.matches(o, subject));
+    hit
+}
+
+/// Two flags are the same event when everything but the stage (which moves with time) is equal,
+/// timestamps down to the offset they are written in (`==` on timestamps compares instants only).
+fn same_flag(a: &Flag, b: &Flag) -> bool {
+    let same_ts = |x: &Timestamp, y: &Timestamp| x == y && x.offset() == y.offset();
+    let (wa, wb) = (&a.window, &b.window);
+    a.id == b.id
+        && a.rule == b.rule
+        && a.rule_version == b.rule_version
+        && a.ruleset == b.ruleset
+        && a.subject == b.subject
+        && a.class == b.class
+        && a.severity == b.severity
+        && a.key == b.key
+        && same_ts(&a.raised_at, &b.raised_at)
+        && same_ts(&a.known_at, &b.known_at)
+        && a.evidence == b.evidence
+        && a.evidence.iter().zip(&b.evidence).all(|(x, y)| same_ts(&x.at, &y.at))
+        && same_ts(&wa.opened_at, &wb.opened_at)
+        && same_ts(&wa.urgent_until, &wb.urgent_until)
+        && same_ts(&wa.closes_at, &wb.closes_at)
+        && a.explanation == b.explanation
+}
+
+fn stage_at(f: &Flag, t: Timestamp) -> Stage {
+    if t < f.window.urgent_until {
+        Stage::Urgent
+    } else if t < f.window.closes_at {
+        Stage::Open
+    } else {
+        Stage::Closed
+    }
+}
+
+fn minus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_sub_signed(d.as_delta()).unwrap_or(t)
+}
+
+fn value_json(v: &Value) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+fn json_value(v: &serde_json::Value) -> Option<Value> {
+    match v {
+        serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
+        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
+        serde_json::Value::String(s) => Some(Value::String(s.clone())),
+        _ => None,
+    }
+}
