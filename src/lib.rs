@@ -20,8 +20,8 @@ mod vocabulary;
 
 pub use error::{Diagnostic, Level, LoadError};
 pub use eval::Engine;
-pub use monitor::{Event, Monitor, MonitorConfig, MonitorError, SnapshotError};
 pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};
+pub use monitor::{Event, Monitor, MonitorConfig, MonitorError, SnapshotError};
 pub use node::Pos;
 pub use report::{Pending, Rejection, Report, Stats, Warning};
 pub use rule::{Rule, WindowOpens};

@@ -52,6 +52,28 @@ enum Command {
         /// Rule files or directories; the built-in pack when none is given.
         paths: Vec<PathBuf>,
     },
+    /// Read observations as JSON Lines on stdin; write flag events as JSON Lines as they happen.
+    ///
+    /// Each stdin line is an observation (as in `eval`'s `.jsonl` input, with `subject`), a
+    /// subject record (`subject` with `born`/`facts`, no `kind`), or `{"advance_to": "<time>"}`
+    /// to move the clock without an observation. Each event is one line on stdout, flushed at
+    /// once: `{"event":"raised","flag":{…}}` or `{"event":"withdrawn","id":…,"reason":…}`. A
+    /// refused line is reported on stderr with its line number, and processing continues.
+    Watch {
+        /// A rule file or directory; the built-in default pack when absent.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Restore the monitor from this file at start (when it exists) and save it on exit: at
+        /// the end of input and on SIGINT/SIGTERM.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// How late an observation may arrive, e.g. `30d` (default) or `72h`.
+        #[arg(long)]
+        max_lateness: Option<String>,
+        /// A JSON Lines file of subject records to load first.
+        #[arg(long)]
+        subjects: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,6 +141,17 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check(&paths, format, deny_warnings),
         Command::Test { paths } => test(&paths),
+        Command::Watch {
+            rules,
+            state,
+            max_lateness,
+            subjects,
+        } => watch(
+            rules.as_deref(),
+            state.as_deref(),
+            max_lateness.as_deref(),
+            subjects.as_deref(),
+        ),
     };
     match result {
         Ok(code) => code,
@@ -443,4 +476,199 @@ fn write_outcomes(
 /// A flag's evidence ids: `[a, b]`.
 fn evidence(ids: &[String]) -> String {
     format!("[{}]", ids.join(", "))
+}
+
+/// What one stdin line of `watch` holds.
+enum WatchLine {
+    Observation(String, early_signal::Observation),
+    Subject(early_signal::Subject),
+    AdvanceTo(Timestamp),
+}
+
+/// Reads one `watch` input line with the ordinary JSON Lines readers (so it gets exactly the
+/// checks `eval` applies). Warnings (a protected attribute removed) are returned beside it.
+fn watch_line(rules: &RuleSet, line: &str) -> Result<(WatchLine, Vec<String>), String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let Some(object) = value.as_object() else {
+        return Err("a line must be a JSON object: an observation, a subject record or `{\"advance_to\": …}`".into());
+    };
+    if let Some(t) = object.get("advance_to") {
+        if object.len() != 1 {
+            return Err("`advance_to` must be the only field of its line".into());
+        }
+        let t = t
+            .as_str()
+            .ok_or("`advance_to` must be an RFC 3339 timestamp string")?;
+        let t = early_signal::time::parse_timestamp(t).map_err(|e| format!("`advance_to`: {e}"))?;
+        return Ok((WatchLine::AdvanceTo(t), Vec::new()));
+    }
+    let mut tl = rules.new_timeline();
+    let is_observation = object.contains_key("kind") || object.contains_key("id");
+    if is_observation {
+        tl.read_jsonl("stdin", line);
+    } else {
+        tl.read_subjects_jsonl("stdin", line);
+    }
+    if let Some(r) = tl.rejected().first() {
+        return Err(r.reason.clone());
+    }
+    let warnings = tl.warnings().iter().map(|w| w.message.clone()).collect();
+    let Some(st) = tl.subjects().next() else {
+        return Err("the line holds no record".into());
+    };
+    let record = if is_observation {
+        match st.observations().first() {
+            Some(o) => WatchLine::Observation(st.subject().id.clone(), o.clone()),
+            None => return Err("the line holds no observation".into()),
+        }
+    } else {
+        WatchLine::Subject(st.subject().clone())
+    };
+    Ok((record, warnings))
+}
+
+/// Saves the monitor's state atomically: to a temporary file beside `path`, then renamed.
+fn save_state(monitor: &early_signal::Monitor, path: &Path) -> Result<(), Unusable> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, monitor.snapshot())
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            Unusable(format!(
+                "cannot save the monitor state to `{}`: {e}",
+                path.display()
+            ))
+        })
+}
+
+fn watch(
+    rules: Option<&Path>,
+    state: Option<&Path>,
+    max_lateness: Option<&str>,
+    subjects: Option<&Path>,
+) -> Result<ExitCode, Unusable> {
+    use early_signal::{Monitor, MonitorConfig};
+    use std::io::BufRead;
+    use std::sync::{Arc, Mutex, PoisonError};
+    let rules = load_rules(rules)?;
+    let lateness = max_lateness
+        .map(|d| {
+            early_signal::Duration::parse(d).map_err(|e| Unusable(format!("--max-lateness: {e}")))
+        })
+        .transpose()?;
+    let engine = Engine::new(rules.clone());
+    let monitor = match state.filter(|p| p.exists()) {
+        Some(p) => {
+            let m = Monitor::restore(engine, &read(p)?)
+                .map_err(|e| Unusable(format!("`{}`: {e}", p.display())))?;
+            if let Some(l) = lateness
+                && l != m.config().max_lateness
+            {
+                return Err(Unusable(format!(
+                    "--max-lateness {l} differs from the {} the state in `{}` was kept with; observations already pruned cannot come back, so start without the state file to change it",
+                    m.config().max_lateness,
+                    p.display()
+                )));
+            }
+            m
+        }
+        None => Monitor::new(
+            engine,
+            MonitorConfig {
+                max_lateness: lateness.unwrap_or(MonitorConfig::default().max_lateness),
+                ..MonitorConfig::default()
+            },
+        ),
+    };
+    // Shared with the signal handler, which saves the state between two lines.
+    let monitor = Arc::new(Mutex::new(monitor));
+    if let Some(path) = state {
+        let m = Arc::clone(&monitor);
+        let path = path.to_path_buf();
+        ctrlc::set_handler(move || {
+            // Waits for the line being processed, so the saved state matches the events written.
+            let guard = m.lock().unwrap_or_else(PoisonError::into_inner);
+            let code = match save_state(&guard, &path) {
+                Ok(()) => 0,
+                Err(Unusable(msg)) => {
+                    let _ = writeln!(io::stderr().lock(), "error: {msg}");
+                    2
+                }
+            };
+            std::process::exit(code);
+        })
+        .map_err(|e| Unusable(format!("cannot install the signal handler: {e}")))?;
+    }
+    let mut err = io::stderr();
+    if let Some(s) = subjects {
+        let mut tl = rules.new_timeline();
+        tl.read_subjects_jsonl(&s.display().to_string(), read_bytes(s)?);
+        for r in tl.rejected() {
+            let _ = writeln!(err, "{r}");
+        }
+        let mut guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        for st in tl.subjects() {
+            if let Err(e) = guard.set_subject(st.subject().clone()) {
+                let _ = writeln!(err, "{}: {e}", s.display());
+            }
+        }
+    }
+    let stdin = io::stdin();
+    let mut out = io::stdout();
+    for (i, line) in stdin.lock().split(b'\n').enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| Unusable(format!("cannot read stdin: {e}")))?;
+        let text = match std::str::from_utf8(&line) {
+            Ok(t) => t.trim_start_matches('\u{feff}').trim(),
+            Err(e) => {
+                let _ = writeln!(
+                    err,
+                    "stdin:{n}: line is not valid UTF-8 (bad byte at column {}); input must be UTF-8 text",
+                    e.valid_up_to() + 1
+                );
+                continue;
+            }
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let mut guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = watch_line(guard.engine().rules(), text).and_then(|(record, warnings)| {
+            for w in warnings {
+                let _ = writeln!(err, "stdin:{n}: warning: {w}");
+            }
+            match record {
+                WatchLine::Observation(subject, o) => {
+                    guard.observe(&subject, o).map_err(|e| e.to_string())
+                }
+                WatchLine::Subject(s) => guard.set_subject(s).map_err(|e| e.to_string()),
+                WatchLine::AdvanceTo(t) => Ok(guard.advance_to(t)),
+            }
+        });
+        match result {
+            Ok(events) => {
+                for e in events {
+                    // One line per event, flushed at once. If it cannot be written the state is
+                    // not saved either, so that a restart re-creates the lost events.
+                    let written = serde_json::to_writer(&mut out, &e)
+                        .map_err(io::Error::from)
+                        .and_then(|()| writeln!(out))
+                        .and_then(|()| out.flush());
+                    if let Err(e) = written {
+                        return Err(Unusable(format!(
+                            "cannot write events ({e}); the state is not saved, so that the events of the last lines come again when they are sent again"
+                        )));
+                    }
+                }
+            }
+            Err(msg) => {
+                let _ = writeln!(err, "stdin:{n}: {msg}");
+            }
+        }
+    }
+    if let Some(path) = state {
+        let guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        save_state(&guard, path)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -317,7 +317,8 @@ impl Monitor {
             .cloned()
             .collect();
         out.sort_by(|a, b| {
-            (a.deadline, &a.subject, &a.rule, &a.after).cmp(&(b.deadline, &b.subject, &b.rule, &b.after))
+            (a.deadline, &a.subject, &a.rule, &a.after)
+                .cmp(&(b.deadline, &b.subject, &b.rule, &b.after))
         });
         out
     }
@@ -772,9 +773,8 @@ impl Monitor {
             }
         };
         // Subjects and observations go through the ordinary readers, with every check.
-        let lines = |items: &[J]| -> String {
-            items.iter().map(|i| format!("{i}\n")).collect::<String>()
-        };
+        let lines =
+            |items: &[J]| -> String { items.iter().map(|i| format!("{i}\n")).collect::<String>() };
         let mut tl: Timeline = engine.rules().new_timeline();
         tl.read_subjects_jsonl("snapshot subjects", lines(&list("subjects")?));
         tl.read_jsonl("snapshot observations", lines(&list("observations")?));
@@ -843,10 +843,7 @@ impl Monitor {
             let record = FiringRecord {
                 raised_at,
                 key,
-                first_step: f
-                    .get("first_step")
-                    .and_then(J::as_str)
-                    .map(str::to_owned),
+                first_step: f.get("first_step").and_then(J::as_str).map(str::to_owned),
                 kept: f.get("kept").and_then(J::as_bool).unwrap_or(true),
             };
             let state = monitor
@@ -887,7 +884,9 @@ impl Cause {
             Cause::Observation(id) => format!(
                 "the pattern no longer holds with observation `{id}`, which arrived late; a flag with the updated evidence replaces it if one still holds"
             ),
-            Cause::Profile => "the pattern no longer holds with the subject's updated profile".into(),
+            Cause::Profile => {
+                "the pattern no longer holds with the subject's updated profile".into()
+            }
             Cause::Deadline => "the pattern no longer holds at the deadline".into(),
         }
     }
@@ -916,7 +915,10 @@ fn same_flag(a: &Flag, b: &Flag) -> bool {
         && same_ts(&a.raised_at, &b.raised_at)
         && same_ts(&a.known_at, &b.known_at)
         && a.evidence == b.evidence
-        && a.evidence.iter().zip(&b.evidence).all(|(x, y)| same_ts(&x.at, &y.at))
+        && a.evidence
+            .iter()
+            .zip(&b.evidence)
+            .all(|(x, y)| same_ts(&x.at, &y.at))
         && same_ts(&wa.opened_at, &wb.opened_at)
         && same_ts(&wa.urgent_until, &wb.urgent_until)
         && same_ts(&wa.closes_at, &wb.closes_at)

@@ -974,7 +974,10 @@ fn apply(live: &mut BTreeMap<String, early_signal::Flag>, events: Vec<early_sign
                 live.insert(f.id.clone(), f);
             }
             early_signal::Event::Withdrawn { id, .. } => {
-                assert!(live.remove(&id).is_some(), "withdrawn `{id}` was never raised");
+                assert!(
+                    live.remove(&id).is_some(),
+                    "withdrawn `{id}` was never raised"
+                );
             }
         }
     }

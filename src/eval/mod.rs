@@ -258,7 +258,8 @@ impl Engine {
                 kept,
             });
             if kept {
-                run.flags.push(self.flag(rule, &view, f, as_of, first_contact));
+                run.flags
+                    .push(self.flag(rule, &view, f, as_of, first_contact));
             }
         }
         run

@@ -1,0 +1,405 @@
+//! The incremental monitor: events, late data, limits, erasure and snapshots. Equivalence with
+//! batch evaluation on random rules and timelines is a property test in `reference_model.rs`.
+
+use early_signal::{
+    Duration, Engine, Event, Monitor, MonitorConfig, MonitorError, Observation, RuleSet,
+    SnapshotError, Subject, Timestamp,
+};
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn obs(id: &str, at: &str, kind: &str) -> Observation {
+    Observation::new(id, ts(at), kind)
+}
+
+fn with_counterpart(mut o: Observation, c: &str) -> Observation {
+    o.counterpart = Some(c.to_owned());
+    o
+}
+
+const RULES: &str = r#"
+rules:
+  - id: three-in-a-week
+    version: 1
+    title: three x within 7 days
+    class: risk
+    severity: medium
+    rationale: test
+    when: { count: { match: { kind: x }, within: 7d, at_least: 3 } }
+  - id: contact-then-meeting
+    version: 1
+    title: contact then meeting
+    class: risk
+    severity: high
+    rationale: test
+    when:
+      sequence:
+        within: 7d
+        by: counterpart
+        steps: [ { kind: contact }, { kind: meeting } ]
+        until: { kind: check }
+  - id: no-interview
+    version: 1
+    title: no interview within 72h
+    class: risk
+    severity: medium
+    rationale: test
+    when: { absence: { after: { kind: end }, expect: { kind: interview }, within: 72h } }
+  - id: minor-stay
+    version: 1
+    title: minor stay
+    class: risk
+    severity: high
+    rationale: test
+    when: { match: { kind: stay, subject.age: { lt: 18 } } }
+"#;
+
+fn monitor(config: MonitorConfig) -> Monitor {
+    Monitor::new(
+        Engine::new(RuleSet::from_yaml_str("rules.yaml", RULES).unwrap()),
+        config,
+    )
+}
+
+fn raised(events: &[Event]) -> Vec<(String, Vec<String>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Raised(f) => Some((
+                f.rule.clone(),
+                f.evidence.iter().map(|e| e.observation.clone()).collect(),
+            )),
+            Event::Withdrawn { .. } => None,
+        })
+        .collect()
+}
+
+fn withdrawn(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Withdrawn { id, .. } => Some(id.clone()),
+            Event::Raised(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_flag_comes_with_the_deciding_observation() {
+    let mut m = monitor(MonitorConfig::default());
+    assert!(
+        m.observe("y", obs("a", "2026-03-01T10:00:00+01:00", "x"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        m.observe("y", obs("b", "2026-03-02T10:00:00+01:00", "x"))
+            .unwrap()
+            .is_empty()
+    );
+    let events = m
+        .observe("y", obs("c", "2026-03-03T10:00:00+01:00", "x"))
+        .unwrap();
+    assert_eq!(
+        raised(&events),
+        [(
+            "three-in-a-week".to_owned(),
+            vec!["a".into(), "b".into(), "c".into()]
+        )]
+    );
+    assert_eq!(m.flags().len(), 1);
+}
+
+#[test]
+fn a_late_observation_moves_a_count_flag() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe("y", obs("b", "2026-03-02T10:00:00+01:00", "x"))
+        .unwrap();
+    m.observe("y", obs("c", "2026-03-03T10:00:00+01:00", "x"))
+        .unwrap();
+    let first = m
+        .observe("y", obs("d", "2026-03-04T10:00:00+01:00", "x"))
+        .unwrap();
+    let old_id = match &first[..] {
+        [Event::Raised(f)] => f.id.clone(),
+        other => panic!("{other:?}"),
+    };
+    // `a` happened before the others but arrives last: the threshold is now crossed at `c`.
+    let events = m
+        .observe("y", obs("a", "2026-03-01T10:00:00+01:00", "x"))
+        .unwrap();
+    assert_eq!(withdrawn(&events), [old_id]);
+    assert_eq!(
+        raised(&events),
+        [(
+            "three-in-a-week".to_owned(),
+            vec!["a".into(), "b".into(), "c".into()]
+        )]
+    );
+    match &events[0] {
+        Event::Withdrawn { reason, .. } => assert!(reason.contains("`a`"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_late_until_cancels_a_sequence() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe(
+        "y",
+        with_counterpart(obs("a", "2026-03-01T10:00:00+01:00", "contact"), "c"),
+    )
+    .unwrap();
+    let events = m
+        .observe(
+            "y",
+            with_counterpart(obs("b", "2026-03-03T10:00:00+01:00", "meeting"), "c"),
+        )
+        .unwrap();
+    assert_eq!(raised(&events).len(), 1);
+    // A safety check between the two steps, recorded late: the sequence no longer holds.
+    let events = m
+        .observe("y", obs("k", "2026-03-02T10:00:00+01:00", "check"))
+        .unwrap();
+    assert_eq!(withdrawn(&events).len(), 1);
+    assert!(raised(&events).is_empty());
+    assert!(m.flags().is_empty());
+}
+
+#[test]
+fn absence_fires_when_time_passes_the_deadline() {
+    let mut m = monitor(MonitorConfig::default());
+    assert!(
+        m.observe("y", obs("e", "2026-03-01T10:00:00+01:00", "end"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(m.pending().len(), 1);
+    assert!(m.advance_to(ts("2026-03-04T09:59:00+01:00")).is_empty());
+    let events = m.advance_to(ts("2026-03-04T10:00:00+01:00"));
+    assert_eq!(
+        raised(&events),
+        [("no-interview".to_owned(), vec!["e".into()])]
+    );
+    assert!(m.pending().is_empty());
+    // Another subject's observation can carry the clock past a deadline too.
+    m.observe("z", obs("e", "2026-03-05T10:00:00+01:00", "end"))
+        .unwrap();
+    let events = m
+        .observe("w", obs("q", "2026-03-09T00:00:00+01:00", "other"))
+        .unwrap();
+    assert_eq!(
+        raised(&events),
+        [("no-interview".to_owned(), vec!["e".into()])]
+    );
+}
+
+#[test]
+fn a_late_interview_withdraws_an_absence_flag() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe("y", obs("e", "2026-03-01T10:00:00+01:00", "end"))
+        .unwrap();
+    assert_eq!(m.advance_to(ts("2026-03-05T00:00:00+01:00")).len(), 1);
+    let events = m
+        .observe("y", obs("i", "2026-03-02T10:00:00+01:00", "interview"))
+        .unwrap();
+    assert_eq!(withdrawn(&events).len(), 1);
+}
+
+#[test]
+fn a_profile_set_later_applies_to_what_can_still_change() {
+    let mut m = monitor(MonitorConfig::default());
+    // Without `born`, `subject.age` is absent and the minor rule cannot match.
+    assert!(
+        m.observe("y", obs("s", "2026-03-01T23:00:00+01:00", "stay"))
+            .unwrap()
+            .is_empty()
+    );
+    let subject = Subject {
+        id: "y".into(),
+        born: Some("2011-05-05".parse().unwrap()),
+        facts: vec![],
+    };
+    let events = m.set_subject(subject).unwrap();
+    assert_eq!(
+        raised(&events),
+        [("minor-stay".to_owned(), vec!["s".into()])]
+    );
+}
+
+#[test]
+fn identical_again_changes_nothing_and_a_different_one_is_refused() {
+    let mut m = monitor(MonitorConfig::default());
+    let a = obs("a", "2026-03-01T10:00:00+01:00", "x");
+    m.observe("y", a.clone()).unwrap();
+    assert_eq!(m.observe("y", a), Ok(vec![]));
+    let err = m
+        .observe("y", obs("a", "2026-03-01T11:00:00+01:00", "x"))
+        .unwrap_err();
+    assert!(matches!(err, MonitorError::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("its own id"));
+}
+
+#[test]
+fn too_late_is_refused_with_the_reason_and_changes_nothing() {
+    let mut m = monitor(MonitorConfig {
+        max_lateness: Duration::parse("2d").unwrap(),
+        ..MonitorConfig::default()
+    });
+    m.observe("y", obs("a", "2026-03-10T10:00:00+01:00", "x"))
+        .unwrap();
+    let before = m.snapshot();
+    let err = m
+        .observe("y", obs("b", "2026-03-08T09:59:00+01:00", "x"))
+        .unwrap_err();
+    assert!(matches!(err, MonitorError::TooLate { .. }), "{err}");
+    assert!(err.to_string().contains("max_lateness"), "{err}");
+    assert_eq!(m.snapshot(), before);
+    // Exactly at the bound it is still accepted.
+    m.observe("y", obs("c", "2026-03-08T10:00:00+01:00", "x"))
+        .unwrap();
+}
+
+#[test]
+fn memory_is_bounded_by_the_longest_window_and_the_lateness() {
+    let mut m = monitor(MonitorConfig {
+        max_lateness: Duration::parse("1d").unwrap(),
+        ..MonitorConfig::default()
+    });
+    let base = ts("2026-01-01T00:00:00+01:00");
+    for day in 0..365 {
+        let at = base + chrono::TimeDelta::days(day);
+        m.observe("y", Observation::new(format!("o-{day}"), at, "x"))
+            .unwrap();
+    }
+    // Longest window 7d, lateness 1d: about 8 days of one observation a day.
+    assert!(m.observation_count() <= 10, "{}", m.observation_count());
+}
+
+#[test]
+fn caps_refuse_instead_of_evicting() {
+    let mut m = monitor(MonitorConfig {
+        max_subjects: 2,
+        max_observations_per_subject: 2,
+        ..MonitorConfig::default()
+    });
+    m.observe("a", obs("1", "2026-03-01T10:00:00+01:00", "x"))
+        .unwrap();
+    m.observe("b", obs("1", "2026-03-01T10:00:00+01:00", "x"))
+        .unwrap();
+    let err = m
+        .observe("c", obs("1", "2026-03-01T10:00:00+01:00", "x"))
+        .unwrap_err();
+    assert!(
+        matches!(err, MonitorError::TooManySubjects { max: 2, .. }),
+        "{err}"
+    );
+    m.observe("a", obs("2", "2026-03-01T11:00:00+01:00", "x"))
+        .unwrap();
+    let err = m
+        .observe("a", obs("3", "2026-03-01T12:00:00+01:00", "x"))
+        .unwrap_err();
+    assert!(
+        matches!(err, MonitorError::TooManyObservations { max: 2, .. }),
+        "{err}"
+    );
+    assert_eq!(m.subject_count(), 2);
+    assert_eq!(m.observation_count(), 3);
+}
+
+#[test]
+fn forget_removes_everything_about_a_subject() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe("y", obs("e", "2026-03-01T10:00:00+01:00", "end"))
+        .unwrap();
+    m.observe("y", obs("s", "2026-03-01T11:00:00+01:00", "x"))
+        .unwrap();
+    assert!(m.forget("y"));
+    assert!(!m.forget("y"));
+    assert_eq!(m.subject_count(), 0);
+    assert!(m.pending().is_empty());
+    assert!(!m.snapshot().contains("\"y\""));
+    assert!(m.advance_to(ts("2026-04-01T00:00:00+01:00")).is_empty());
+}
+
+#[test]
+fn vocabulary_and_protected_names_apply() {
+    let set = RuleSet::builtin();
+    let mut m = Monitor::new(Engine::new(set), MonitorConfig::default());
+    let err = m
+        .observe("y", obs("a", "2026-03-01T10:00:00+01:00", "contact.nieuw"))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("did you mean `contact.new`"),
+        "{err}"
+    );
+    let mut o = obs("b", "2026-03-01T10:00:00+01:00", "disclosure");
+    o.attributes.insert("nationality".into(), "x".into());
+    let events = m.observe("y", o).unwrap();
+    assert_eq!(events.len(), 1);
+    let warnings = m.take_warnings();
+    assert!(
+        warnings[0].contains("protected attribute `nationality`"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn snapshot_restores_exactly_and_refuses_other_rules() {
+    let mut a = monitor(MonitorConfig::default());
+    a.observe("y", obs("a", "2026-03-01T10:00:00+01:00", "x"))
+        .unwrap();
+    a.observe("y", obs("e", "2026-03-01T12:00:00+01:00", "end"))
+        .unwrap();
+    let snapshot = a.snapshot();
+    let engine = Engine::new(RuleSet::from_yaml_str("rules.yaml", RULES).unwrap());
+    let mut b = Monitor::restore(engine, &snapshot).unwrap();
+    assert_eq!(b.snapshot(), snapshot);
+    for m in [&mut a, &mut b] {
+        m.observe("y", obs("b", "2026-03-02T10:00:00+01:00", "x"))
+            .unwrap();
+    }
+    let next = |m: &mut Monitor| m.observe("y", obs("c", "2026-03-03T10:00:00+01:00", "x"));
+    assert_eq!(next(&mut a), next(&mut b));
+    assert_eq!(
+        a.advance_to(ts("2026-03-09T00:00:00+01:00")),
+        b.advance_to(ts("2026-03-09T00:00:00+01:00"))
+    );
+
+    let other = Engine::new(RuleSet::builtin());
+    let err = Monitor::restore(other, &snapshot).unwrap_err();
+    assert!(
+        matches!(err, SnapshotError::RulesetMismatch { .. }),
+        "{err}"
+    );
+    let engine = Engine::new(RuleSet::from_yaml_str("rules.yaml", RULES).unwrap());
+    let err = Monitor::restore(engine.clone(), "{}").unwrap_err();
+    assert!(matches!(err, SnapshotError::Format(_)), "{err}");
+    let newer = snapshot.replace("\"version\":1", "\"version\":99");
+    let err = Monitor::restore(engine, &newer).unwrap_err();
+    assert!(err.to_string().contains("version"), "{err}");
+}
+
+#[test]
+fn events_serialise_as_json_lines() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe("y", obs("b", "2026-03-02T10:00:00+01:00", "x"))
+        .unwrap();
+    m.observe("y", obs("c", "2026-03-03T10:00:00+01:00", "x"))
+        .unwrap();
+    let raised = m
+        .observe("y", obs("d", "2026-03-04T10:00:00+01:00", "x"))
+        .unwrap();
+    let json = serde_json::to_value(&raised[0]).unwrap();
+    assert_eq!(json["event"], "raised");
+    assert_eq!(json["flag"]["rule"], "three-in-a-week");
+    let moved = m
+        .observe("y", obs("a", "2026-03-01T10:00:00+01:00", "x"))
+        .unwrap();
+    let json = serde_json::to_value(&moved[0]).unwrap();
+    assert_eq!(json["event"], "withdrawn");
+    assert_eq!(json["rule"], "three-in-a-week");
+    assert!(json["reason"].as_str().unwrap().contains("late"));
+}
