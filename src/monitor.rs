@@ -856,7 +856,7 @@ impl Monitor {
         }
         for state in monitor.subjects.values_mut() {
             for rs in &mut state.rules {
-                rs.records.sort_by(|a, b| a.raised_at.cmp(&b.raised_at));
+                rs.records.sort_by_key(|a| a.raised_at);
             }
         }
         // What can still change is evaluated again, exactly as the original last did.
