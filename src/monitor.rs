@@ -111,7 +111,8 @@ impl Serialize for Event {
 pub enum MonitorError {
     /// The observation happened more than `max_lateness` before the monitor's clock.
     #[error(
-        "observation `{id}` of subject `{subject}` happened at {at}, more than {max_lateness} before the monitor's clock {clock}; flags before that are final. Raise `max_lateness` if such late records are normal in your systems"
+        "observation `{id}` of subject `{subject}` happened at {at}, more than {} (`max_lateness`) before the monitor's clock {clock}; flags before that are final. Raise `max_lateness` if such late records are normal in your systems",
+        .max_lateness.words()
     )]
     TooLate {
         /// Subject id.

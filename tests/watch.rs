@@ -1,0 +1,298 @@
+//! `early-signal watch`: shuffled and late arrivals give the flags `eval` gives; stopping (at the
+//! end of input or by SIGTERM) and restarting with `--state` changes nothing; bad lines are
+//! reported with their line number and the rest is processed.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_early-signal");
+const AS_OF: &str = "2026-12-31T00:00:00+01:00";
+
+fn example(name: &str) -> String {
+    format!("{}/examples/timelines/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The example observations in a fixed shuffled order, so that many arrive late.
+fn shuffled_lines() -> Vec<String> {
+    let text = std::fs::read_to_string(example("observations.jsonl")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let n = lines.len();
+    let mut order: Vec<usize> = (0..n).map(|i| (i * 7 + 3) % n).collect();
+    order.dedup();
+    assert_eq!(order.len(), n, "7 must be coprime with the line count");
+    lines = order.into_iter().map(|i| lines[i].clone()).collect();
+    lines
+}
+
+/// Runs `watch` with `input` on stdin; returns stdout, stderr and the exit code.
+fn watch(args: &[&str], input: &str) -> (String, String, i32) {
+    let mut child = Command::new(BIN)
+        .arg("watch")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// Applies a stream of events: flag id → (rule, subject, evidence ids).
+fn net(events: &str, live: &mut BTreeMap<String, (String, String, Vec<String>)>) {
+    for line in events.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        match e["event"].as_str().unwrap() {
+            "raised" => {
+                let f = &e["flag"];
+                let evidence = f["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["observation"].as_str().unwrap().to_owned())
+                    .collect();
+                live.insert(
+                    f["id"].as_str().unwrap().to_owned(),
+                    (
+                        f["rule"].as_str().unwrap().to_owned(),
+                        f["subject"].as_str().unwrap().to_owned(),
+                        evidence,
+                    ),
+                );
+            }
+            "withdrawn" => {
+                let id = e["id"].as_str().unwrap();
+                assert!(live.remove(id).is_some(), "withdrawn {id} never raised");
+                assert!(!e["reason"].as_str().unwrap().is_empty());
+            }
+            other => panic!("unknown event {other}"),
+        }
+    }
+}
+
+/// `eval` on the same data: flag id → (rule, subject, evidence ids).
+fn eval_flags() -> BTreeMap<String, (String, String, Vec<String>)> {
+    let out = Command::new(BIN)
+        .args(["eval", &example("observations.jsonl"), "--subjects"])
+        .arg(example("subjects.jsonl"))
+        .args(["--as-of", AS_OF, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut flags = BTreeMap::new();
+    for f in report["flags"].as_array().unwrap() {
+        let evidence = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["observation"].as_str().unwrap().to_owned())
+            .collect();
+        flags.insert(
+            f["id"].as_str().unwrap().to_owned(),
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["subject"].as_str().unwrap().to_owned(),
+                evidence,
+            ),
+        );
+    }
+    assert!(flags.len() >= 5, "the example should flag: {flags:?}");
+    flags
+}
+
+fn subjects_arg() -> String {
+    example("subjects.jsonl")
+}
+
+#[test]
+fn shuffled_and_late_arrivals_give_the_flags_eval_gives() {
+    let mut input = shuffled_lines().join("\n");
+    input.push_str(&format!("\n{{\"advance_to\": \"{AS_OF}\"}}\n"));
+    let subjects = subjects_arg();
+    let (stdout, stderr, code) = watch(&["--subjects", &subjects, "--max-lateness", "90d"], &input);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let mut live = BTreeMap::new();
+    net(&stdout, &mut live);
+    assert_eq!(live, eval_flags());
+    // Shuffled input moves thresholds: some flags were raised and later withdrawn.
+    assert!(stdout.contains("\"withdrawn\""), "{stdout}");
+}
+
+#[test]
+fn stopping_at_end_of_input_and_restarting_with_state_changes_nothing() {
+    let dir = tempdir();
+    let state = format!("{dir}/state.json");
+    let lines = shuffled_lines();
+    let subjects = subjects_arg();
+    let args = [
+        "--subjects",
+        &subjects,
+        "--max-lateness",
+        "90d",
+        "--state",
+        &state,
+    ];
+    let mut live = BTreeMap::new();
+    for (i, part) in lines.chunks(lines.len() / 3 + 1).enumerate() {
+        let mut input = part.join("\n");
+        input.push('\n');
+        let (stdout, stderr, code) = watch(&args, &input);
+        assert_eq!(code, 0, "part {i}: {stderr}");
+        net(&stdout, &mut live);
+        assert!(std::path::Path::new(&state).exists());
+    }
+    let (stdout, _, _) = watch(&args, &format!("{{\"advance_to\": \"{AS_OF}\"}}\n"));
+    net(&stdout, &mut live);
+    assert_eq!(live, eval_flags());
+}
+
+#[test]
+fn sigterm_saves_the_state_and_a_restart_continues_exactly() {
+    let dir = tempdir();
+    let state = format!("{dir}/state.json");
+    let lines = shuffled_lines();
+    let (first, rest) = lines.split_at(lines.len() / 2);
+    let subjects = subjects_arg();
+    let mut child = Command::new(BIN)
+        .args([
+            "watch",
+            "--subjects",
+            &subjects,
+            "--max-lateness",
+            "90d",
+            "--state",
+            &state,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for l in first {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    // A line that is reported on stderr tells when everything before it has been processed.
+    writeln!(stdin, "not json").unwrap();
+    stdin.flush().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with(&format!("stdin:{}: not valid JSON", first.len() + 1)),
+        "{line}"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(0), "exit after SIGTERM");
+    assert!(
+        std::path::Path::new(&state).exists(),
+        "state saved on SIGTERM"
+    );
+    let mut live = BTreeMap::new();
+    net(&String::from_utf8(out.stdout).unwrap(), &mut live);
+
+    let mut input = rest.join("\n");
+    input.push_str(&format!("\n{{\"advance_to\": \"{AS_OF}\"}}\n"));
+    let (stdout, stderr, code) = watch(
+        &[
+            "--subjects",
+            &subjects,
+            "--max-lateness",
+            "90d",
+            "--state",
+            &state,
+        ],
+        &input,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    net(&stdout, &mut live);
+    assert_eq!(live, eval_flags());
+}
+
+#[test]
+fn bad_lines_are_reported_with_their_number_and_the_rest_is_processed() {
+    let input = [
+        r#"{"subject": "y-1", "id": "a", "at": "2026-03-01T10:00:00+01:00", "kind": "disclosure"}"#,
+        r#"{"subject": "y-1", "id": "b", "at": "2026-03-01T10:00:00", "kind": "disclosure"}"#,
+        "not json",
+        r#"{"subject": "y-1", "id": "c", "at": "2026-03-01T11:00:00+01:00", "kind": "disclosur"}"#,
+        r#"{"subject": "y-1", "id": "a", "at": "2026-03-01T12:00:00+01:00", "kind": "disclosure"}"#,
+        r#"{"subject": "y-1", "id": "d", "at": "2026-03-02T10:00:00+01:00", "kind": "advertisement.found"}"#,
+    ]
+    .join("\n");
+    let (stdout, stderr, code) = watch(&[], &input);
+    assert_eq!(code, 0);
+    let errors: Vec<&str> = stderr.lines().collect();
+    assert_eq!(errors.len(), 4, "{stderr}");
+    assert!(
+        errors[0].starts_with("stdin:2:") && errors[0].contains("offset"),
+        "{stderr}"
+    );
+    assert!(errors[1].starts_with("stdin:3: not valid JSON"), "{stderr}");
+    assert!(
+        errors[2].starts_with("stdin:4:") && errors[2].contains("did you mean"),
+        "{stderr}"
+    );
+    assert!(
+        errors[3].starts_with("stdin:5:") && errors[3].contains("own id"),
+        "{stderr}"
+    );
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+}
+
+#[test]
+fn a_state_from_other_rules_is_refused() {
+    let dir = tempdir();
+    let state = format!("{dir}/state.json");
+    let (_, stderr, code) = watch(
+        &["--state", &state],
+        r#"{"subject": "y-1", "id": "a", "at": "2026-03-01T10:00:00+01:00", "kind": "disclosure"}"#,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let rules = format!("{dir}/rules.yaml");
+    std::fs::write(
+        &rules,
+        "rules:\n  - id: r\n    version: 1\n    title: t\n    class: risk\n    severity: low\n    rationale: test\n    when: { match: { kind: x } }\n",
+    )
+    .unwrap();
+    let (_, stderr, code) = watch(&["--state", &state, "--rules", &rules], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("saved with rule set"), "{stderr}");
+    let (_, stderr, code) = watch(&["--state", &state, "--max-lateness", "5d"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--max-lateness"), "{stderr}");
+}
+
+/// A fresh directory under the target dir (no extra dev-dependency).
+fn tempdir() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = format!(
+        "{}/watch-test-{}-{}",
+        env!("CARGO_TARGET_TMPDIR"),
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
