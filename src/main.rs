@@ -73,6 +73,18 @@ enum Command {
         /// A JSON Lines file of subject records to load first.
         #[arg(long)]
         subjects: Option<PathBuf>,
+        /// At the end of input, advance the clock to this time (RFC 3339) before saving, so that
+        /// absence deadlines up to it fire: the net flags are then those of `eval --as-of`.
+        #[arg(long, conflicts_with = "realtime")]
+        as_of: Option<String>,
+        /// Let the clock follow the wall clock as well as the data: every `--tick` seconds, and
+        /// at the end of input, absence deadlines that have passed fire even when no line comes.
+        /// For live use; leave it off to replay history.
+        #[arg(long)]
+        realtime: bool,
+        /// Seconds between wall-clock ticks with `--realtime`.
+        #[arg(long, default_value_t = 60, requires = "realtime")]
+        tick: u64,
     },
 }
 
@@ -146,12 +158,17 @@ fn main() -> ExitCode {
             state,
             max_lateness,
             subjects,
-        } => watch(
-            rules.as_deref(),
-            state.as_deref(),
-            max_lateness.as_deref(),
-            subjects.as_deref(),
-        ),
+            as_of,
+            realtime,
+            tick,
+        } => watch(&WatchArgs {
+            rules: rules.as_deref(),
+            state: state.as_deref(),
+            max_lateness: max_lateness.as_deref(),
+            subjects: subjects.as_deref(),
+            as_of: as_of.as_deref(),
+            tick: realtime.then(|| std::time::Duration::from_secs(tick.max(1))),
+        }),
     };
     match result {
         Ok(code) => code,
@@ -541,15 +558,51 @@ fn save_state(monitor: &early_signal::Monitor, path: &Path) -> Result<(), Unusab
         })
 }
 
-fn watch(
-    rules: Option<&Path>,
-    state: Option<&Path>,
-    max_lateness: Option<&str>,
-    subjects: Option<&Path>,
-) -> Result<ExitCode, Unusable> {
+/// The options of `watch`.
+struct WatchArgs<'a> {
+    rules: Option<&'a Path>,
+    state: Option<&'a Path>,
+    max_lateness: Option<&'a str>,
+    subjects: Option<&'a Path>,
+    as_of: Option<&'a str>,
+    /// With `--realtime`: how often the clock follows the wall clock.
+    tick: Option<std::time::Duration>,
+}
+
+/// Writes events as JSON Lines, flushing after each.
+fn write_events(out: &mut impl Write, events: &[early_signal::Event]) -> io::Result<()> {
+    for e in events {
+        serde_json::to_writer(&mut *out, e).map_err(io::Error::from)?;
+        writeln!(out)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// The message when events cannot be written; the state is then not saved.
+fn lost_events(e: &io::Error) -> Unusable {
+    Unusable(format!(
+        "cannot write events ({e}); the state is not saved, so that the events of the last lines come again when they are sent again"
+    ))
+}
+
+fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     use early_signal::{Monitor, MonitorConfig};
     use std::io::BufRead;
     use std::sync::{Arc, Mutex, PoisonError};
+    let WatchArgs {
+        rules,
+        state,
+        max_lateness,
+        subjects,
+        as_of,
+        tick,
+    } = *args;
+    let as_of = as_of
+        .map(|t| {
+            early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))
+        })
+        .transpose()?;
     let rules = load_rules(rules)?;
     let lateness = max_lateness
         .map(|d| {
@@ -613,6 +666,24 @@ fn watch(
             }
         }
     }
+    if let Some(every) = tick {
+        // The wall clock moves the monitor's clock too, so deadlines fire without new lines.
+        let m = Arc::clone(&monitor);
+        std::thread::spawn(move || {
+            loop {
+                // At once (deadlines that passed while it was stopped), then every tick.
+                let mut guard = m.lock().unwrap_or_else(PoisonError::into_inner);
+                let events = guard.advance_to(chrono::Local::now().fixed_offset());
+                if let Err(e) = write_events(&mut io::stdout(), &events) {
+                    let Unusable(msg) = lost_events(&e);
+                    let _ = writeln!(io::stderr().lock(), "error: {msg}");
+                    std::process::exit(2);
+                }
+                drop(guard);
+                std::thread::sleep(every);
+            }
+        });
+    }
     let stdin = io::stdin();
     let mut out = io::stdout();
     for (i, line) in stdin.lock().split(b'\n').enumerate() {
@@ -647,27 +718,22 @@ fn watch(
         });
         match result {
             Ok(events) => {
-                for e in events {
-                    // One line per event, flushed at once. If it cannot be written the state is
-                    // not saved either, so that a restart re-creates the lost events.
-                    let written = serde_json::to_writer(&mut out, &e)
-                        .map_err(io::Error::from)
-                        .and_then(|()| writeln!(out))
-                        .and_then(|()| out.flush());
-                    if let Err(e) = written {
-                        return Err(Unusable(format!(
-                            "cannot write events ({e}); the state is not saved, so that the events of the last lines come again when they are sent again"
-                        )));
-                    }
-                }
+                // One line per event, flushed at once. If it cannot be written the state is not
+                // saved either, so that a restart re-creates the lost events.
+                write_events(&mut out, &events).map_err(|e| lost_events(&e))?;
             }
             Err(msg) => {
                 let _ = writeln!(err, "stdin:{n}: {msg}");
             }
         }
     }
+    let mut guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
+    let end = as_of.or_else(|| tick.map(|_| chrono::Local::now().fixed_offset()));
+    if let Some(t) = end {
+        let events = guard.advance_to(t);
+        write_events(&mut out, &events).map_err(|e| lost_events(&e))?;
+    }
     if let Some(path) = state {
-        let guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
         save_state(&guard, path)?;
     }
     Ok(ExitCode::SUCCESS)

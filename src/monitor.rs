@@ -367,6 +367,23 @@ impl Monitor {
             }
             v.check_observation(&checked).map_err(invalid)?;
         }
+        for name in &protected {
+            observation.attributes.remove(name);
+        }
+        // A copy of an observation still held changes nothing, however late it comes.
+        if let Some(held) = self
+            .subjects
+            .get(subject)
+            .and_then(|st| st.obs.iter().find(|o| o.id == observation.id))
+        {
+            if *held == observation {
+                return Ok(Vec::new());
+            }
+            return Err(MonitorError::Conflict {
+                subject: subject.to_owned(),
+                id: observation.id,
+            });
+        }
         let horizon = self.horizon();
         if let (Some(h), Some(clock)) = (horizon, self.clock)
             && observation.at < h
@@ -379,19 +396,7 @@ impl Monitor {
                 max_lateness: self.config.max_lateness,
             });
         }
-        for name in &protected {
-            observation.attributes.remove(name);
-        }
         if let Some(state) = self.subjects.get(subject) {
-            if let Some(held) = state.obs.iter().find(|o| o.id == observation.id) {
-                if *held == observation {
-                    return Ok(Vec::new());
-                }
-                return Err(MonitorError::Conflict {
-                    subject: subject.to_owned(),
-                    id: observation.id,
-                });
-            }
             if state.obs.len() >= self.config.max_observations_per_subject {
                 return Err(MonitorError::TooManyObservations {
                     subject: subject.to_owned(),

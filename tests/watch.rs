@@ -132,6 +132,64 @@ fn shuffled_and_late_arrivals_give_the_flags_eval_gives() {
 }
 
 #[test]
+fn as_of_advances_the_clock_at_the_end_of_input_like_eval() {
+    let input = shuffled_lines().join("\n");
+    let subjects = subjects_arg();
+    let (stdout, stderr, code) = watch(
+        &[
+            "--subjects",
+            &subjects,
+            "--max-lateness",
+            "90d",
+            "--as-of",
+            AS_OF,
+        ],
+        &input,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let mut live = BTreeMap::new();
+    net(&stdout, &mut live);
+    assert_eq!(live, eval_flags());
+}
+
+#[test]
+fn realtime_fires_a_deadline_without_a_new_line() {
+    // A missing episode that ended 72 hours less 2 seconds ago, with no return interview: the
+    // deadline comes 2 seconds after the line. A wall-clock tick raises the flag while stdin
+    // stays open and no other line comes.
+    let ended = chrono::Local::now().fixed_offset() - chrono::TimeDelta::hours(72)
+        + chrono::TimeDelta::seconds(2);
+    let line = format!(
+        r#"{{"subject": "y-1", "id": "e", "at": "{}", "kind": "missing.episode.end"}}"#,
+        ended.to_rfc3339()
+    );
+    let mut child = Command::new(BIN)
+        .args(["watch", "--realtime", "--tick", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{line}").unwrap();
+    stdin.flush().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut event = String::new();
+    out.read_line(&mut event).unwrap();
+    assert!(
+        event.contains("missing-without-return-interview"),
+        "{event}"
+    );
+    let raised: serde_json::Value = serde_json::from_str(&event).unwrap();
+    let raised_at =
+        chrono::DateTime::parse_from_rfc3339(raised["flag"]["raised_at"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(raised_at, ended + chrono::TimeDelta::hours(72));
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
 fn stopping_at_end_of_input_and_restarting_with_state_changes_nothing() {
     let dir = tempdir();
     let state = format!("{dir}/state.json");
