@@ -360,15 +360,14 @@ impl Monitor {
             .filter(|k| is_protected(vocab, k))
             .cloned()
             .collect();
-        if let Some(v) = vocab {
-            let mut checked = observation.clone();
-            for name in &protected {
-                checked.attributes.remove(name);
-            }
-            v.check_observation(&checked).map_err(invalid)?;
-        }
+        // Protected attributes are removed (with a warning once accepted), then the rest is checked.
         for name in &protected {
             observation.attributes.remove(name);
+        }
+        if let Some(v) = vocab
+            && let Err(reason) = v.check_observation(&observation)
+        {
+            return Err(invalid(reason));
         }
         // A copy of an observation still held changes nothing, however late it comes.
         if let Some(held) = self
