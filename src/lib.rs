@@ -6,6 +6,7 @@ mod builtin;
 mod error;
 mod eval;
 mod flag;
+pub mod generate;
 mod input;
 mod load;
 pub mod monitor;

@@ -52,6 +52,34 @@ enum Command {
         /// Rule files or directories; the built-in pack when none is given.
         paths: Vec<PathBuf>,
     },
+    /// Write a deterministic synthetic workload: subjects, observations and scenarios as JSON Lines.
+    ///
+    /// Ordinary youths with a background mix of observations, and recruitment scenarios timed as
+    /// the domain brief says (half under a week, three quarters under a month, 80% online, half
+    /// coercion). The same options give the same files.
+    Generate {
+        /// Directory to write `subjects.jsonl`, `observations.jsonl` and `scenarios.jsonl` to.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of youths.
+        #[arg(long, default_value_t = 1000)]
+        subjects: usize,
+        /// Observations per youth.
+        #[arg(long, default_value_t = 100)]
+        per_subject: usize,
+        /// Length of the period in days.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Start of the period (RFC 3339).
+        #[arg(long, default_value = "2026-01-01T00:00:00+01:00")]
+        start: String,
+        /// Share of youths with a recruitment scenario (0 to 1).
+        #[arg(long, default_value_t = 0.02)]
+        recruitment_share: f64,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Read observations as JSON Lines on stdin; write flag events as JSON Lines as they happen.
     ///
     /// Each stdin line is an observation (as in `eval`'s `.jsonl` input, with `subject`), a
@@ -153,6 +181,23 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check(&paths, format, deny_warnings),
         Command::Test { paths } => test(&paths),
+        Command::Generate {
+            out,
+            subjects,
+            per_subject,
+            days,
+            start,
+            recruitment_share,
+            seed,
+        } => generate(
+            &out,
+            subjects,
+            per_subject,
+            days,
+            &start,
+            recruitment_share,
+            seed,
+        ),
         Command::Watch {
             rules,
             state,
@@ -736,5 +781,58 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     if let Some(path) = state {
         save_state(&guard, path)?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(
+    out: &Path,
+    subjects: usize,
+    per_subject: usize,
+    days: u32,
+    start: &str,
+    recruitment_share: f64,
+    seed: u64,
+) -> Result<ExitCode, Unusable> {
+    use early_signal::generate::{WorkloadConfig, generate};
+    if !(0.0..=1.0).contains(&recruitment_share) {
+        return Err(Unusable(format!(
+            "--recruitment-share {recruitment_share} is not a share; give a number from 0 to 1, e.g. 0.02"
+        )));
+    }
+    let start = early_signal::time::parse_timestamp(start)
+        .map_err(|e| Unusable(format!("--start: {e}")))?;
+    let config = WorkloadConfig {
+        seed,
+        subjects,
+        observations_per_subject: per_subject,
+        start,
+        days,
+        recruitment_share,
+    };
+    let w = generate(&config);
+    std::fs::create_dir_all(out)
+        .map_err(|e| Unusable(format!("cannot create `{}`: {e}", out.display())))?;
+    let create = |name: &str| {
+        let path = out.join(name);
+        std::fs::File::create(&path)
+            .map_err(|e| Unusable(format!("cannot create `{}`: {e}", path.display())))
+    };
+    let written = w
+        .write_jsonl(create("subjects.jsonl")?, create("observations.jsonl")?)
+        .and_then(|()| {
+            create("scenarios.jsonl")
+                .map_err(|Unusable(m)| io::Error::other(m))
+                .and_then(|f| w.write_scenarios(f))
+        });
+    written.map_err(|e| Unusable(format!("cannot write to `{}`: {e}", out.display())))?;
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "wrote {} subjects, {} observations and {} scenarios to {}",
+        w.subjects.len(),
+        w.observations.len(),
+        w.scenarios.len(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -49,6 +49,12 @@ impl From<&str> for Value {
     }
 }
 
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
 /// One end of a fact's validity: a date (start of that day in the observation's own offset) or an
 /// exact instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
