@@ -122,7 +122,17 @@ impl Vocabulary {
     /// of its `_`/`-`/`.`-separated parts, is: `Religion`, `country-of-birth` and `first_name` are
     /// all protected.
     pub fn is_protected(&self, name: &str) -> bool {
-        is_builtin_protected(name) || self.protected.iter().any(|p| protected_match(p, name))
+        // A declared attribute or fact cannot be protected: the loader refuses such a vocabulary.
+        // This keeps the check off the hot path of reading records.
+        if self.attributes.contains_key(name) || self.facts.contains_key(name) {
+            return false;
+        }
+        let name = Folded::new(name);
+        BUILTIN_PROTECTED
+            .iter()
+            .copied()
+            .chain(self.protected.iter().map(String::as_str))
+            .any(|p| name.matches(p))
     }
 
     /// The type of attribute `name` for rules: the same in every kind that declares it (the
@@ -192,7 +202,8 @@ impl Vocabulary {
 
 /// Whether `name` is one of the built-in protected names (see [`Vocabulary::is_protected`]).
 pub(crate) fn is_builtin_protected(name: &str) -> bool {
-    BUILTIN_PROTECTED.iter().any(|p| protected_match(p, name))
+    let name = Folded::new(name);
+    BUILTIN_PROTECTED.iter().any(|p| name.matches(p))
 }
 
 /// The protected names in force, each once, for messages.
@@ -215,9 +226,25 @@ fn fold(name: &str) -> String {
         .collect()
 }
 
-fn protected_match(protected: &str, name: &str) -> bool {
-    let p = fold(protected);
-    !p.is_empty() && (fold(name) == p || name.split(['_', '-', '.']).any(|part| fold(part) == p))
+/// A name folded once, whole and by its parts, to compare with protected names: case and
+/// separators do not matter, and a part counts (`mother_nationality` uses `nationality`).
+struct Folded {
+    whole: String,
+    parts: Vec<String>,
+}
+
+impl Folded {
+    fn new(name: &str) -> Self {
+        Folded {
+            whole: fold(name),
+            parts: name.split(['_', '-', '.']).map(fold).collect(),
+        }
+    }
+
+    fn matches(&self, protected: &str) -> bool {
+        let p = fold(protected);
+        !p.is_empty() && (self.whole == p || self.parts.iter().any(|part| *part == p))
+    }
 }
 
 /// How to fix an undeclared name listed under `section:` of the vocabulary, for messages.
