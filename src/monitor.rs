@@ -573,7 +573,12 @@ impl Monitor {
         let Some(rs) = state.rules.get_mut(r) else {
             return;
         };
-        let obs: Vec<&Observation> = state.obs.iter().collect();
+        let engine = &self.engine;
+        let obs: Vec<&Observation> = state
+            .obs
+            .iter()
+            .filter(|o| engine.rule_sees(r, &o.kind))
+            .collect();
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
         let run = match horizon {
             Some(from) => {

@@ -6,6 +6,7 @@ use crate::node::{Node, Pos};
 use crate::time::{Duration, Timestamp};
 use crate::timeline::{Observation, Subject, Value};
 use chrono::Datelike;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// A loaded, checked rule.
@@ -84,6 +85,26 @@ impl Rule {
             Pattern::Sequence { by, .. } | Pattern::Absence { by, .. } => by.iter().collect(),
             Pattern::Match(_) | Pattern::Signals { .. } => Vec::new(),
         }
+    }
+
+    /// The kinds of observation this rule's pattern can use (`None`: any kind). Observations of
+    /// other kinds cannot change what the rule finds; `unless` only hides observations.
+    pub(crate) fn kinds(&self, declared: Option<&[&str]>) -> Option<BTreeSet<String>> {
+        let mut preds: Vec<&Pred> = Vec::new();
+        match &self.pattern {
+            Pattern::Match(p) | Pattern::Count { pred: p, .. } => preds.push(p),
+            Pattern::Sequence { steps, until, .. } => {
+                preds.extend(steps.iter());
+                preds.extend(until.iter());
+            }
+            Pattern::Absence { after, expect, .. } => preds.extend([after, expect]),
+            Pattern::Signals { of, .. } => preds.extend(of.iter().map(|(_, p)| p)),
+        }
+        let mut out = BTreeSet::new();
+        for p in preds {
+            out.extend(p.kinds(declared)?);
+        }
+        Some(out)
     }
 
     pub(crate) fn for_each_pred(&self, f: &mut impl FnMut(&Pred)) {
@@ -292,6 +313,35 @@ impl Pred {
         }
     }
 
+    /// The kinds an observation must have for this predicate to hold, or `None` when any kind
+    /// might. `declared` is the vocabulary's kinds (every evaluated observation has one of them);
+    /// without a vocabulary only exact kinds bound the set.
+    pub(crate) fn kinds(&self, declared: Option<&[&str]>) -> Option<BTreeSet<String>> {
+        match self {
+            Pred::Test(Field::Kind, m) => match declared {
+                Some(all) => Some(
+                    all.iter()
+                        .filter(|k| m.matches(Some(FieldValue::Str(k))))
+                        .map(|k| (*k).to_owned())
+                        .collect(),
+                ),
+                None => m.exact_strings(),
+            },
+            Pred::Test(..) | Pred::Not(_) => None,
+            Pred::All(ps) => ps
+                .iter()
+                .filter_map(|p| p.kinds(declared))
+                .reduce(|a, b| a.intersection(&b).cloned().collect()),
+            Pred::Any(ps) => {
+                let mut out = BTreeSet::new();
+                for p in ps {
+                    out.extend(p.kinds(declared)?);
+                }
+                Some(out)
+            }
+        }
+    }
+
     pub(crate) fn uses_age(&self) -> bool {
         self.fields().iter().any(|f| **f == Field::Age)
     }
@@ -351,6 +401,21 @@ pub(crate) enum CmpOp {
 }
 
 impl Matcher {
+    /// The strings this matcher accepts when it accepts only exact strings, else `None`.
+    fn exact_strings(&self) -> Option<BTreeSet<String>> {
+        match self {
+            Matcher::Eq(Lit::Str(s)) => Some(BTreeSet::from([s.clone()])),
+            Matcher::AnyOf(ms) => {
+                let mut out = BTreeSet::new();
+                for m in ms {
+                    out.extend(m.exact_strings()?);
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
     /// The strings this matcher names, with whether each is a glob (negated ones included: a rule
     /// that says `not: x` still refers to `x`).
     pub(crate) fn names<'a>(&'a self, out: &mut Vec<(&'a str, bool)>) {

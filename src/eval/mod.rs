@@ -11,7 +11,7 @@ use crate::time::Timestamp;
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use patterns::Resume;
 use patterns::{Firing, View, plus};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Evaluates a [`RuleSet`] against timelines.
@@ -34,6 +34,44 @@ pub struct Engine {
     rules: RuleSet,
     needs_age: bool,
     facts_used: BTreeSet<String>,
+    index: KindIndex,
+}
+
+/// Which rules can use an observation of a given kind, so that each rule sees only those.
+#[derive(Debug, Clone, Default)]
+struct KindIndex {
+    by_kind: HashMap<String, Vec<usize>>,
+    /// Rules whose predicates do not bound the kind.
+    any: Vec<usize>,
+}
+
+impl KindIndex {
+    fn new(rules: &RuleSet) -> Self {
+        let declared: Option<Vec<&str>> = rules
+            .vocabulary()
+            .map(|v| v.kinds().keys().map(String::as_str).collect());
+        let mut index = KindIndex::default();
+        for (r, rule) in rules.rules().iter().enumerate() {
+            match rule.kinds(declared.as_deref()) {
+                Some(kinds) => {
+                    for k in kinds {
+                        index.by_kind.entry(k).or_default().push(r);
+                    }
+                }
+                None => index.any.push(r),
+            }
+        }
+        for rs in index.by_kind.values_mut() {
+            rs.extend(&index.any);
+            rs.sort_unstable();
+        }
+        index
+    }
+
+    /// The rules (by index, ascending) that can use an observation of `kind`.
+    fn rules_for(&self, kind: &str) -> &[usize] {
+        self.by_kind.get(kind).map_or(&self.any, Vec::as_slice)
+    }
 }
 
 impl Engine {
@@ -50,11 +88,18 @@ impl Engine {
                 }
             });
         }
+        let index = KindIndex::new(&rules);
         Engine {
             rules,
             needs_age,
             facts_used,
+            index,
         }
+    }
+
+    /// Whether rule number `r` can use an observation of `kind` at all.
+    pub(crate) fn rule_sees(&self, r: usize, kind: &str) -> bool {
+        self.index.rules_for(kind).binary_search(&r).is_ok()
     }
 
     /// The rule set.
@@ -163,8 +208,21 @@ impl Engine {
                 .find(|o| o.counterpart.as_deref() == Some(c))
                 .map(|o| o.at)
         };
-        for rule in self.rules.rules() {
-            let run = self.run_rule(rule, &obs, subject, as_of, None, &first_contact);
+        // Each rule sees only the observations of kinds it can use.
+        let rules = self.rules.rules();
+        let mut per_rule: Vec<Vec<&Observation>> = vec![Vec::new(); rules.len()];
+        for o in &obs {
+            for &r in self.index.rules_for(&o.kind) {
+                if let Some(list) = per_rule.get_mut(r) {
+                    list.push(o);
+                }
+            }
+        }
+        for (rule, seen) in rules.iter().zip(&per_rule) {
+            if seen.is_empty() {
+                continue;
+            }
+            let run = self.run_rule(rule, seen, subject, as_of, None, &first_contact);
             report.flags.extend(run.flags);
             report.pending.extend(run.pending);
         }
