@@ -58,6 +58,14 @@ pub(crate) struct Wait {
     pub deadline: Timestamp,
 }
 
+/// A sequence's step predicates and `by` values, evaluated once per observation.
+struct Steps<'v> {
+    first: Vec<bool>,
+    middle: Vec<Vec<bool>>,
+    /// Empty without `by`.
+    keys: Vec<Option<FieldValue<'v>>>,
+}
+
 pub(crate) struct View<'a> {
     pub obs: Vec<&'a Observation>,
     pub subject: &'a Subject,
@@ -235,13 +243,24 @@ impl View<'_> {
         };
         let mut last_until: Option<usize> = None;
         let mut out = Vec::new();
+        // Each step's predicate and the `by` value, once per observation.
+        let steps = Steps {
+            first: self.mask(first),
+            middle: middle.iter().map(|p| self.mask(p)).collect(),
+            keys: match by {
+                Some(f) => (0..self.obs.len()).map(|i| self.value(f, i)).collect(),
+                None => Vec::new(),
+            },
+        };
+        let last = self.mask(last);
+        let until = until.as_ref().map(|u| self.mask(u));
         for k in 0..self.obs.len() {
             let decided = resume.is_some_and(|r| self.at(k) < r.from);
-            if !decided && self.matches(last, k) {
-                let key = by.as_ref().and_then(|f| self.value(f, k));
+            if !decided && last[k] {
+                let key = steps.keys.get(k).copied().flatten();
                 if (by.is_none() || key.is_some())
                     && let Some(chain) =
-                        self.chain_ending_at(k, first, middle, within, by, key, last_until, &used)
+                        self.chain_ending_at(k, &steps, within, key, last_until, &used)
                 {
                     used.insert(chain[0].idx);
                     let count = chain.len();
@@ -256,28 +275,30 @@ impl View<'_> {
                 }
             }
             // Checked after `k` is used as a last step: `until` must lie strictly between the ends.
-            if until.as_ref().is_some_and(|u| self.matches(u, k)) {
+            if until.as_ref().is_some_and(|u| u[k]) {
                 last_until = Some(k);
             }
         }
         out
     }
 
+    /// Whether `p` holds, for every observation of the view.
+    fn mask(&self, p: &Pred) -> Vec<bool> {
+        self.obs.iter().map(|o| p.matches(o, self.subject)).collect()
+    }
+
     /// The evidence of the match ending at `k` with the earliest unused first step, if any.
-    #[allow(clippy::too_many_arguments)]
     fn chain_ending_at(
         &self,
         k: usize,
-        first: &Pred,
-        middle: &[Pred],
+        steps: &Steps<'_>,
         within: Duration,
-        by: &Option<Field>,
         key: Option<FieldValue<'_>>,
         last_until: Option<usize>,
         used: &HashSet<usize>,
     ) -> Option<Vec<Item>> {
         let start = minus(self.at(k), within);
-        let same = |j: usize| by.as_ref().is_none_or(|f| self.value(f, j) == key);
+        let same = |j: usize| steps.keys.is_empty() || steps.keys.get(j).copied().flatten() == key;
         let step = |idx: usize, n: usize| Item {
             idx,
             step: Some(n as u32),
@@ -285,20 +306,21 @@ impl View<'_> {
             after: false,
         };
         // No `until` strictly between o_1 and o_k: o_1 is at or after the last one before o_k.
-        let lo = last_until.unwrap_or(0);
+        // The view is in time order, so the window starts at a binary-searched index.
+        let lo = last_until
+            .unwrap_or(0)
+            .max(self.obs.partition_point(|o| o.at < start));
         (lo..k)
-            .filter(|&j| {
-                self.at(j) >= start && !used.contains(&j) && self.matches(first, j) && same(j)
-            })
+            .filter(|&j| !used.contains(&j) && steps.first[j] && same(j))
             .find_map(|j| {
                 let mut chain = vec![step(j, 1)];
                 let mut prev = j;
-                for (s, p) in middle.iter().enumerate() {
+                for (s, m) in steps.middle.iter().enumerate() {
                     // Greedy, earliest first: always finds a completion when one exists.
-                    prev = (prev + 1..k).find(|&m| self.matches(p, m) && same(m))?;
+                    prev = (prev + 1..k).find(|&i| m[i] && same(i))?;
                     chain.push(step(prev, s + 2));
                 }
-                chain.push(step(k, middle.len() + 2));
+                chain.push(step(k, steps.middle.len() + 2));
                 Some(chain)
             })
     }
@@ -314,6 +336,7 @@ impl View<'_> {
     ) -> (Vec<Firing>, Vec<Wait>) {
         let mut fired = Vec::new();
         let mut waits = Vec::new();
+        let expected = self.mask(expect);
         for a in 0..self.obs.len() {
             if !self.matches(after, a) {
                 continue;
@@ -329,7 +352,7 @@ impl View<'_> {
             let met = (a + 1..self.obs.len())
                 .take_while(|&e| self.at(e) <= deadline)
                 .any(|e| {
-                    self.matches(expect, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
+                    expected[e] && by.as_ref().is_none_or(|f| self.value(f, e) == key)
                 });
             if met {
                 continue;
