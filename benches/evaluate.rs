@@ -1,52 +1,25 @@
-//! Batch evaluation of the built-in pack over a small synthetic timeline.
+//! Batch evaluation and rule loading (issue 5, docs/performance.md).
+//!
+//! - `batch/default_pack`: the default pack over a generated region, observations per second;
+//! - `batch/generated_rules_1000`: the same workload under 1,000 generated rules;
+//! - `load/default_pack` and `load/generated_rules_1000`: parsing and checking the rule sets.
+//!
+//! `EARLY_SIGNAL_BENCH_SUBJECTS` (default 10,000) sets the region's size; each youth has 100
+//! observations over a year.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use early_signal::{Engine, Observation, RuleSet, Timeline, Timestamp};
+use early_signal::generate::{WorkloadConfig, generate, rules_yaml};
+use early_signal::{Engine, RuleSet, Timestamp};
 use std::hint::black_box;
 
-fn timeline(subjects: usize, per_subject: usize) -> Timeline {
-    let kinds = [
-        "contact.new",
-        "meeting.in_person",
-        "missing.episode",
-        "missing.episode.end",
-        "return.interview",
-        "vehicle.pickup",
-        "item.unexplained",
-        "truancy",
-    ];
-    let start: Timestamp = "2026-01-01T08:00:00+01:00"
-        .parse()
-        .expect("valid timestamp");
-    let mut tl = Timeline::new();
-    for s in 0..subjects {
-        for i in 0..per_subject {
-            let at = start + chrono::TimeDelta::hours((i * 7 + s % 5) as i64);
-            let mut o = Observation::new(format!("o-{i}"), at, kinds[(i * 3 + s) % kinds.len()]);
-            o.counterpart = Some(format!("c-{}", (i + s) % 4));
-            tl.add_observation(&format!("y-{s}"), o)
-                .expect("valid observation");
-        }
-    }
-    tl
+fn subjects() -> usize {
+    std::env::var("EARLY_SIGNAL_BENCH_SUBJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
 }
 
-fn batch(c: &mut Criterion) {
-    let engine = Engine::new(RuleSet::builtin());
-    let tl = timeline(100, 100);
-    let as_of: Timestamp = "2026-06-01T00:00:00+01:00"
-        .parse()
-        .expect("valid timestamp");
-    let mut g = c.benchmark_group("batch");
-    g.throughput(Throughput::Elements(tl.observation_count() as u64));
-    g.bench_function("builtin_100x100", |b| {
-        b.iter(|| black_box(engine.evaluate(&tl, as_of)))
-    });
-    g.finish();
-}
-
-fn load(c: &mut Criterion) {
-    // Parse and check the pack from text each time (`RuleSet::builtin()` caches its result).
+fn pack_files() -> Vec<(String, String)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("rules directory")
@@ -55,20 +28,66 @@ fn load(c: &mut Criterion) {
         .collect();
     names.sort();
     names.insert(0, "vocabulary.yaml".into());
-    let files: Vec<(String, String)> = names
+    names
         .into_iter()
         .map(|n| {
             let text = std::fs::read_to_string(format!("{dir}/{n}")).expect("rule file");
             (n, text)
         })
-        .collect();
-    c.bench_function("load_default_pack", |b| {
-        b.iter(|| {
-            black_box(RuleSet::from_sources(
-                files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-            ))
-        })
+        .collect()
+}
+
+fn generated_rule_files(n: usize) -> Vec<(String, String)> {
+    let vocabulary = pack_files().swap_remove(0);
+    vec![vocabulary, ("generated.yaml".into(), rules_yaml(n, 7))]
+}
+
+fn load_set(files: &[(String, String)]) -> RuleSet {
+    RuleSet::from_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))).expect("rules load")
+}
+
+fn batch(c: &mut Criterion) {
+    let config = WorkloadConfig {
+        subjects: subjects(),
+        ..WorkloadConfig::default()
+    };
+    let workload = generate(&config);
+    // A tenth of the region for 1,000 rules, so that one iteration stays within seconds.
+    let small = generate(&WorkloadConfig {
+        subjects: (config.subjects / 10).max(1),
+        ..config.clone()
     });
+    let as_of: Timestamp = "2027-01-01T00:00:00+01:00".parse().expect("timestamp");
+    let mut g = c.benchmark_group("batch");
+    g.sample_size(10);
+    for (name, rules, workload) in [
+        ("default_pack", RuleSet::builtin(), &workload),
+        (
+            "generated_rules_1000",
+            load_set(&generated_rule_files(1000)),
+            &small,
+        ),
+    ] {
+        let timeline = workload.timeline(&rules).expect("generated records fit");
+        g.throughput(Throughput::Elements(timeline.observation_count() as u64));
+        let engine = Engine::new(rules);
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(engine.evaluate(&timeline, as_of)))
+        });
+    }
+    g.finish();
+}
+
+fn load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("load");
+    let pack = pack_files();
+    g.bench_function("default_pack", |b| b.iter(|| black_box(load_set(&pack))));
+    let generated = generated_rule_files(1000);
+    g.sample_size(20);
+    g.bench_function("generated_rules_1000", |b| {
+        b.iter(|| black_box(load_set(&generated)))
+    });
+    g.finish();
 }
 
 criterion_group!(benches, batch, load);

@@ -554,3 +554,69 @@ impl Workload {
         Ok(tl)
     }
 }
+
+/// The default vocabulary's kinds that the generated rules draw from.
+const RULE_KINDS: &[&str] = &[
+    "contact.new",
+    "meeting.in_person",
+    "peer.introduction",
+    "waiting.at_location",
+    "secrecy",
+    "vehicle.pickup",
+    "stay.hotel",
+    "stay.unknown_address",
+    "missing.episode",
+    "missing.episode.end",
+    "return.late",
+    "return.interview",
+    "rhythm.disturbed",
+    "truancy",
+    "item.unexplained",
+    "money.unexplained",
+    "phone.additional",
+    "debt.sudden",
+    "image.exchange",
+    "threat.blackmail",
+    "injury",
+    "sexual_health.event",
+    "substance.episode",
+    "safety.check",
+    "disclosure",
+    "advertisement.found",
+    "contact.renewed",
+];
+
+/// `n` generated rules (a YAML rule file for the default vocabulary) of all five patterns, for
+/// measuring how the cost grows with the number of rules. Deterministic from `seed`. They carry
+/// no tests, so `check` warns about each; they are load, not policy.
+pub fn rules_yaml(n: usize, seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut out = String::from("rules:\n");
+    for i in 0..n {
+        let k1 = rng.pick(RULE_KINDS);
+        let k2 = rng.pick(RULE_KINDS);
+        let k3 = rng.pick(RULE_KINDS);
+        let days = 3 + rng.below(28);
+        let when = match i % 5 {
+            0 => format!("match: {{ kind: {k1}, source: {{ not: youth }} }}"),
+            1 => format!(
+                "count: {{ match: {{ kind: [{k1}, {k2}] }}, within: {days}d, at_least: {} }}",
+                2 + rng.below(3)
+            ),
+            2 => format!(
+                "sequence: {{ within: {days}d, by: counterpart, steps: [ {{ kind: {k1} }}, {{ kind: {k2} }} ] }}"
+            ),
+            3 => format!(
+                "absence: {{ after: {{ kind: {k1} }}, expect: {{ kind: {k2} }}, within: {}h }}",
+                24 + rng.below(72)
+            ),
+            _ => format!(
+                "signals: {{ within: {days}d, at_least: 2, of: {{ a: {{ kind: {k1} }}, b: {{ kind: {k2} }}, c: {{ kind: {k3} }} }} }}"
+            ),
+        };
+        out.push_str(&format!(
+            "  - id: gen-{i:04}\n    version: 1\n    title: generated rule {i}\n    class: risk\n    severity: low\n    rationale: generated load for benchmarks\n    when: {{ {when} }}\n"
+        ));
+    }
+    out
+}

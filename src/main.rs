@@ -113,6 +113,12 @@ enum Command {
         /// Seconds between wall-clock ticks with `--realtime`.
         #[arg(long, default_value_t = 60, requires = "realtime")]
         tick: u64,
+        /// The most subjects tracked at once (default 1,000,000); also after a restore.
+        #[arg(long)]
+        max_subjects: Option<usize>,
+        /// The most observations (and counterparts) kept per subject (default 10,000).
+        #[arg(long)]
+        max_observations_per_subject: Option<usize>,
     },
 }
 
@@ -206,6 +212,8 @@ fn main() -> ExitCode {
             as_of,
             realtime,
             tick,
+            max_subjects,
+            max_observations_per_subject,
         } => watch(&WatchArgs {
             rules: rules.as_deref(),
             state: state.as_deref(),
@@ -213,6 +221,7 @@ fn main() -> ExitCode {
             subjects: subjects.as_deref(),
             as_of: as_of.as_deref(),
             tick: realtime.then(|| std::time::Duration::from_secs(tick.max(1))),
+            limits: (max_subjects, max_observations_per_subject),
         }),
     };
     match result {
@@ -566,7 +575,11 @@ fn watch_line(rules: &RuleSet, line: &str) -> Result<(WatchLine, Vec<String>), S
         return Ok((WatchLine::AdvanceTo(t), Vec::new()));
     }
     let mut tl = rules.new_timeline();
-    let is_observation = object.contains_key("kind") || object.contains_key("id");
+    // A subject record has only `subject`, `born` and `facts`; anything else is read as an
+    // observation, so that a broken one gets the observation reader's message.
+    let is_observation = object
+        .keys()
+        .any(|k| !matches!(k.as_str(), "subject" | "born" | "facts"));
     if is_observation {
         tl.read_jsonl("stdin", line);
     } else {
@@ -590,17 +603,37 @@ fn watch_line(rules: &RuleSet, line: &str) -> Result<(WatchLine, Vec<String>), S
     Ok((record, warnings))
 }
 
-/// Saves the monitor's state atomically: to a temporary file beside `path`, then renamed.
+/// Saves the monitor's state atomically: written and synced to `<path>.tmp-<pid>` beside it, then
+/// renamed over `path`.
 fn save_state(monitor: &early_signal::Monitor, path: &Path) -> Result<(), Unusable> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, monitor.snapshot())
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(monitor.snapshot().as_bytes())?;
+        f.sync_all()
+    });
+    written
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
             Unusable(format!(
                 "cannot save the monitor state to `{}`: {e}",
                 path.display()
             ))
         })
+}
+
+/// Writes `events`, or, when that fails, ends the process at once with status 2 and without
+/// saving the state — while the caller still holds the monitor, so that no signal handler can
+/// save a state whose events were not delivered. Re-sending the last lines then produces them
+/// again.
+fn deliver(out: &mut impl Write, events: &[early_signal::Event]) {
+    if let Err(e) = write_events(out, events) {
+        let Unusable(msg) = lost_events(&e);
+        let _ = writeln!(io::stderr().lock(), "error: {msg}");
+        std::process::exit(2);
+    }
 }
 
 /// The options of `watch`.
@@ -612,6 +645,8 @@ struct WatchArgs<'a> {
     as_of: Option<&'a str>,
     /// With `--realtime`: how often the clock follows the wall clock.
     tick: Option<std::time::Duration>,
+    /// `--max-subjects`, `--max-observations-per-subject`.
+    limits: (Option<usize>, Option<usize>),
 }
 
 /// Writes events as JSON Lines, flushing after each.
@@ -642,6 +677,7 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
         subjects,
         as_of,
         tick,
+        limits,
     } = *args;
     let as_of = as_of
         .map(|t| {
@@ -678,22 +714,42 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
             },
         ),
     };
+    let mut monitor = monitor;
+    if limits.0.is_some() || limits.1.is_some() {
+        let c = monitor.config().clone();
+        monitor.set_limits(
+            limits.0.unwrap_or(c.max_subjects),
+            limits.1.unwrap_or(c.max_observations_per_subject),
+        );
+    }
     // Shared with the signal handler, which saves the state between two lines.
     let monitor = Arc::new(Mutex::new(monitor));
     if let Some(path) = state {
         let m = Arc::clone(&monitor);
         let path = path.to_path_buf();
         ctrlc::set_handler(move || {
-            // Waits for the line being processed, so the saved state matches the events written.
-            let guard = m.lock().unwrap_or_else(PoisonError::into_inner);
-            let code = match save_state(&guard, &path) {
-                Ok(()) => 0,
-                Err(Unusable(msg)) => {
-                    let _ = writeln!(io::stderr().lock(), "error: {msg}");
-                    2
+            // Waits for the line being processed, so that the saved state matches the events
+            // written; a line blocked writing to a reader that does not read is not waited for
+            // long: then the state is not saved, and the lines since the last save come again.
+            let mut stderr = io::stderr().lock();
+            for _ in 0..50 {
+                if let Ok(guard) = m.try_lock() {
+                    let code = match save_state(&guard, &path) {
+                        Ok(()) => 0,
+                        Err(Unusable(msg)) => {
+                            let _ = writeln!(stderr, "error: {msg}");
+                            2
+                        }
+                    };
+                    std::process::exit(code);
                 }
-            };
-            std::process::exit(code);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            let _ = writeln!(
+                stderr,
+                "error: stopped while writing events that nobody reads; the state is not saved"
+            );
+            std::process::exit(2);
         })
         .map_err(|e| Unusable(format!("cannot install the signal handler: {e}")))?;
     }
@@ -706,8 +762,12 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
         }
         let mut guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
         for st in tl.subjects() {
-            if let Err(e) = guard.set_subject(st.subject().clone()) {
-                let _ = writeln!(err, "{}: {e}", s.display());
+            match guard.merge_subject(st.subject().clone()) {
+                // A restored monitor evaluates again with the profile: its events count too.
+                Ok(events) => deliver(&mut io::stdout(), &events),
+                Err(e) => {
+                    let _ = writeln!(err, "{}: {e}", s.display());
+                }
             }
         }
     }
@@ -719,11 +779,7 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
                 // At once (deadlines that passed while it was stopped), then every tick.
                 let mut guard = m.lock().unwrap_or_else(PoisonError::into_inner);
                 let events = guard.advance_to(chrono::Local::now().fixed_offset());
-                if let Err(e) = write_events(&mut io::stdout(), &events) {
-                    let Unusable(msg) = lost_events(&e);
-                    let _ = writeln!(io::stderr().lock(), "error: {msg}");
-                    std::process::exit(2);
-                }
+                deliver(&mut io::stdout(), &events);
                 drop(guard);
                 std::thread::sleep(every);
             }
@@ -757,15 +813,14 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
                 WatchLine::Observation(subject, o) => {
                     guard.observe(&subject, o).map_err(|e| e.to_string())
                 }
-                WatchLine::Subject(s) => guard.set_subject(s).map_err(|e| e.to_string()),
+                WatchLine::Subject(s) => guard.merge_subject(s).map_err(|e| e.to_string()),
                 WatchLine::AdvanceTo(t) => Ok(guard.advance_to(t)),
             }
         });
         match result {
             Ok(events) => {
-                // One line per event, flushed at once. If it cannot be written the state is not
-                // saved either, so that a restart re-creates the lost events.
-                write_events(&mut out, &events).map_err(|e| lost_events(&e))?;
+                // One line per event, flushed at once, while the monitor is held.
+                deliver(&mut out, &events);
             }
             Err(msg) => {
                 let _ = writeln!(err, "stdin:{n}: {msg}");
@@ -775,8 +830,19 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     let mut guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
     let end = as_of.or_else(|| tick.map(|_| chrono::Local::now().fixed_offset()));
     if let Some(t) = end {
+        if let (Some(clock), Some(a)) = (guard.clock(), as_of)
+            && a < clock
+        {
+            let _ = writeln!(
+                err,
+                "warning: --as-of {} is before the monitor's clock {}: the clock does not go back, so the flags are those at {}",
+                format_timestamp(&a),
+                format_timestamp(&clock),
+                format_timestamp(&clock)
+            );
+        }
         let events = guard.advance_to(t);
-        write_events(&mut out, &events).map_err(|e| lost_events(&e))?;
+        deliver(&mut out, &events);
     }
     if let Some(path) = state {
         save_state(&guard, path)?;

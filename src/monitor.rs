@@ -11,14 +11,20 @@
 //!   exactly the flags [`Engine::evaluate`] gives for that timeline at `as_of`, ids included
 //!   (their `stage` is the one at the time of the event). This holds as long as no observation is
 //!   refused as too late, and subject profiles are set before the observations they concern.
-//! - **Late data.** The monitor's clock is the latest `at`/`recorded_at` it has seen or been
-//!   advanced to. An observation that happened more than `max_lateness` before the clock is
-//!   refused with [`MonitorError::TooLate`], never dropped silently. Everything raised before that
-//!   horizon is final.
+//! - **Late data.** The monitor's clock is the latest time of entry (`recorded_at`, else `at`) it
+//!   has seen, or the time it was advanced to. An observation that happened more than
+//!   `max_lateness` before the clock is refused with [`MonitorError::TooLate`], never dropped
+//!   silently; everything raised before that horizon is final. An observation recorded before it
+//!   happens (a planned event) counts once the clock reaches its `at`, as in batch evaluation. A
+//!   `recorded_at` more than `max_clock_step` ahead of the clock is refused
+//!   ([`MonitorError::ClockJump`]): one wrong year would otherwise make every later record late.
 //! - **Bounded memory.** Per subject the monitor keeps the observations inside the rule set's
-//!   longest window before the horizon, the firings the cooldowns and sequences still need, and one
-//!   timestamp per counterpart (its first contact, which a flag's recruitment window starts from).
-//!   Caps on subjects and on observations per subject refuse input instead of evicting anything.
+//!   longest window before the horizon, the latest kept firing per key that a cooldown still needs,
+//!   the sequence first steps still inside a window, and one timestamp per counterpart (its first
+//!   contact, which a flag's recruitment window starts from). A subject is pruned when touched and
+//!   all subjects once per day of clock time. Caps on subjects and on observations (and
+//!   counterparts) per subject refuse input instead of evicting anything. An id whose observation
+//!   was pruned is not remembered: a different observation under it is then accepted.
 //! - **Snapshots.** [`snapshot`](Monitor::snapshot) writes the state as a versioned JSON document;
 //!   [`Monitor::restore`] reads it back, and the restored monitor behaves exactly like the
 //!   original for every later observation. A snapshot taken with another rule set is refused.
@@ -45,17 +51,24 @@ pub struct MonitorConfig {
     pub max_lateness: Duration,
     /// The most subjects the monitor tracks at once; a new subject beyond it is refused.
     pub max_subjects: usize,
-    /// The most observations kept for one subject; an observation beyond it is refused.
+    /// The most observations (and the most counterparts) kept for one subject; an observation
+    /// beyond it is refused.
     pub max_observations_per_subject: usize,
+    /// How far one observation's `recorded_at` may move the clock ahead. Further is refused as a
+    /// likely typo (one wrong year would otherwise refuse every later record as too late); move
+    /// the clock with [`Monitor::advance_to`] when a jump is real.
+    pub max_clock_step: Duration,
 }
 
 impl Default for MonitorConfig {
-    /// 30 days of lateness, a million subjects, 10,000 observations per subject.
+    /// 30 days of lateness, a million subjects, 10,000 observations per subject, clock steps of
+    /// at most 30 days.
     fn default() -> Self {
         MonitorConfig {
             max_lateness: Duration::days(30),
             max_subjects: 1_000_000,
             max_observations_per_subject: 10_000,
+            max_clock_step: Duration::days(30),
         }
     }
 }
@@ -154,9 +167,26 @@ pub enum MonitorError {
         /// The configured limit.
         max: usize,
     },
+    /// The observation was recorded further ahead of the clock than `max_clock_step`.
+    #[error(
+        "observation `{id}` of subject `{subject}` was recorded at {recorded}, more than {} (`max_clock_step`) after the monitor's clock {clock}; check the date. If it is right, advance the clock first",
+        .max_clock_step.words()
+    )]
+    ClockJump {
+        /// Subject id.
+        subject: String,
+        /// Observation id.
+        id: String,
+        /// Its `recorded_at` (or `at`), RFC 3339.
+        recorded: String,
+        /// The monitor's clock (RFC 3339).
+        clock: String,
+        /// The configured bound.
+        max_clock_step: Duration,
+    },
     /// Keeping this observation would exceed `max_observations_per_subject`.
     #[error(
-        "subject `{subject}` already has {max} observations inside the monitor's horizon (`max_observations_per_subject`); observation `{id}` is refused"
+        "subject `{subject}` already has {max} observations (or counterparts) inside the monitor's horizon (`max_observations_per_subject`); observation `{id}` is refused"
     )]
     TooManyObservations {
         /// Subject id.
@@ -229,10 +259,15 @@ pub struct Monitor {
     agenda: BTreeSet<(Timestamp, String, usize)>,
     /// The longest window of any rule: how far back from the horizon observations are kept.
     retention: Duration,
-    /// The longest of `retention` and every cooldown: how far back firings are kept.
-    record_retention: Duration,
     warnings: Vec<String>,
+    /// Warnings not kept because more than [`MAX_WARNINGS`] waited.
+    dropped_warnings: usize,
+    /// When every subject was last pruned (others are pruned when touched).
+    last_sweep: Option<Timestamp>,
 }
+
+/// Warnings kept until [`Monitor::take_warnings`]; more are counted, not kept.
+const MAX_WARNINGS: usize = 1000;
 
 impl Monitor {
     /// A monitor for `engine`'s rules.
@@ -247,7 +282,6 @@ impl Monitor {
                 .unwrap_or(Duration::days(1))
         };
         let retention = longest(&|r| r.pattern.within());
-        let record_retention = retention.max(longest(&|r| r.cooldown));
         Monitor {
             engine,
             config,
@@ -255,8 +289,24 @@ impl Monitor {
             subjects: BTreeMap::new(),
             agenda: BTreeSet::new(),
             retention,
-            record_retention,
             warnings: Vec::new(),
+            dropped_warnings: 0,
+            last_sweep: None,
+        }
+    }
+
+    /// Changes the caps on subjects and on observations per subject (e.g. after a restore).
+    /// Lowering them refuses new input beyond them; nothing held is evicted.
+    pub fn set_limits(&mut self, max_subjects: usize, max_observations_per_subject: usize) {
+        self.config.max_subjects = max_subjects;
+        self.config.max_observations_per_subject = max_observations_per_subject;
+    }
+
+    fn warn(&mut self, message: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message);
+        } else {
+            self.dropped_warnings += 1;
         }
     }
 
@@ -324,9 +374,17 @@ impl Monitor {
         out
     }
 
-    /// Warnings gathered since the last call (protected attributes removed), oldest first.
+    /// Warnings gathered since the last call (protected attributes removed), oldest first. At most
+    /// 1,000 are kept between calls; a last line says how many more there were.
     pub fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
+        let mut out = std::mem::take(&mut self.warnings);
+        if self.dropped_warnings > 0 {
+            out.push(format!(
+                "{} more warning(s) were not kept; call take_warnings more often",
+                std::mem::take(&mut self.dropped_warnings)
+            ));
+        }
+        out
     }
 
     /// Records one observation of `subject` and returns the events it causes, including those of
@@ -352,6 +410,22 @@ impl Monitor {
         }
         if observation.id.is_empty() {
             return Err(invalid("the observation id is empty".into()));
+        }
+        if observation.kind.is_empty() {
+            return Err(invalid(format!(
+                "observation `{}` has an empty kind",
+                observation.id
+            )));
+        }
+        if let Some((name, _)) = observation
+            .attributes
+            .iter()
+            .find(|(_, v)| matches!(v, Value::Number(n) if !n.is_finite()))
+        {
+            return Err(invalid(format!(
+                "attribute `{name}` of observation `{}` is not a finite number",
+                observation.id
+            )));
         }
         let vocab = self.engine.rules().vocabulary();
         let protected: Vec<String> = observation
@@ -384,6 +458,17 @@ impl Monitor {
             });
         }
         let horizon = self.horizon();
+        if let Some(clock) = self.clock
+            && observation.recorded() > plus(clock, self.config.max_clock_step)
+        {
+            return Err(MonitorError::ClockJump {
+                subject: subject.to_owned(),
+                recorded: format_timestamp(&observation.recorded()),
+                id: observation.id,
+                clock: format_timestamp(&clock),
+                max_clock_step: self.config.max_clock_step,
+            });
+        }
         if let (Some(h), Some(clock)) = (horizon, self.clock)
             && observation.at < h
         {
@@ -396,7 +481,14 @@ impl Monitor {
             });
         }
         if let Some(state) = self.subjects.get(subject) {
-            if state.obs.len() >= self.config.max_observations_per_subject {
+            let new_counterpart = observation
+                .counterpart
+                .as_ref()
+                .is_some_and(|c| !state.first_contact.contains_key(c));
+            if state.obs.len() >= self.config.max_observations_per_subject
+                || (new_counterpart
+                    && state.first_contact.len() >= self.config.max_observations_per_subject)
+            {
                 return Err(MonitorError::TooManyObservations {
                     subject: subject.to_owned(),
                     id: observation.id,
@@ -410,7 +502,7 @@ impl Monitor {
             });
         }
         for name in protected {
-            self.warnings.push(format!(
+            self.warn(format!(
                 "protected attribute `{name}` of observation `{}` of subject `{subject}` was removed before evaluation; it may not be used",
                 observation.id
             ));
@@ -453,17 +545,28 @@ impl Monitor {
         let place = state
             .obs
             .partition_point(|o| o.order_cmp(&observation).is_lt());
-        let new_time = observation.at.max(observation.recorded());
+        // The clock is the time of entry: an observation that happens later than it is recorded
+        // (a planned event) counts once the clock reaches its `at`, as in batch evaluation.
+        let entered = observation.recorded();
+        let at = observation.at;
+        let kind = observation.kind.clone();
         let cause = Cause::Observation(observation.id.clone());
         state.obs.insert(place, observation);
-        let clock = self.clock.map_or(new_time, |c| c.max(new_time));
+        let clock = self.clock.map_or(entered, |c| c.max(entered));
         self.clock = Some(clock);
+        if at > clock {
+            // Rules that can see its kind look again when the clock reaches it (the same set a
+            // restored monitor puts on its agenda).
+            for r in (0..n_rules).filter(|&r| self.engine.rule_sees(r, &kind)) {
+                self.agenda.insert((at, subject.to_owned(), r));
+            }
+        }
         let mut events = Vec::new();
         for r in affected {
             self.reevaluate(subject, r, horizon, &cause, &mut events);
         }
         self.run_agenda(horizon, &mut events);
-        self.prune();
+        self.prune(Some(subject));
         Ok(events)
     }
 
@@ -472,7 +575,26 @@ impl Monitor {
     ///
     /// # Errors
     /// A fact the vocabulary refuses, or a new subject beyond `max_subjects`. Nothing changes then.
-    pub fn set_subject(&mut self, mut subject: Subject) -> Result<Vec<Event>, MonitorError> {
+    pub fn set_subject(&mut self, subject: Subject) -> Result<Vec<Event>, MonitorError> {
+        self.apply_profile(subject, false)
+    }
+
+    /// Merges a profile record into the subject's, as the batch readers merge subject records:
+    /// facts are added, `born` is taken when none is known yet. Use it for a stream of partial
+    /// records (`watch` does).
+    ///
+    /// # Errors
+    /// As [`set_subject`](Self::set_subject), and a `born` that disagrees with the one known: the
+    /// two records may not be the same person, so nothing of this one is merged.
+    pub fn merge_subject(&mut self, subject: Subject) -> Result<Vec<Event>, MonitorError> {
+        self.apply_profile(subject, true)
+    }
+
+    fn apply_profile(
+        &mut self,
+        mut subject: Subject,
+        merge: bool,
+    ) -> Result<Vec<Event>, MonitorError> {
         if subject.id.is_empty() {
             return Err(MonitorError::Invalid {
                 subject: String::new(),
@@ -481,12 +603,10 @@ impl Monitor {
         }
         let vocab = self.engine.rules().vocabulary();
         let mut kept = Vec::with_capacity(subject.facts.len());
+        let mut removed = Vec::new();
         for fact in std::mem::take(&mut subject.facts) {
             if is_protected(vocab, &fact.name) {
-                self.warnings.push(format!(
-                    "protected fact `{}` of subject `{}` was removed before evaluation; it may not be used",
-                    fact.name, subject.id
-                ));
+                removed.push(fact.name);
                 continue;
             }
             if let Some(v) = vocab {
@@ -500,16 +620,37 @@ impl Monitor {
         }
         subject.facts = kept;
         let id = subject.id.clone();
+        if merge
+            && let Some(state) = self.subjects.get(&id)
+            && let (Some(known), Some(new)) = (state.subject.born, subject.born)
+            && known != new
+        {
+            return Err(MonitorError::Invalid {
+                subject: id,
+                reason: format!(
+                    "`born` {new} disagrees with the {known} already known: these may be two different people under one id, so this record is not merged; correct the id or the date"
+                ),
+            });
+        }
+        if !self.subjects.contains_key(&id) && self.subjects.len() >= self.config.max_subjects {
+            return Err(MonitorError::TooManySubjects {
+                subject: id,
+                max: self.config.max_subjects,
+            });
+        }
+        for name in removed {
+            self.warn(format!(
+                "protected fact `{name}` of subject `{id}` was removed before evaluation; it may not be used"
+            ));
+        }
+        let n_rules = self.engine.rules().rules().len();
         match self.subjects.get_mut(&id) {
+            Some(state) if merge => {
+                state.subject.born = state.subject.born.or(subject.born);
+                state.subject.facts.extend(subject.facts);
+            }
             Some(state) => state.subject = subject,
             None => {
-                if self.subjects.len() >= self.config.max_subjects {
-                    return Err(MonitorError::TooManySubjects {
-                        subject: id,
-                        max: self.config.max_subjects,
-                    });
-                }
-                let n_rules = self.engine.rules().rules().len();
                 self.subjects.insert(
                     id.clone(),
                     SubjectState {
@@ -542,7 +683,7 @@ impl Monitor {
         self.clock = Some(time);
         let mut events = Vec::new();
         self.run_agenda(horizon, &mut events);
-        self.prune();
+        self.prune(None);
         events
     }
 
@@ -577,7 +718,7 @@ impl Monitor {
         let obs: Vec<&Observation> = state
             .obs
             .iter()
-            .filter(|o| engine.rule_sees(r, &o.kind))
+            .filter(|o| o.at <= clock && engine.rule_sees(r, &o.kind))
             .collect();
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
         let run = match horizon {
@@ -613,7 +754,11 @@ impl Monitor {
         let mutable = |t: &Timestamp| horizon.is_none_or(|h| *t >= h);
         rs.records.retain(|f| !mutable(&f.raised_at));
         rs.records.extend(run.records);
-        let old: BTreeMap<String, Flag> = std::mem::take(&mut rs.flags);
+        // Flags before the horizon are final (pruning may not have dropped them yet).
+        let old: BTreeMap<String, Flag> = std::mem::take(&mut rs.flags)
+            .into_iter()
+            .filter(|(_, f)| mutable(&f.raised_at))
+            .collect();
         let mut new: BTreeMap<String, Flag> = BTreeMap::new();
         for flag in run.flags {
             new.insert(flag.id.clone(), flag);
@@ -649,13 +794,13 @@ impl Monitor {
     /// Evaluates again every (subject, rule) whose absence deadline the clock has reached.
     fn run_agenda(&mut self, horizon: Option<Timestamp>, events: &mut Vec<Event>) {
         let Some(clock) = self.clock else { return };
-        let mut due: Vec<(String, usize)> = Vec::new();
-        for (deadline, subject, r) in &self.agenda {
-            if *deadline > clock {
+        let mut due: BTreeSet<(String, usize)> = BTreeSet::new();
+        while let Some(first) = self.agenda.first() {
+            if first.0 > clock {
                 break;
             }
-            if !due.contains(&(subject.clone(), *r)) {
-                due.push((subject.clone(), *r));
+            if let Some((_, subject, r)) = self.agenda.pop_first() {
+                due.insert((subject, r));
             }
         }
         for (subject, r) in due {
@@ -663,18 +808,23 @@ impl Monitor {
         }
     }
 
-    /// Drops what the horizon has made unnecessary.
-    fn prune(&mut self) {
+    /// Drops what the horizon has made unnecessary: for `touched` at once, for every subject at
+    /// most once per day of clock time (so that one observation does not cost a sweep over all
+    /// subjects; memory may hold up to a day more than needed).
+    fn prune(&mut self, touched: Option<&str>) {
         let Some(h) = self.horizon() else { return };
-        let keep_obs = minus(h, self.retention);
-        let keep_records = minus(h, self.record_retention);
-        for state in self.subjects.values_mut() {
-            let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
-            state.obs.drain(..first_kept);
-            for rs in &mut state.rules {
-                rs.records.retain(|f| f.raised_at >= keep_records);
-                rs.flags.retain(|_, f| f.raised_at >= h);
+        let sweep = self
+            .last_sweep
+            .is_none_or(|t| h >= plus(t, Duration::days(1)));
+        let rules = self.engine.rules().rules();
+        let retention = self.retention;
+        if sweep {
+            self.last_sweep = Some(h);
+            for state in self.subjects.values_mut() {
+                prune_subject(state, rules, h, retention);
             }
+        } else if let Some(state) = touched.and_then(|s| self.subjects.get_mut(s)) {
+            prune_subject(state, rules, h, retention);
         }
     }
 
@@ -686,7 +836,20 @@ impl Monitor {
         let mut observations = Vec::new();
         let mut contacts = Vec::new();
         let mut firings = Vec::new();
+        // Written as if every subject had just been pruned, so that the snapshot does not depend
+        // on when each subject was last touched.
+        let horizon = self.horizon();
         for (id, state) in &self.subjects {
+            let pruned;
+            let state = match horizon {
+                Some(h) => {
+                    let mut copy = state.clone();
+                    prune_subject(&mut copy, rules, h, self.retention);
+                    pruned = copy;
+                    &pruned
+                }
+                None => state,
+            };
             subjects.push(state.subject.to_json());
             observations.extend(state.obs.iter().map(|o| o.to_json(id)));
             for (c, (t, o)) in &state.first_contact {
@@ -718,6 +881,7 @@ impl Monitor {
                 "max_lateness": self.config.max_lateness.to_string(),
                 "max_subjects": self.config.max_subjects,
                 "max_observations_per_subject": self.config.max_observations_per_subject,
+                "max_clock_step": self.config.max_clock_step.to_string(),
             },
             "clock": self.clock.map(|c| format_timestamp(&c)),
             "subjects": subjects,
@@ -766,10 +930,16 @@ impl Monitor {
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| bad(format!("`config.{name}` is not a number")))
         };
+        let max_clock_step = cfg
+            .get("max_clock_step")
+            .and_then(J::as_str)
+            .and_then(|s| Duration::parse(s).ok())
+            .ok_or_else(|| bad("`config.max_clock_step` is not a duration".into()))?;
         let config = MonitorConfig {
             max_lateness,
             max_subjects: limit("max_subjects")?,
             max_observations_per_subject: limit("max_observations_per_subject")?,
+            max_clock_step,
         };
         let time = |v: Option<&J>, what: &str| -> Result<Timestamp, SnapshotError> {
             v.and_then(J::as_str)
@@ -869,6 +1039,18 @@ impl Monitor {
                 rs.records.sort_by_key(|a| a.raised_at);
             }
         }
+        // Observations that happen after the clock wait on the agenda, as they did in the original.
+        if let Some(clock) = monitor.clock {
+            let mut waiting = Vec::new();
+            for (id, state) in &monitor.subjects {
+                for o in state.obs.iter().filter(|o| o.at > clock) {
+                    for r in (0..n_rules).filter(|&r| monitor.engine.rule_sees(r, &o.kind)) {
+                        waiting.push((o.at, id.clone(), r));
+                    }
+                }
+            }
+            monitor.agenda.extend(waiting);
+        }
         // What can still change is evaluated again, exactly as the original last did.
         let ids: Vec<String> = monitor.subjects.keys().cloned().collect();
         let mut ignored = Vec::new();
@@ -878,6 +1060,34 @@ impl Monitor {
             }
         }
         Ok(monitor)
+    }
+}
+
+/// Drops one subject's observations, firings and flags that the horizon `h` has made unnecessary.
+fn prune_subject(state: &mut SubjectState, rules: &[Rule], h: Timestamp, retention: Duration) {
+    let keep_obs = minus(h, retention);
+    let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
+    state.obs.drain(..first_kept);
+    for (rs, rule) in state.rules.iter_mut().zip(rules) {
+        rs.flags.retain(|_, f| f.raised_at >= h);
+        // Final firings matter only as the latest kept one per key (cooldown) and as used
+        // sequence first steps still inside the window.
+        let cooldown_from = rule.cooldown.map(|c| minus(h, c));
+        let mut latest: Vec<(Key, Timestamp)> = Vec::new();
+        for f in rs.records.iter().filter(|f| f.kept && f.raised_at < h) {
+            match latest.iter_mut().find(|(k, _)| *k == f.key) {
+                Some((_, t)) => *t = (*t).max(f.raised_at),
+                None => latest.push((f.key.clone(), f.raised_at)),
+            }
+        }
+        let keep_first_steps = minus(h, retention);
+        rs.records.retain(|f| {
+            f.raised_at >= h
+                || (f.first_step.is_some() && f.raised_at >= keep_first_steps)
+                || (f.kept
+                    && cooldown_from.is_some_and(|c| f.raised_at >= c)
+                    && latest.iter().any(|(k, t)| *k == f.key && *t == f.raised_at))
+        });
     }
 }
 
@@ -947,6 +1157,10 @@ fn stage_at(f: &Flag, t: Timestamp) -> Stage {
 
 fn minus(t: Timestamp, d: Duration) -> Timestamp {
     t.checked_sub_signed(d.as_delta()).unwrap_or(t)
+}
+
+fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_add_signed(d.as_delta()).unwrap_or(t)
 }
 
 fn value_json(v: &Value) -> serde_json::Value {

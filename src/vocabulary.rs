@@ -243,7 +243,7 @@ impl Folded {
 
     fn matches(&self, protected: &str) -> bool {
         let p = fold(protected);
-        !p.is_empty() && (self.whole == p || self.parts.iter().any(|part| *part == p))
+        !p.is_empty() && (self.whole == p || self.parts.contains(&p))
     }
 }
 

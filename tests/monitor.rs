@@ -403,3 +403,104 @@ fn events_serialise_as_json_lines() {
     assert_eq!(json["rule"], "three-in-a-week");
     assert!(json["reason"].as_str().unwrap().contains("late"));
 }
+
+#[test]
+fn a_planned_event_counts_when_it_happens_and_does_not_move_the_clock() {
+    let mut m = monitor(MonitorConfig::default());
+    let mut end = obs("e", "2026-03-02T22:00:00+01:00", "end");
+    end.recorded_at = Some(ts("2026-03-02T22:05:00+01:00"));
+    m.observe("y", end).unwrap();
+    // Recorded now, happening next week: the clock stays at the time of entry.
+    let mut planned = obs("p", "2026-03-09T10:00:00+01:00", "x");
+    planned.recorded_at = Some(ts("2026-03-02T22:30:00+01:00"));
+    assert!(m.observe("z", planned).unwrap().is_empty());
+    assert_eq!(m.clock(), Some(ts("2026-03-02T22:30:00+01:00")));
+    // The absence deadline of `e` fires only when time really passes it.
+    assert!(m.advance_to(ts("2026-03-05T21:59:00+01:00")).is_empty());
+    assert_eq!(m.advance_to(ts("2026-03-05T22:00:00+01:00")).len(), 1);
+}
+
+#[test]
+fn a_recorded_at_far_ahead_is_refused_as_a_likely_typo() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe("y", obs("a", "2026-03-02T10:00:00+01:00", "x"))
+        .unwrap();
+    let mut typo = obs("b", "2026-03-02T11:00:00+01:00", "x");
+    typo.recorded_at = Some(ts("2062-03-02T11:00:00+01:00"));
+    let err = m.observe("y", typo).unwrap_err();
+    assert!(matches!(err, MonitorError::ClockJump { .. }), "{err}");
+    assert!(err.to_string().contains("check the date"), "{err}");
+    // Records on time still go through.
+    m.observe("y", obs("c", "2026-03-02T12:00:00+01:00", "x"))
+        .unwrap();
+}
+
+#[test]
+fn merge_subject_merges_like_the_batch_readers() {
+    let mut m = monitor(MonitorConfig::default());
+    let born = Subject {
+        id: "y".into(),
+        born: Some("2011-05-05".parse().unwrap()),
+        facts: vec![],
+    };
+    m.merge_subject(born.clone()).unwrap();
+    let facts_only = Subject {
+        id: "y".into(),
+        born: None,
+        facts: vec![],
+    };
+    m.merge_subject(facts_only).unwrap();
+    // `born` is kept, so the minor rule still applies.
+    let events = m
+        .observe("y", obs("s", "2026-03-01T23:00:00+01:00", "stay"))
+        .unwrap();
+    assert_eq!(
+        raised(&events),
+        [("minor-stay".to_owned(), vec!["s".into()])]
+    );
+    let other = Subject {
+        born: Some("2009-01-01".parse().unwrap()),
+        ..born
+    };
+    let err = m.merge_subject(other).unwrap_err();
+    assert!(err.to_string().contains("disagrees"), "{err}");
+}
+
+#[test]
+fn numbers_that_are_not_finite_and_empty_kinds_are_refused() {
+    let mut m = monitor(MonitorConfig::default());
+    let mut o = obs("a", "2026-03-01T10:00:00+01:00", "x");
+    o.attributes
+        .insert("v".into(), early_signal::Value::Number(f64::NAN));
+    assert!(matches!(
+        m.observe("y", o),
+        Err(MonitorError::Invalid { .. })
+    ));
+    let empty = obs("b", "2026-03-01T10:00:00+01:00", "");
+    assert!(matches!(
+        m.observe("y", empty),
+        Err(MonitorError::Invalid { .. })
+    ));
+}
+
+#[test]
+fn final_firings_do_not_pile_up() {
+    // One `match` firing per observation; only the latest kept one per key is needed later.
+    let rules = "rules:\n  - id: every\n    version: 1\n    title: t\n    class: risk\n    severity: low\n    rationale: test\n    when: { match: { kind: x } }\n    cooldown: 3650d\n";
+    let mut m = Monitor::new(
+        Engine::new(RuleSet::from_yaml_str("r.yaml", rules).unwrap()),
+        MonitorConfig {
+            max_lateness: Duration::parse("1h").unwrap(),
+            ..MonitorConfig::default()
+        },
+    );
+    let base = ts("2026-01-01T00:00:00+01:00");
+    for i in 0..2000 {
+        let at = base + chrono::TimeDelta::hours(i);
+        m.observe("y", Observation::new(format!("o-{i}"), at, "x"))
+            .unwrap();
+    }
+    let snapshot = m.snapshot();
+    let firings = snapshot.matches("\"raised_at\"").count();
+    assert!(firings <= 3, "{firings} firing records kept");
+}

@@ -1118,3 +1118,60 @@ proptest! {
         prop_assert_eq!(a.snapshot(), b.snapshot());
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Like the pruning test, but the clock also follows "wall-clock" ticks (`advance_to` at an
+    /// arrival time), lateness bounds go down to minutes, and the monitor is saved and restored at
+    /// a random point.
+    #[test]
+    fn monitor_with_ticks_and_a_restart_agrees_with_batch(
+        case in case_strategy(),
+        delays in proptest::collection::vec(0..12i64, 60),
+        ticks in proptest::collection::vec(any::<bool>(), 60),
+        lateness_slots in 1..10u16,
+        cut in 0..60usize,
+        lateness_minutes in proptest::option::weighted(0.3, 1..(3*24*60i64)),
+    ) {
+        let engine = Engine::new(load_rules(&case));
+        let lateness = match lateness_minutes {
+            Some(m) => early_signal::Duration::from_minutes(m).unwrap(),
+            None => early_signal::Duration::days(lateness_slots),
+        };
+        let config = early_signal::MonitorConfig {
+            max_lateness: lateness,
+            ..early_signal::MonitorConfig::default()
+        };
+        let mut monitor = early_signal::Monitor::new(engine.clone(), config);
+        let mut order: Vec<(i64, usize)> = arrivals(&case, &[])
+            .iter()
+            .enumerate()
+            .map(|(i, (_, o))| (o.recorded() + delays[i % delays.len()] * GRID, i))
+            .collect();
+        order.sort();
+        let all = arrivals(&case, &[]);
+        let mut live = BTreeMap::new();
+        let mut accepted = Vec::new();
+        for (n, (arrive, i)) in order.into_iter().enumerate() {
+            if n == cut {
+                let snap = monitor.snapshot();
+                monitor = early_signal::Monitor::restore(engine.clone(), &snap).unwrap();
+            }
+            if ticks[n % ticks.len()] && arrive <= case.as_of {
+                apply(&mut live, monitor.advance_to(timestamp(arrive, 0)));
+            }
+            let (s, o) = all[i];
+            match monitor.observe(s, to_observation(o)) {
+                Ok(events) => {
+                    apply(&mut live, events);
+                    accepted.push((s, o));
+                }
+                Err(early_signal::MonitorError::TooLate { .. }) => {}
+                Err(e) => prop_assert!(false, "{e}\n{case:?}"),
+            }
+        }
+        apply(&mut live, monitor.advance_to(case.as_of()));
+        prop_assert_eq!(live_keys(&live), batch_of(&case, &accepted), "monitor vs batch\n{:?}", case);
+    }
+}

@@ -340,6 +340,50 @@ fn a_state_from_other_rules_is_refused() {
     assert!(stderr.contains("--max-lateness"), "{stderr}");
 }
 
+#[test]
+fn a_profile_given_after_a_restart_reports_the_flags_it_causes() {
+    let dir = tempdir();
+    let rules = format!("{dir}/rules.yaml");
+    std::fs::write(
+        &rules,
+        "rules:\n  - id: minor-x\n    version: 1\n    title: minor x\n    class: risk\n    severity: low\n    rationale: test\n    when: { match: { kind: x, subject.age: { lt: 18 } } }\n",
+    )
+    .unwrap();
+    let subjects = format!("{dir}/subjects.jsonl");
+    std::fs::write(&subjects, "{\"subject\":\"y\",\"born\":\"2012-01-01\"}\n").unwrap();
+    let state = format!("{dir}/state.json");
+    let line = r#"{"subject":"y","id":"o-1","at":"2026-03-01T10:00:00+01:00","kind":"x"}"#;
+    // Without `born` the rule cannot match.
+    let (stdout, _, code) = watch(&["--rules", &rules, "--state", &state], line);
+    assert_eq!((stdout.as_str(), code), ("", 0));
+    // The profile arrives after a restart: the flag it causes is written.
+    let (stdout, stderr, code) = watch(
+        &[
+            "--rules",
+            &rules,
+            "--state",
+            &state,
+            "--subjects",
+            &subjects,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"minor-x\""), "{stdout}");
+}
+
+#[test]
+fn an_observation_missing_its_kind_gets_the_observation_message() {
+    let (_, stderr, _) = watch(
+        &[],
+        r#"{"subject": "y-1", "id": "a", "at": "2026-03-01T10:00:00+01:00"}"#,
+    );
+    assert!(
+        stderr.contains("stdin:1:") && stderr.contains("kind"),
+        "{stderr}"
+    );
+}
+
 /// A fresh directory under the target dir (no extra dev-dependency).
 fn tempdir() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -284,7 +284,10 @@ impl View<'_> {
 
     /// Whether `p` holds, for every observation of the view.
     fn mask(&self, p: &Pred) -> Vec<bool> {
-        self.obs.iter().map(|o| p.matches(o, self.subject)).collect()
+        self.obs
+            .iter()
+            .map(|o| p.matches(o, self.subject))
+            .collect()
     }
 
     /// The evidence of the match ending at `k` with the earliest unused first step, if any.
@@ -351,9 +354,7 @@ impl View<'_> {
             let deadline = plus(self.at(a), within);
             let met = (a + 1..self.obs.len())
                 .take_while(|&e| self.at(e) <= deadline)
-                .any(|e| {
-                    expected[e] && by.as_ref().is_none_or(|f| self.value(f, e) == key)
-                });
+                .any(|e| expected[e] && by.as_ref().is_none_or(|f| self.value(f, e) == key));
             if met {
                 continue;
             }

@@ -1,0 +1,89 @@
+//! The incremental monitor (issue 5, docs/performance.md): time per `observe` with many live
+//! subjects, its median and 99th percentile, and the state kept per subject.
+//!
+//! `EARLY_SIGNAL_BENCH_SUBJECTS` (default 100,000) live subjects, 10 observations each over 30
+//! days; the first half of the stream warms the monitor up, the second half is measured.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use early_signal::generate::{WorkloadConfig, generate};
+use early_signal::{Engine, Monitor, MonitorConfig, RuleSet};
+use std::time::Instant;
+
+fn subjects() -> usize {
+    std::env::var("EARLY_SIGNAL_BENCH_SUBJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+fn monitor(c: &mut Criterion) {
+    let workload = generate(&WorkloadConfig {
+        subjects: subjects(),
+        observations_per_subject: 10,
+        days: 30,
+        ..WorkloadConfig::default()
+    });
+    let engine = Engine::new(RuleSet::builtin());
+    let fresh = || {
+        let mut m = Monitor::new(engine.clone(), MonitorConfig::default());
+        for s in &workload.subjects {
+            m.set_subject(s.clone()).expect("profile");
+        }
+        m
+    };
+    let half = workload.observations.len() / 2;
+    let (warm, measured) = workload.observations.split_at(half);
+
+    // Latency percentiles, measured once per observation (printed; criterion reports the mean).
+    let mut m = fresh();
+    for (s, o) in warm {
+        let _ = m.observe(s, o.clone());
+    }
+    let mut nanos: Vec<u128> = Vec::with_capacity(measured.len());
+    for (s, o) in measured {
+        let o = o.clone();
+        let t = Instant::now();
+        let _ = m.observe(s, o);
+        nanos.push(t.elapsed().as_nanos());
+    }
+    nanos.sort_unstable();
+    let pct = |p: f64| nanos[((nanos.len() as f64 - 1.0) * p) as usize];
+    let state = m.snapshot().len();
+    println!(
+        "monitor/observe latency over {} observations, {} live subjects: median {} ns, p99 {} ns, max {} ns; snapshot {} bytes ({} bytes per subject, {} observations held)",
+        nanos.len(),
+        m.subject_count(),
+        pct(0.5),
+        pct(0.99),
+        nanos.last().copied().unwrap_or(0),
+        state,
+        state / m.subject_count().max(1),
+        m.observation_count()
+    );
+
+    let mut g = c.benchmark_group("monitor");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(measured.len() as u64));
+    g.bench_function("observe_second_half", |b| {
+        b.iter_batched(
+            || {
+                let mut m = fresh();
+                for (s, o) in warm {
+                    let _ = m.observe(s, o.clone());
+                }
+                (m, measured.to_vec())
+            },
+            |(mut m, stream)| {
+                for (s, o) in stream {
+                    let _ = m.observe(&s, o);
+                }
+                m
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, monitor);
+criterion_main!(benches);
