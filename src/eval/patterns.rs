@@ -60,7 +60,8 @@ pub(crate) struct Wait {
 
 /// A sequence's step predicates and `by` values, evaluated once per observation.
 struct Steps<'v> {
-    first: Vec<bool>,
+    /// Indices of the observations that match the first step, ascending.
+    firsts: Vec<usize>,
     middle: Vec<Vec<bool>>,
     /// Empty without `by`.
     keys: Vec<Option<FieldValue<'v>>>,
@@ -245,7 +246,9 @@ impl View<'_> {
         let mut out = Vec::new();
         // Each step's predicate and the `by` value, once per observation.
         let steps = Steps {
-            first: self.mask(first),
+            firsts: (0..self.obs.len())
+                .filter(|&i| first.matches(self.obs[i], self.subject))
+                .collect(),
             middle: middle.iter().map(|p| self.mask(p)).collect(),
             keys: match by {
                 Some(f) => (0..self.obs.len()).map(|i| self.value(f, i)).collect(),
@@ -313,8 +316,12 @@ impl View<'_> {
         let lo = last_until
             .unwrap_or(0)
             .max(self.obs.partition_point(|o| o.at < start));
-        (lo..k)
-            .filter(|&j| !used.contains(&j) && steps.first[j] && same(j))
+        let from = steps.firsts.partition_point(|&j| j < lo);
+        steps.firsts[from..]
+            .iter()
+            .copied()
+            .take_while(|&j| j < k)
+            .filter(|&j| !used.contains(&j) && same(j))
             .find_map(|j| {
                 let mut chain = vec![step(j, 1)];
                 let mut prev = j;
