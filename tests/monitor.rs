@@ -504,3 +504,16 @@ fn final_firings_do_not_pile_up() {
     let firings = snapshot.matches("\"raised_at\"").count();
     assert!(firings <= 3, "{firings} firing records kept");
 }
+
+#[test]
+fn numbers_survive_a_snapshot_exactly() {
+    let mut a = monitor(MonitorConfig::default());
+    let mut o = obs("a", "2026-03-01T10:00:00+01:00", "x");
+    o.attributes
+        .insert("v".into(), early_signal::Value::Number(3.25527e-18));
+    a.observe("y", o.clone()).unwrap();
+    let engine = Engine::new(RuleSet::from_yaml_str("rules.yaml", RULES).unwrap());
+    let mut b = Monitor::restore(engine, &a.snapshot()).unwrap();
+    // The same observation again is recognised as the same, not a conflict.
+    assert_eq!(b.observe("y", o), Ok(vec![]));
+}
