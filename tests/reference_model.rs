@@ -998,6 +998,18 @@ fn arrivals<'c>(case: &'c Case, perm: &[usize]) -> Vec<(&'c str, &'c Obs)> {
     order.into_iter().map(|i| all[i]).collect()
 }
 
+/// Arrival by record time plus a delay of `delays[i]` grid slots, so that most observations
+/// arrive in time and some late: `(arrival, index into arrivals(case, &[]))`, in arrival order.
+fn arrival_order(case: &Case, delays: &[i64]) -> Vec<(i64, usize)> {
+    let mut order: Vec<(i64, usize)> = arrivals(case, &[])
+        .iter()
+        .enumerate()
+        .map(|(i, (_, o))| (o.recorded() + delays[i % delays.len()] * GRID, i))
+        .collect();
+    order.sort();
+    order
+}
+
 fn batch_of(case: &Case, accepted: &[(&str, &Obs)]) -> Vec<String> {
     let mut tl = Timeline::new();
     for (s, o) in accepted {
@@ -1061,13 +1073,7 @@ proptest! {
             ..early_signal::MonitorConfig::default()
         };
         let mut monitor = early_signal::Monitor::new(engine, config);
-        // Arrival by record time plus a random delay, so that most arrive in time and some late.
-        let mut order: Vec<(i64, usize)> = arrivals(&case, &[])
-            .iter()
-            .enumerate()
-            .map(|(i, (_, o))| (o.recorded() + delays[i % delays.len()] * GRID, i))
-            .collect();
-        order.sort();
+        let order = arrival_order(&case, &delays);
         let all = arrivals(&case, &[]);
         let mut live = BTreeMap::new();
         let mut accepted = Vec::new();
@@ -1144,12 +1150,7 @@ proptest! {
             ..early_signal::MonitorConfig::default()
         };
         let mut monitor = early_signal::Monitor::new(engine.clone(), config);
-        let mut order: Vec<(i64, usize)> = arrivals(&case, &[])
-            .iter()
-            .enumerate()
-            .map(|(i, (_, o))| (o.recorded() + delays[i % delays.len()] * GRID, i))
-            .collect();
-        order.sort();
+        let order = arrival_order(&case, &delays);
         let all = arrivals(&case, &[]);
         let mut live = BTreeMap::new();
         let mut accepted = Vec::new();

@@ -55,21 +55,8 @@ fn net(events: &str, live: &mut BTreeMap<String, (String, String, Vec<String>)>)
         let e: serde_json::Value = serde_json::from_str(line).unwrap();
         match e["event"].as_str().unwrap() {
             "raised" => {
-                let f = &e["flag"];
-                let evidence = f["evidence"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x["observation"].as_str().unwrap().to_owned())
-                    .collect();
-                live.insert(
-                    f["id"].as_str().unwrap().to_owned(),
-                    (
-                        f["rule"].as_str().unwrap().to_owned(),
-                        f["subject"].as_str().unwrap().to_owned(),
-                        evidence,
-                    ),
-                );
+                let (id, flag) = summary(&e["flag"]);
+                live.insert(id, flag);
             }
             "withdrawn" => {
                 let id = e["id"].as_str().unwrap();
@@ -79,6 +66,21 @@ fn net(events: &str, live: &mut BTreeMap<String, (String, String, Vec<String>)>)
             other => panic!("unknown event {other}"),
         }
     }
+}
+
+/// A flag's id and (rule, subject, evidence ids), from its JSON.
+fn summary(f: &serde_json::Value) -> (String, (String, String, Vec<String>)) {
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    let evidence = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| text(&x["observation"]))
+        .collect();
+    (
+        text(&f["id"]),
+        (text(&f["rule"]), text(&f["subject"]), evidence),
+    )
 }
 
 /// `eval` on the same data: flag id → (rule, subject, evidence ids).
@@ -93,20 +95,8 @@ fn eval_flags() -> BTreeMap<String, (String, String, Vec<String>)> {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut flags = BTreeMap::new();
     for f in report["flags"].as_array().unwrap() {
-        let evidence = f["evidence"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["observation"].as_str().unwrap().to_owned())
-            .collect();
-        flags.insert(
-            f["id"].as_str().unwrap().to_owned(),
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["subject"].as_str().unwrap().to_owned(),
-                evidence,
-            ),
-        );
+        let (id, flag) = summary(f);
+        flags.insert(id, flag);
     }
     assert!(flags.len() >= 5, "the example should flag: {flags:?}");
     flags
