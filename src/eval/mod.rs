@@ -135,8 +135,41 @@ impl Engine {
             (Some(_), None) => true,
             (None, _) => false,
         };
+        #[cfg(not(feature = "parallel"))]
         for st in timeline.subjects() {
             self.evaluate_subject(st, as_of, recheck, &mut report);
+        }
+        // Subjects are independent: each is evaluated into its own report, merged in subject order,
+        // so the result is identical to the serial one.
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            let subjects: Vec<&SubjectTimeline> = timeline.subjects().collect();
+            let parts: Vec<Report> = subjects
+                .par_iter()
+                .map(|st| {
+                    let mut part = Report {
+                        as_of,
+                        ruleset: String::new(),
+                        flags: Vec::new(),
+                        pending: Vec::new(),
+                        rejected: Vec::new(),
+                        warnings: Vec::new(),
+                        stats: Stats::default(),
+                    };
+                    self.evaluate_subject(st, as_of, recheck, &mut part);
+                    part
+                })
+                .collect();
+            for part in parts {
+                report.flags.extend(part.flags);
+                report.pending.extend(part.pending);
+                report.rejected.extend(part.rejected);
+                report.warnings.extend(part.warnings);
+                report.stats.subjects += part.stats.subjects;
+                report.stats.observations += part.stats.observations;
+                report.stats.ignored_after_as_of += part.stats.ignored_after_as_of;
+            }
         }
         if report.stats.ignored_after_as_of > 0 {
             report.warnings.push(Warning::new(format!(
