@@ -467,7 +467,12 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Re
         {
             let id = o.id.clone();
             if let Err(e) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
-                tl.reject(Rejection::at(e.reason, Some(&origin), Some(&subject), Some(&id)));
+                tl.reject(Rejection::at(
+                    e.reason,
+                    Some(&origin),
+                    Some(&subject),
+                    Some(&id),
+                ));
             }
             continue;
         }

@@ -21,8 +21,8 @@
 //! - **Bounded memory.** Per subject the monitor keeps the observations inside the rule set's
 //!   longest window before the horizon, the latest kept firing per key that a cooldown still needs,
 //!   the sequence first steps still inside a window, and one timestamp per counterpart (its first
-//!   contact, which a flag's recruitment window starts from). A subject is pruned when touched and
-//!   all subjects once per day of clock time. Caps on subjects and on observations (and
+//!   contact, which a flag's recruitment window starts from). A subject is pruned when touched, and
+//!   a rolling sweep prunes a few more on every call. Caps on subjects and on observations (and
 //!   counterparts) per subject refuse input instead of evicting anything. An id whose observation
 //!   was pruned is not remembered: a different observation under it is then accepted.
 //! - **Snapshots.** [`snapshot`](Monitor::snapshot) writes the state as a versioned JSON document;
@@ -262,9 +262,12 @@ pub struct Monitor {
     warnings: Vec<String>,
     /// Warnings not kept because more than [`MAX_WARNINGS`] waited.
     dropped_warnings: usize,
-    /// When every subject was last pruned (others are pruned when touched).
-    last_sweep: Option<Timestamp>,
+    /// Where the rolling sweep over all subjects continues (see `prune`).
+    sweep_cursor: Option<String>,
 }
+
+/// Subjects pruned per call by the rolling sweep.
+const SWEEP_STEP: usize = 2;
 
 /// Warnings kept until [`Monitor::take_warnings`]; more are counted, not kept.
 const MAX_WARNINGS: usize = 1000;
@@ -291,7 +294,7 @@ impl Monitor {
             retention,
             warnings: Vec::new(),
             dropped_warnings: 0,
-            last_sweep: None,
+            sweep_cursor: None,
         }
     }
 
@@ -808,24 +811,28 @@ impl Monitor {
         }
     }
 
-    /// Drops what the horizon has made unnecessary: for `touched` at once, for every subject at
-    /// most once per day of clock time (so that one observation does not cost a sweep over all
-    /// subjects; memory may hold up to a day more than needed).
+    /// Drops what the horizon has made unnecessary: for `touched`, and for the next
+    /// [`SWEEP_STEP`] subjects of a rolling sweep over all of them, so that every call costs about
+    /// the same and every subject is pruned again after `subjects / SWEEP_STEP` calls.
     fn prune(&mut self, touched: Option<&str>) {
+        use std::ops::Bound::{Excluded, Unbounded};
         let Some(h) = self.horizon() else { return };
-        let sweep = self
-            .last_sweep
-            .is_none_or(|t| h >= plus(t, Duration::days(1)));
         let rules = self.engine.rules().rules();
         let retention = self.retention;
-        if sweep {
-            self.last_sweep = Some(h);
-            for state in self.subjects.values_mut() {
-                prune_subject(state, rules, h, retention);
-            }
-        } else if let Some(state) = touched.and_then(|s| self.subjects.get_mut(s)) {
+        if let Some(state) = touched.and_then(|s| self.subjects.get_mut(s)) {
             prune_subject(state, rules, h, retention);
         }
+        let start = match self.sweep_cursor.take() {
+            Some(c) => (Excluded(c), Unbounded),
+            None => (Unbounded, Unbounded),
+        };
+        let mut last = None;
+        for (id, state) in self.subjects.range_mut::<String, _>(start).take(SWEEP_STEP) {
+            prune_subject(state, rules, h, retention);
+            last = Some(id.clone());
+        }
+        // At the end the sweep starts over.
+        self.sweep_cursor = last;
     }
 
     /// The monitor's state as a versioned JSON document (see [`Monitor::restore`]).
