@@ -25,16 +25,21 @@ fn shuffled_lines() -> Vec<String> {
     lines
 }
 
-/// Runs `watch` with `input` on stdin; returns stdout, stderr and the exit code.
-fn watch(args: &[&str], input: &str) -> (String, String, i32) {
-    let mut child = Command::new(BIN)
+/// Starts `watch` with piped stdin, stdout and stderr.
+fn spawn_watch(args: &[&str]) -> std::process::Child {
+    Command::new(BIN)
         .arg("watch")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `watch` with `input` on stdin; returns stdout, stderr and the exit code.
+fn watch(args: &[&str], input: &str) -> (String, String, i32) {
+    let mut child = spawn_watch(args);
     child
         .stdin
         .take()
@@ -153,13 +158,7 @@ fn realtime_fires_a_deadline_without_a_new_line() {
         r#"{{"subject": "y-1", "id": "e", "at": "{}", "kind": "missing.episode.end"}}"#,
         ended.to_rfc3339()
     );
-    let mut child = Command::new(BIN)
-        .args(["watch", "--realtime", "--tick", "1"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_watch(&["--realtime", "--tick", "1"]);
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "{line}").unwrap();
     stdin.flush().unwrap();
@@ -214,21 +213,14 @@ fn sigterm_saves_the_state_and_a_restart_continues_exactly() {
     let lines = shuffled_lines();
     let (first, rest) = lines.split_at(lines.len() / 2);
     let subjects = subjects_arg();
-    let mut child = Command::new(BIN)
-        .args([
-            "watch",
-            "--subjects",
-            &subjects,
-            "--max-lateness",
-            "90d",
-            "--state",
-            &state,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_watch(&[
+        "--subjects",
+        &subjects,
+        "--max-lateness",
+        "90d",
+        "--state",
+        &state,
+    ]);
     let mut stdin = child.stdin.take().unwrap();
     for l in first {
         writeln!(stdin, "{l}").unwrap();
