@@ -160,6 +160,52 @@ impl Observation {
     }
 }
 
+/// The observation ids of one subject, by a keyed hash of the id (so no id is stored twice);
+/// the rare hash collision between different ids is kept in `overflow` and checked by id.
+#[derive(Debug, Clone, Default)]
+struct IdIndex {
+    first: HashMap<u64, usize, std::hash::BuildHasherDefault<U64Hasher>>,
+    overflow: Vec<usize>,
+}
+
+impl IdIndex {
+    fn find(&self, hash: u64, id: &str, observations: &[Observation]) -> Option<usize> {
+        let is = |i: &usize| observations.get(*i).is_some_and(|o| o.id == id);
+        self.first
+            .get(&hash)
+            .filter(|i| is(i))
+            .or_else(|| self.overflow.iter().find(|i| is(i)))
+            .copied()
+    }
+
+    fn insert(&mut self, hash: u64, position: usize) {
+        match self.first.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(position);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.overflow.push(position),
+        }
+    }
+}
+
+/// Passes a `u64` that is already a keyed hash through unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+struct U64Hasher(u64);
+
+impl std::hash::Hasher for U64Hasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 /// Where a record was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -177,7 +223,7 @@ pub struct SubjectTimeline {
     pub(crate) subject: Subject,
     pub(crate) observations: Vec<Observation>,
     pub(crate) origins: Vec<Option<Origin>>,
-    index: HashMap<String, usize>,
+    index: IdIndex,
     born_origin: Option<Origin>,
 }
 
@@ -209,6 +255,8 @@ pub struct InputError {
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     subjects: BTreeMap<String, SubjectTimeline>,
+    /// Keyed hashing of observation ids (randomly keyed, against crafted collisions).
+    ids: std::hash::RandomState,
     rejected: Vec<Rejection>,
     warnings: Vec<Warning>,
     duplicates: usize,
@@ -400,8 +448,9 @@ impl Timeline {
             v.check_observation(&observation)
                 .map_err(|reason| InputError { reason })?;
         }
+        let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let entry = self.entry(subject);
-        if let Some(&i) = entry.index.get(&observation.id) {
+        if let Some(i) = entry.index.find(hash, &observation.id, &entry.observations) {
             if entry.observations.get(i) == Some(&observation) {
                 self.duplicates += 1;
                 return Ok(());
@@ -419,9 +468,7 @@ impl Timeline {
                 ),
             });
         }
-        entry
-            .index
-            .insert(observation.id.clone(), entry.observations.len());
+        entry.index.insert(hash, entry.observations.len());
         entry.observations.push(observation);
         entry.origins.push(origin);
         Ok(())
