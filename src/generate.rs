@@ -586,6 +586,20 @@ const RULE_KINDS: &[&str] = &[
     "contact.renewed",
 ];
 
+/// Kinds most records of an ordinary youth have (see `BACKGROUND`).
+const ROUTINE: &[&str] = &[
+    "meeting.in_person",
+    "safety.check",
+    "contact.new",
+    "truancy",
+    "return.late",
+    "vehicle.pickup",
+    "rhythm.disturbed",
+    "substance.episode",
+    "missing.episode.end",
+    "return.interview",
+];
+
 /// `n` generated rules (a YAML rule file for the default vocabulary) of all five patterns, for
 /// measuring how the cost grows with the number of rules. Deterministic from `seed`. They carry
 /// no tests, so `check` warns about each; they are load, not policy.
@@ -593,29 +607,40 @@ pub fn rules_yaml(n: usize, seed: u64) -> String {
     let mut rng = Rng(seed);
     let mut out = String::from("rules:\n");
     for i in 0..n {
-        let k1 = rng.pick(RULE_KINDS);
-        let k2 = rng.pick(RULE_KINDS);
-        let k3 = rng.pick(RULE_KINDS);
+        // Rules look for signs, which are rarer than routine records; an absence expects anything.
+        let signs: Vec<&str> = RULE_KINDS
+            .iter()
+            .copied()
+            .filter(|k| !ROUTINE.contains(k))
+            .collect();
+        let k1 = rng.pick(&signs);
+        let k2 = rng.pick(&signs);
+        let k3 = rng.pick(&signs);
+        let expect = rng.pick(RULE_KINDS);
         let days = 3 + rng.below(28);
+        // Selective, as real rules are: most observations that reach a rule do not make it fire.
         let when = match i % 5 {
-            0 => format!("match: {{ kind: {k1}, source: {{ not: youth }} }}"),
+            0 => format!(
+                "match: {{ kind: {k1}, source: {}, channel: {{ exists: true }} }}",
+                rng.pick(&["police", "health", "school"])
+            ),
             1 => format!(
                 "count: {{ match: {{ kind: [{k1}, {k2}] }}, within: {days}d, at_least: {} }}",
-                2 + rng.below(3)
+                4 + rng.below(4)
             ),
             2 => format!(
                 "sequence: {{ within: {days}d, by: counterpart, steps: [ {{ kind: {k1} }}, {{ kind: {k2} }} ] }}"
             ),
             3 => format!(
-                "absence: {{ after: {{ kind: {k1} }}, expect: {{ kind: {k2} }}, within: {}h }}",
+                "absence: {{ after: {{ kind: {k1} }}, expect: {{ kind: {expect} }}, within: {}h }}",
                 24 + rng.below(72)
             ),
             _ => format!(
-                "signals: {{ within: {days}d, at_least: 2, of: {{ a: {{ kind: {k1} }}, b: {{ kind: {k2} }}, c: {{ kind: {k3} }} }} }}"
+                "signals: {{ within: {days}d, at_least: 3, of: {{ a: {{ kind: {k1} }}, b: {{ kind: {k2} }}, c: {{ kind: {k3} }} }} }}"
             ),
         };
         out.push_str(&format!(
-            "  - id: gen-{i:04}\n    version: 1\n    title: generated rule {i}\n    class: risk\n    severity: low\n    rationale: generated load for benchmarks\n    when: {{ {when} }}\n"
+            "  - id: gen-{i:04}\n    version: 1\n    title: generated rule {i}\n    class: risk\n    severity: low\n    rationale: generated load for benchmarks\n    when: {{ {when} }}\n    cooldown: 30d\n"
         ));
     }
     out
