@@ -91,6 +91,27 @@ pub struct Window {
     pub stage: Stage,
 }
 
+impl Window {
+    /// The stage at `t`: `urgent` before `urgent_until`, `open` before `closes_at`, else `closed`.
+    pub fn stage_at(&self, t: Timestamp) -> Stage {
+        if t < self.urgent_until {
+            Stage::Urgent
+        } else if t < self.closes_at {
+            Stage::Open
+        } else {
+            Stage::Closed
+        }
+    }
+
+    /// This window with its stage taken at `t`.
+    pub(crate) fn at(self, t: Timestamp) -> Self {
+        Window {
+            stage: self.stage_at(t),
+            ..self
+        }
+    }
+}
+
 /// One observation behind a flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {

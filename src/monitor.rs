@@ -30,10 +30,10 @@
 //!   original for every later observation. A snapshot taken with another rule set is refused.
 
 use crate::eval::{Engine, FiringRecord, Resume};
-use crate::flag::{Flag, Key, Stage};
+use crate::flag::{Flag, Key};
 use crate::report::Pending;
 use crate::rule::Rule;
-use crate::time::{Duration, Timestamp, format_timestamp, parse_timestamp};
+use crate::time::{Duration, Timestamp, format_timestamp, minus, parse_timestamp, plus};
 use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -355,7 +355,7 @@ impl Monitor {
             .collect();
         if let Some(c) = self.clock {
             for f in &mut out {
-                f.window.stage = stage_at(f, c);
+                f.window.stage = f.window.stage_at(c);
             }
         }
         out.sort_by(crate::flag::output_order);
@@ -1150,24 +1150,6 @@ fn same_flag(a: &Flag, b: &Flag) -> bool {
         && same_ts(&wa.urgent_until, &wb.urgent_until)
         && same_ts(&wa.closes_at, &wb.closes_at)
         && a.explanation == b.explanation
-}
-
-fn stage_at(f: &Flag, t: Timestamp) -> Stage {
-    if t < f.window.urgent_until {
-        Stage::Urgent
-    } else if t < f.window.closes_at {
-        Stage::Open
-    } else {
-        Stage::Closed
-    }
-}
-
-fn minus(t: Timestamp, d: Duration) -> Timestamp {
-    t.checked_sub_signed(d.as_delta()).unwrap_or(t)
-}
-
-fn plus(t: Timestamp, d: Duration) -> Timestamp {
-    t.checked_add_signed(d.as_delta()).unwrap_or(t)
 }
 
 fn value_json(v: &Value) -> serde_json::Value {

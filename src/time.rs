@@ -47,6 +47,16 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a valid date; write `YYYY-MM-DD`, e.g. `2011-04-01`"))
 }
 
+/// `t + d`, or `t` itself where that would leave the representable range.
+pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_add_signed(d.as_delta()).unwrap_or(t)
+}
+
+/// `t − d`, or `t` itself where that would leave the representable range.
+pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_sub_signed(d.as_delta()).unwrap_or(t)
+}
+
 /// Formats a timestamp as RFC 3339 in its own offset, with as many fraction digits as it needs.
 pub fn format_timestamp(t: &Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)

@@ -1010,6 +1010,24 @@ fn arrival_order(case: &Case, delays: &[i64]) -> Vec<(i64, usize)> {
     order
 }
 
+/// Observes `o`, applying its events to `live`: `Ok(true)` when accepted, `Ok(false)` when refused
+/// as too late (allowed), an error for any other refusal.
+fn feed(
+    monitor: &mut early_signal::Monitor,
+    s: &str,
+    o: &Obs,
+    live: &mut BTreeMap<String, early_signal::Flag>,
+) -> Result<bool, TestCaseError> {
+    match monitor.observe(s, to_observation(o)) {
+        Ok(events) => {
+            apply(live, events);
+            Ok(true)
+        }
+        Err(early_signal::MonitorError::TooLate { .. }) => Ok(false),
+        Err(e) => Err(TestCaseError::fail(format!("{e} (observation {})", o.id))),
+    }
+}
+
 fn batch_of(case: &Case, accepted: &[(&str, &Obs)]) -> Vec<String> {
     let mut tl = Timeline::new();
     for (s, o) in accepted {
@@ -1079,13 +1097,8 @@ proptest! {
         let mut accepted = Vec::new();
         for (_, i) in order {
             let (s, o) = all[i];
-            match monitor.observe(s, to_observation(o)) {
-                Ok(events) => {
-                    apply(&mut live, events);
-                    accepted.push((s, o));
-                }
-                Err(early_signal::MonitorError::TooLate { .. }) => {}
-                Err(e) => prop_assert!(false, "{e}\n{case:?}"),
+            if feed(&mut monitor, s, o, &mut live)? {
+                accepted.push((s, o));
             }
         }
         apply(&mut live, monitor.advance_to(case.as_of()));
@@ -1163,13 +1176,8 @@ proptest! {
                 apply(&mut live, monitor.advance_to(timestamp(arrive, 0)));
             }
             let (s, o) = all[i];
-            match monitor.observe(s, to_observation(o)) {
-                Ok(events) => {
-                    apply(&mut live, events);
-                    accepted.push((s, o));
-                }
-                Err(early_signal::MonitorError::TooLate { .. }) => {}
-                Err(e) => prop_assert!(false, "{e}\n{case:?}"),
+            if feed(&mut monitor, s, o, &mut live)? {
+                accepted.push((s, o));
             }
         }
         apply(&mut live, monitor.advance_to(case.as_of()));

@@ -8,9 +8,10 @@ use crate::report::{Pending, Rejection, Report, Stats, Warning};
 use crate::rule::{Field, Pattern, Rule, fact_overlap};
 use crate::ruleset::RuleSet;
 use crate::time::Timestamp;
+use crate::time::plus;
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use patterns::Resume;
-use patterns::{Firing, View, plus};
+use patterns::{Firing, View};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -412,13 +413,7 @@ impl Engine {
         };
         let urgent_until = plus(opened_at, rule.urgent);
         let closes_at = plus(opened_at, rule.closes);
-        let stage = if as_of < urgent_until {
-            Stage::Urgent
-        } else if as_of < closes_at {
-            Stage::Open
-        } else {
-            Stage::Closed
-        };
+
         let first = items
             .iter()
             .map(|it| it.idx)
@@ -443,8 +438,9 @@ impl Engine {
                 opened_at,
                 urgent_until,
                 closes_at,
-                stage,
-            },
+                stage: Stage::Urgent,
+            }
+            .at(as_of),
             explanation,
         }
     }

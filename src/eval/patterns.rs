@@ -5,7 +5,7 @@
 
 use crate::flag::Key;
 use crate::rule::{Field, FieldValue, Pred};
-use crate::time::{Duration, Timestamp};
+use crate::time::{Duration, Timestamp, minus, plus};
 use crate::timeline::{Observation, Subject};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -95,14 +95,6 @@ fn key_of(field: &Option<Field>, v: Option<FieldValue<'_>>) -> Key {
         key.insert(f.to_string(), v.to_value());
     }
     key
-}
-
-pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
-    t.checked_add_signed(d.as_delta()).unwrap_or(t)
-}
-
-pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
-    t.checked_sub_signed(d.as_delta()).unwrap_or(t)
 }
 
 impl View<'_> {
