@@ -8,6 +8,7 @@ use crate::timeline::{
     Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value,
 };
 use crate::vocabulary::did_you_mean;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -381,8 +382,7 @@ fn add_observation_node(
                 ));
                 return;
             }
-            let id = o.id.clone();
-            if let Err(e) = tl.add_observation_from(subject, o, Some(origin.clone())) {
+            if let Err((e, id)) = tl.add_observation_from(subject, o, Some(origin.clone())) {
                 tl.reject(Rejection::at(
                     e.reason,
                     Some(&origin),
@@ -465,8 +465,7 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Re
         if let Record::Observation = record
             && let Some((subject, o)) = fast_observation(line)
         {
-            let id = o.id.clone();
-            if let Err(e) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+            if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
                 tl.reject(Rejection::at(
                     e.reason,
                     Some(&origin),
@@ -492,8 +491,7 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Re
         match record {
             Record::Observation => match observation_from_node(&node, None) {
                 Ok((Some(subject), o)) if !subject.is_empty() => {
-                    let id = o.id.clone();
-                    if let Err(e) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+                    if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
                         tl.reject(Rejection::at(e.reason, Some(&origin), Some(&subject), Some(&id)));
                     }
                 }
@@ -554,7 +552,7 @@ struct FastObservation<'a> {
 
 /// Reads a well-formed observation line directly; `None` sends it down the general path, which
 /// accepts the same records and words every refusal.
-fn fast_observation(line: &str) -> Option<(String, Observation)> {
+fn fast_observation(line: &str) -> Option<(Cow<'_, str>, Observation)> {
     let f: FastObservation<'_> = serde_json::from_str(line).ok()?;
     if f.subject.is_empty() || f.id.is_empty() || f.kind.is_empty() {
         return None;
@@ -585,7 +583,7 @@ fn fast_observation(line: &str) -> Option<(String, Observation)> {
         source: f.source.map(|c| c.into_owned()),
         attributes,
     };
-    Some((f.subject.into_owned(), o))
+    Some((f.subject, o))
 }
 
 impl Observation {

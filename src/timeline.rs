@@ -254,7 +254,9 @@ pub struct InputError {
 /// bad record: each one is kept in [`rejected`](Self::rejected) with its file, line and reason.
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
-    subjects: BTreeMap<String, SubjectTimeline>,
+    /// By id; hashed because records of many subjects arrive interleaved and a lookup per record
+    /// must not walk a tree of heap-allocated keys. [`subjects`](Self::subjects) sorts.
+    subjects: HashMap<String, SubjectTimeline>,
     /// Keyed hashing of observation ids (randomly keyed, against crafted collisions).
     ids: std::hash::RandomState,
     rejected: Vec<Rejection>,
@@ -278,9 +280,11 @@ impl Timeline {
         }
     }
 
-    /// The subjects, by id.
+    /// The subjects, in id order.
     pub fn subjects(&self) -> impl Iterator<Item = &SubjectTimeline> {
-        self.subjects.values()
+        let mut all: Vec<(&String, &SubjectTimeline)> = self.subjects.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all.into_iter().map(|(_, s)| s)
     }
 
     /// One subject.
@@ -335,6 +339,7 @@ impl Timeline {
         observation: Observation,
     ) -> Result<(), InputError> {
         self.add_observation_from(subject, observation, None)
+            .map_err(|(e, _)| e)
     }
 
     fn entry(&mut self, subject: &str) -> &mut SubjectTimeline {
@@ -415,16 +420,22 @@ impl Timeline {
         subject: &str,
         mut observation: Observation,
         origin: Option<Origin>,
-    ) -> Result<(), InputError> {
+    ) -> Result<(), (InputError, String)> {
         if subject.is_empty() {
-            return Err(InputError {
-                reason: "subject id is empty".into(),
-            });
+            return Err((
+                InputError {
+                    reason: "subject id is empty".into(),
+                },
+                observation.id,
+            ));
         }
         if observation.id.is_empty() {
-            return Err(InputError {
-                reason: "observation id is empty".into(),
-            });
+            return Err((
+                InputError {
+                    reason: "observation id is empty".into(),
+                },
+                observation.id,
+            ));
         }
         let vocab = self.vocabulary.clone();
         let protected: Vec<String> = observation
@@ -444,9 +455,8 @@ impl Timeline {
                 Some(subject),
             ));
         }
-        if let Some(v) = &vocab {
-            v.check_observation(&observation)
-                .map_err(|reason| InputError { reason })?;
+        if let Some(Err(reason)) = vocab.as_ref().map(|v| v.check_observation(&observation)) {
+            return Err((InputError { reason }, observation.id));
         }
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let entry = self.entry(subject);
@@ -461,12 +471,15 @@ impl Timeline {
                 .and_then(|o| o.as_ref())
                 .map(|o| format!(" read at {}:{}", o.file, o.line))
                 .unwrap_or_default();
-            return Err(InputError {
-                reason: format!(
-                    "a different observation with id `{}` for subject `{subject}` was already{place}; the first one is kept; give this one its own id",
-                    observation.id
-                ),
-            });
+            return Err((
+                InputError {
+                    reason: format!(
+                        "a different observation with id `{}` for subject `{subject}` was already{place}; the first one is kept; give this one its own id",
+                        observation.id
+                    ),
+                },
+                observation.id,
+            ));
         }
         entry.index.insert(hash, entry.observations.len());
         entry.observations.push(observation);
