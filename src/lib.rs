@@ -7,6 +7,7 @@ mod error;
 mod eval;
 mod flag;
 pub mod generate;
+mod hash;
 mod input;
 mod load;
 pub mod monitor;

@@ -12,7 +12,7 @@ use crate::time::plus;
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use patterns::Resume;
 use patterns::{Firing, View};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Evaluates a [`RuleSet`] against timelines.
@@ -41,7 +41,7 @@ pub struct Engine {
 /// Which rules can use an observation of a given kind, so that each rule sees only those.
 #[derive(Debug, Clone, Default)]
 struct KindIndex {
-    by_kind: HashMap<String, Vec<usize>>,
+    by_kind: crate::hash::FastMap<String, Vec<usize>>,
     /// Rules whose predicates do not bound the kind.
     any: Vec<usize>,
 }
