@@ -246,7 +246,7 @@ pub fn generate(config: &WorkloadConfig) -> Workload {
                 })
                 .map_or("safety.check", |(k, _)| k);
             let mut o = Observation::new(next_id(&mut n), at, kind);
-            o.source = Some(source_for(&mut rng, kind, in_institution).to_owned());
+            o.source = Some(source_for(&mut rng, kind, in_institution).into());
             background_details(&mut rng, &mut o, &peers, s);
             if kind == "missing.episode" {
                 // An ordinary episode: back within hours, usually a return interview.
@@ -324,14 +324,14 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
     let src = |rng: &mut Rng| {
         Some(
             rng.pick(&["mentor", "institution", "school", "youth_worker"])
-                .to_owned(),
+                .into(),
         )
     };
     let mut first = Observation::new("", sc.first_contact, "contact.new");
     first.channel = Some(if sc.online {
-        rng.pick(ONLINE).to_owned()
+        rng.pick(ONLINE).into()
     } else {
-        "in_person".to_owned()
+        "in_person".into()
     });
     first.counterpart = c.clone();
     first.source = src(rng);
@@ -354,7 +354,7 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
         Route::Coercion => {
             let mut ask = Observation::new("", between(rng), "image.exchange");
             ask.counterpart = c.clone();
-            ask.channel = Some(rng.pick(ONLINE).to_owned());
+            ask.channel = Some(rng.pick(ONLINE).into());
             ask.attributes
                 .insert("direction".into(), "requested".into());
             ask.source = src(rng);
@@ -424,10 +424,10 @@ fn background_details(rng: &mut Rng, o: &mut Observation, peers: &[String], s: u
     match o.kind.as_str() {
         "contact.new" => {
             o.channel = Some(if rng.chance(0.6) {
-                "in_person".to_owned()
+                "in_person".into()
             } else {
                 rng.pick(&["online.social_media", "online.messaging", "online.gaming"])
-                    .to_owned()
+                    .into()
             });
             o.counterpart = any_peer(rng);
             let relation = match rng.below(100) {

@@ -61,9 +61,16 @@ mod tests {
     #[test]
     fn equal_strings_hash_equal_and_lookups_work() {
         let mut m: FastMap<String, usize> = FastMap::default();
-        for (i, k) in ["", "a", "contact.new", "meeting.in_person", "abcdefgh", "abcdefghi"]
-            .iter()
-            .enumerate()
+        for (i, k) in [
+            "",
+            "a",
+            "contact.new",
+            "meeting.in_person",
+            "abcdefgh",
+            "abcdefghi",
+        ]
+        .iter()
+        .enumerate()
         {
             m.insert((*k).to_owned(), i);
         }

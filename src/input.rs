@@ -1,15 +1,16 @@
 //! Timeline records: YAML subject documents and JSON Lines, turned into subjects and observations.
 //! Each bad record is rejected on its own with its file, line and reason.
 
+use crate::attributes::Attributes;
+use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
 use crate::time::{parse_date, parse_timestamp};
 use crate::timeline::{
     Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value,
 };
-use crate::vocabulary::did_you_mean;
+use crate::vocabulary::{Vocabulary, did_you_mean};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What a JSON Lines file holds.
@@ -131,7 +132,7 @@ pub(crate) fn observation_from_node(
                 .into(),
         )),
     };
-    let mut attributes = BTreeMap::new();
+    let mut attributes = Attributes::new();
     if let Some(a) = get(entries, "attributes") {
         match &a.kind {
             NodeKind::Null => {}
@@ -144,7 +145,7 @@ pub(crate) fn observation_from_node(
                     if let Some(value) =
                         scalar_value(v).map_err(|m| (v.pos, format!("attribute `{name}`: {m}")))?
                     {
-                        attributes.insert(name.to_owned(), value);
+                        attributes.insert(name.into(), value);
                     }
                 }
             }
@@ -163,11 +164,15 @@ pub(crate) fn observation_from_node(
         id,
         at,
         recorded_at,
-        kind,
-        channel: opt_text(get(entries, "channel"), "channel").map_err(|m| e("channel", m))?,
+        kind: kind.into(),
+        channel: opt_text(get(entries, "channel"), "channel")
+            .map_err(|m| e("channel", m))?
+            .map(Name::from),
         counterpart: opt_text(get(entries, "counterpart"), "counterpart")
             .map_err(|m| e("counterpart", m))?,
-        source: opt_text(get(entries, "source"), "source").map_err(|m| e("source", m))?,
+        source: opt_text(get(entries, "source"), "source")
+            .map_err(|m| e("source", m))?
+            .map(Name::from),
         attributes,
     };
     Ok((subject, o))
@@ -463,7 +468,7 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Re
         // The common case, a well-formed observation, is read straight into its fields; anything
         // unusual takes the general path below, which gives the precise message.
         if let Record::Observation = record
-            && let Some((subject, o)) = fast_observation(line)
+            && let Some((subject, o)) = fast_observation(line, tl.vocabulary().map(|v| &**v))
         {
             if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
                 tl.reject(Rejection::at(
@@ -546,14 +551,44 @@ struct FastObservation<'a> {
     counterpart: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow, default)]
     source: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    attributes: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(borrow, default)]
+    attributes: Option<RawAttributes<'a>>,
+}
+
+/// A JSON object of attributes as written, names borrowed from the line where possible.
+struct RawAttributes<'a>(Vec<(Cow<'a, str>, serde_json::Value)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawAttributes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = RawAttributes<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of attributes")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<Cow<'de, str>, serde_json::Value>()? {
+                    out.push((k, v));
+                }
+                Ok(RawAttributes(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 /// Reads a well-formed observation line directly; `None` sends it down the general path, which
 /// accepts the same records and words every refusal.
-fn fast_observation(line: &str) -> Option<(Cow<'_, str>, Observation)> {
+fn fast_observation<'a>(
+    line: &'a str,
+    vocabulary: Option<&Vocabulary>,
+) -> Option<(Cow<'a, str>, Observation)> {
     let f: FastObservation<'_> = serde_json::from_str(line).ok()?;
+    let name = |s: &str| vocabulary.map_or_else(|| Name::from(s), |v| v.name(s));
     if f.subject.is_empty() || f.id.is_empty() || f.kind.is_empty() {
         return None;
     }
@@ -562,8 +597,8 @@ fn fast_observation(line: &str) -> Option<(Cow<'_, str>, Observation)> {
         Some(t) => Some(parse_timestamp(&t).ok()?),
         None => None,
     };
-    let mut attributes = BTreeMap::new();
-    for (name, v) in f.attributes.unwrap_or_default() {
+    let mut attributes = Attributes::new();
+    for (key, v) in f.attributes.map(|a| a.0).unwrap_or_default() {
         let value = match v {
             serde_json::Value::Null => continue,
             serde_json::Value::Bool(b) => crate::timeline::Value::Bool(b),
@@ -571,16 +606,19 @@ fn fast_observation(line: &str) -> Option<(Cow<'_, str>, Observation)> {
             serde_json::Value::String(s) => crate::timeline::Value::String(s),
             _ => return None,
         };
-        attributes.insert(name, value);
+        // A name given twice: the general path words the verdict.
+        if attributes.insert(name(&key), value).is_some() {
+            return None;
+        }
     }
     let o = Observation {
         id: f.id.into_owned(),
         at,
         recorded_at,
-        kind: f.kind.into_owned(),
-        channel: f.channel.map(|c| c.into_owned()),
+        kind: name(&f.kind),
+        channel: f.channel.map(|c| name(&c)),
         counterpart: f.counterpart.map(|c| c.into_owned()),
-        source: f.source.map(|c| c.into_owned()),
+        source: f.source.map(|c| name(&c)),
         attributes,
     };
     Some((f.subject, o))
@@ -598,21 +636,21 @@ impl Observation {
         if let Some(t) = &self.recorded_at {
             m.insert("recorded_at".into(), format_timestamp(t).into());
         }
-        m.insert("kind".into(), self.kind.clone().into());
+        m.insert("kind".into(), self.kind.as_str().into());
         for (name, v) in [
-            ("channel", &self.channel),
-            ("counterpart", &self.counterpart),
-            ("source", &self.source),
+            ("channel", self.channel.as_deref()),
+            ("counterpart", self.counterpart.as_deref()),
+            ("source", self.source.as_deref()),
         ] {
             if let Some(v) = v {
-                m.insert(name.into(), v.clone().into());
+                m.insert(name.into(), v.into());
             }
         }
         if !self.attributes.is_empty() {
             let attrs: serde_json::Map<String, serde_json::Value> = self
                 .attributes
                 .iter()
-                .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+                .map(|(k, v)| (k.to_string(), serde_json::to_value(v).unwrap_or_default()))
                 .collect();
             m.insert("attributes".into(), attrs.into());
         }

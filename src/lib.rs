@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod attributes;
 mod builtin;
 mod error;
 mod eval;
@@ -11,6 +12,7 @@ mod hash;
 mod input;
 mod load;
 pub mod monitor;
+mod name;
 mod node;
 mod report;
 mod rule;
@@ -20,10 +22,12 @@ pub mod time;
 mod timeline;
 mod vocabulary;
 
+pub use attributes::Attributes;
 pub use error::{Diagnostic, Level, LoadError};
 pub use eval::Engine;
 pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};
 pub use monitor::{Event, Monitor, MonitorConfig, MonitorError, SnapshotError};
+pub use name::Name;
 pub use node::Pos;
 pub use report::{Pending, Rejection, Report, Stats, Warning};
 pub use rule::{Rule, WindowOpens};

@@ -31,6 +31,7 @@
 
 use crate::eval::{Engine, FiringRecord, Resume};
 use crate::flag::{Flag, Key};
+use crate::name::Name;
 use crate::report::Pending;
 use crate::rule::Rule;
 use crate::time::{Duration, Timestamp, format_timestamp, minus, parse_timestamp, plus};
@@ -431,7 +432,7 @@ impl Monitor {
             )));
         }
         let vocab = self.engine.rules().vocabulary();
-        let protected: Vec<String> = observation
+        let protected: Vec<Name> = observation
             .attributes
             .keys()
             .filter(|k| is_protected(vocab, k))
@@ -441,10 +442,12 @@ impl Monitor {
         for name in &protected {
             observation.attributes.remove(name);
         }
-        if let Some(v) = vocab
-            && let Err(reason) = v.check_observation(&observation)
-        {
-            return Err(invalid(reason));
+        if let Some(v) = vocab {
+            if let Err(reason) = v.check_observation(&observation) {
+                return Err(invalid(reason));
+            }
+            // Held observations share the vocabulary's copy of each name.
+            v.share(&mut observation);
         }
         // A copy of an observation still held changes nothing, however late it comes.
         if let Some(held) = self

@@ -1,12 +1,14 @@
 //! Subjects, observations and the timelines the engine evaluates (design §1).
 
+use crate::attributes::Attributes;
+use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::{Rejection, Warning};
 use crate::time::{Timestamp, parse_date, parse_timestamp};
 use crate::vocabulary::{Vocabulary, is_builtin_protected};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -121,20 +123,20 @@ pub struct Observation {
     /// When it was entered; `None` means the same as `at`.
     pub recorded_at: Option<Timestamp>,
     /// A dotted kind from the vocabulary, e.g. `contact.new`.
-    pub kind: String,
+    pub kind: Name,
     /// How the contact happened, e.g. `online.social_media`.
-    pub channel: Option<String>,
+    pub channel: Option<Name>,
     /// Pseudonymous id of the other person.
     pub counterpart: Option<String>,
     /// The role that recorded it, e.g. `mentor`.
-    pub source: Option<String>,
+    pub source: Option<Name>,
     /// Scalar attributes.
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: Attributes,
 }
 
 impl Observation {
     /// An observation with only the required fields set.
-    pub fn new(id: impl Into<String>, at: Timestamp, kind: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<String>, at: Timestamp, kind: impl Into<Name>) -> Self {
         Observation {
             id: id.into(),
             at,
@@ -143,7 +145,7 @@ impl Observation {
             channel: None,
             counterpart: None,
             source: None,
-            attributes: BTreeMap::new(),
+            attributes: Attributes::new(),
         }
     }
 
@@ -438,7 +440,7 @@ impl Timeline {
             ));
         }
         let vocab = self.vocabulary.clone();
-        let protected: Vec<String> = observation
+        let protected: Vec<Name> = observation
             .attributes
             .keys()
             .filter(|k| is_protected(vocab.as_deref(), k))
@@ -455,8 +457,11 @@ impl Timeline {
                 Some(subject),
             ));
         }
-        if let Some(Err(reason)) = vocab.as_ref().map(|v| v.check_observation(&observation)) {
-            return Err((InputError { reason }, observation.id));
+        if let Some(v) = &vocab {
+            if let Err(reason) = v.check_observation(&observation) {
+                return Err((InputError { reason }, observation.id));
+            }
+            v.share(&mut observation);
         }
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let entry = self.entry(subject);

@@ -1,5 +1,6 @@
 //! The vocabulary: declared kinds, channels, sources, facts and protected names (design §2).
 
+use crate::name::{Name, Names};
 use crate::timeline::{Observation, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,9 +84,39 @@ pub struct Vocabulary {
     pub(crate) protected: BTreeSet<String>,
     /// Every attribute name with its type across kinds.
     pub(crate) attributes: BTreeMap<String, ValueType>,
+    /// One stored copy of each declared kind, channel, source and attribute name, for records to
+    /// share.
+    pub(crate) names: Names,
 }
 
 impl Vocabulary {
+    /// Stores one copy of each declared kind, channel, source and attribute name.
+    pub(crate) fn share_names(&mut self) {
+        let mut names = Names::default();
+        let declared = self.kinds.keys().chain(&self.channels).chain(&self.sources);
+        for n in declared.chain(self.attributes.keys()) {
+            names.declare(n);
+        }
+        self.names = names;
+    }
+
+    /// Makes `o`'s names the vocabulary's stored copies where declared.
+    pub(crate) fn share(&self, o: &mut Observation) {
+        self.names.share(&mut o.kind);
+        if let Some(c) = &mut o.channel {
+            self.names.share(c);
+        }
+        if let Some(s) = &mut o.source {
+            self.names.share(s);
+        }
+        o.attributes.share(&self.names);
+    }
+
+    /// The stored copy of a declared name, or a new one.
+    pub(crate) fn name(&self, s: &str) -> Name {
+        self.names.get(s)
+    }
+
     /// Declared observation kinds.
     pub fn kinds(&self) -> &BTreeMap<String, KindDecl> {
         &self.kinds
@@ -148,7 +179,7 @@ impl Vocabulary {
 
     /// Checks an observation: declared kind, channel, source and attributes, values of the right type.
     pub(crate) fn check_observation(&self, o: &Observation) -> Result<(), String> {
-        let Some(kind) = self.kinds.get(&o.kind) else {
+        let Some(kind) = self.kinds.get(o.kind.as_str()) else {
             return Err(format!(
                 "undeclared kind `{}`; {}{}",
                 o.kind,
@@ -157,7 +188,7 @@ impl Vocabulary {
             ));
         };
         if let Some(c) = &o.channel
-            && !self.channels.contains(c)
+            && !self.channels.contains(c.as_str())
         {
             return Err(format!(
                 "undeclared channel `{c}`; {}{}",
@@ -166,7 +197,7 @@ impl Vocabulary {
             ));
         }
         if let Some(s) = &o.source
-            && !self.sources.contains(s)
+            && !self.sources.contains(s.as_str())
         {
             return Err(format!(
                 "undeclared source `{s}`; {}{}",
@@ -175,7 +206,7 @@ impl Vocabulary {
             ));
         }
         for (name, value) in &o.attributes {
-            let Some(ty) = kind.attributes.get(name) else {
+            let Some(ty) = kind.attributes.get(name.as_str()) else {
                 return Err(format!(
                     "attribute `{name}` is not declared for kind `{}`{}",
                     o.kind,

@@ -474,9 +474,9 @@ fn timeline_from_yaml(case: &Case) -> Timeline {
 }
 
 fn to_observation(o: &Obs) -> Observation {
-    let mut attributes = BTreeMap::new();
+    let mut attributes = early_signal::Attributes::new();
     if let Some(v) = o.v {
-        attributes.insert("v".to_owned(), Value::Number(v as f64));
+        attributes.insert("v".into(), Value::Number(v as f64));
     }
     if let Some(w) = &o.w {
         let value = match w {
@@ -484,14 +484,14 @@ fn to_observation(o: &Obs) -> Observation {
             W::Str(s) => Value::String((*s).to_owned()),
             W::Bool(b) => Value::Bool(*b),
         };
-        attributes.insert("w".to_owned(), value);
+        attributes.insert("w".into(), value);
     }
     Observation {
         id: o.id.clone(),
         at: timestamp(o.at, o.at_offset),
         recorded_at: o.recorded_at.map(|r| timestamp(r, o.rec_offset)),
-        kind: o.kind.clone(),
-        channel: o.channel.clone(),
+        kind: o.kind.as_str().into(),
+        channel: o.channel.as_deref().map(Into::into),
         counterpart: o.counterpart.clone(),
         source: None,
         attributes,

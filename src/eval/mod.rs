@@ -379,7 +379,7 @@ impl Engine {
                 Evidence {
                     observation: o.id.clone(),
                     at: o.at,
-                    kind: o.kind.clone(),
+                    kind: o.kind.to_string(),
                     counterpart: o.counterpart.clone(),
                     step: it.step,
                     indicator: it

@@ -93,6 +93,7 @@ pub(super) fn compile_vocabulary(
             v.facts.insert(name.value.clone(), t);
         }
     }
+    v.share_names();
     (v, entries)
 }
 

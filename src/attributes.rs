@@ -1,0 +1,164 @@
+//! [`Attributes`]: the scalar attributes of one observation.
+
+use crate::name::{Name, Names};
+use crate::timeline::Value;
+use std::fmt;
+
+/// An observation's scalar attributes by name, in name order.
+///
+/// Observations carry none to a few attributes, and rules look them up for every observation
+/// they see, so they are kept in one small sorted vector (one allocation, names shared with the
+/// vocabulary) rather than a tree of separately allocated nodes. The API follows `BTreeMap`'s.
+///
+/// ```
+/// use early_signal::{Attributes, Value};
+/// let mut a = Attributes::new();
+/// a.insert("relation".into(), Value::from("peer"));
+/// a.insert("age_gap_years".into(), Value::Number(4.0));
+/// assert_eq!(a.get("relation"), Some(&Value::from("peer")));
+/// let names: Vec<&str> = a.keys().map(|k| k.as_str()).collect();
+/// assert_eq!(names, ["age_gap_years", "relation"]);
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct Attributes(Vec<(Name, Value)>);
+
+/// Iterator over `(name, value)` pairs in name order.
+pub type Iter<'a> = std::iter::Map<
+    std::slice::Iter<'a, (Name, Value)>,
+    fn(&'a (Name, Value)) -> (&'a Name, &'a Value),
+>;
+
+impl Attributes {
+    /// No attributes.
+    pub fn new() -> Self {
+        Attributes(Vec::new())
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        // Few attributes: a scan that compares lengths first beats a binary search.
+        self.0
+            .iter()
+            .find(|(k, _)| k.len() == name.len() && k.as_str() == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether `name` is set.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets `name`, returning the value it replaces.
+    pub fn insert(&mut self, name: Name, value: Value) -> Option<Value> {
+        match self.position(&name) {
+            Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    /// Removes `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.position(name).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `(name, value)` pairs in name order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &Name> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// Makes the names the vocabulary's stored copies where declared.
+    pub(crate) fn share(&mut self, names: &Names) {
+        for (k, _) in &mut self.0 {
+            names.share(k);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = (&'a Name, &'a Value);
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl<K: Into<Name>> FromIterator<(K, Value)> for Attributes {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
+        let mut a = Attributes::new();
+        a.extend(iter);
+        a
+    }
+}
+
+impl<K: Into<Name>> Extend<(K, Value)> for Attributes {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k.into(), v);
+        }
+    }
+}
+
+impl<K: Into<Name>, const N: usize> From<[(K, Value); N]> for Attributes {
+    fn from(pairs: [(K, Value); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl serde::Serialize for Attributes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_name_order_and_replaces() {
+        let mut a = Attributes::new();
+        assert_eq!(a.insert("b".into(), Value::Bool(true)), None);
+        assert_eq!(a.insert("a".into(), Value::Number(1.0)), None);
+        assert_eq!(a.insert("c".into(), Value::from("x")), None);
+        assert_eq!(
+            a.insert("a".into(), Value::Number(2.0)),
+            Some(Value::Number(1.0))
+        );
+        let keys: Vec<&str> = a.keys().map(Name::as_str).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(a.get("a"), Some(&Value::Number(2.0)));
+        assert_eq!(a.remove("b"), Some(Value::Bool(true)));
+        assert_eq!(a.remove("b"), None);
+        assert_eq!(a.len(), 2);
+        assert!(!a.contains_key("b"));
+        assert_eq!(format!("{a:?}"), r#"{"a": Number(2.0), "c": String("x")}"#);
+    }
+}

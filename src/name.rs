@@ -1,0 +1,196 @@
+//! [`Name`]: a shared, immutable string for the names that repeat across records.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A kind, channel or source name: an immutable string that clones without copying.
+///
+/// A million observations name a few dozen kinds. Readers that know a vocabulary hand every
+/// record the vocabulary's own copy of each declared name, so a name is stored once and
+/// comparing two of them usually stops at the pointer. It reads like a `&str` (it derefs to one)
+/// and converts from `&str` and `String`.
+///
+/// ```
+/// use early_signal::Name;
+/// let kind = Name::from("contact.new");
+/// assert_eq!(kind, "contact.new");
+/// assert!(kind.starts_with("contact."));
+/// ```
+#[derive(Clone)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// The name as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether both are the same stored copy (then they are equal).
+    pub(crate) fn same(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Self {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<&String> for Name {
+    fn from(s: &String) -> Self {
+        Name(Arc::from(s.as_str()))
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> Self {
+        n.0.to_string()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.same(other) || self.0 == other.0
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Name::from)
+    }
+}
+
+/// The declared names of a vocabulary, each stored once, for readers to share.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names(crate::hash::FastMap<Name, ()>);
+
+impl Names {
+    /// Adds a declared name (only from a rule set, never from input: the map is unkeyed).
+    pub(crate) fn declare(&mut self, s: &str) {
+        if !self.0.contains_key(s) {
+            self.0.insert(Name::from(s), ());
+        }
+    }
+
+    /// The stored copy of `s`, or a new one when `s` is not declared.
+    pub(crate) fn get(&self, s: &str) -> Name {
+        match self.0.get_key_value(s) {
+            Some((n, ())) => n.clone(),
+            None => Name::from(s),
+        }
+    }
+
+    /// Replaces `n` by the stored copy when there is one.
+    pub(crate) fn share(&self, n: &mut Name) {
+        if let Some((stored, ())) = self.0.get_key_value(n.as_str())
+            && !stored.same(n)
+        {
+            *n = stored.clone();
+        }
+    }
+}
+
+impl Eq for Names {}
+
+impl PartialEq for Names {
+    // The stored copies follow from the declarations, which the vocabulary compares.
+    fn eq(&self, _: &Names) -> bool {
+        true
+    }
+}
