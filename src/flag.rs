@@ -1,5 +1,6 @@
 //! Flags: the engine's output, with evidence, the recruitment window and an explanation (design §6).
 
+use crate::name::Name;
 use crate::time::{Timestamp, format_timestamp};
 use crate::timeline::Value;
 use serde::{Serialize, Serializer};
@@ -121,7 +122,7 @@ pub struct Evidence {
     #[serde(serialize_with = "ser_ts")]
     pub at: Timestamp,
     /// Its kind.
-    pub kind: String,
+    pub kind: Name,
     /// Its counterpart, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterpart: Option<String>,
@@ -130,7 +131,7 @@ pub struct Evidence {
     pub step: Option<u32>,
     /// For `signals`: the indicator it counts for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub indicator: Option<String>,
+    pub indicator: Option<Name>,
     /// For `absence`: `after`, the observation that was not followed up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -142,13 +143,13 @@ pub struct Flag {
     /// Stable id: a digest of rule id, version, subject, key and the first evidence observation.
     pub id: String,
     /// Rule id.
-    pub rule: String,
+    pub rule: Name,
     /// Rule version.
     pub rule_version: u32,
     /// Digest of the rule set that raised it.
-    pub ruleset: String,
+    pub ruleset: Name,
     /// Subject id.
-    pub subject: String,
+    pub subject: Name,
     /// Risk or harm.
     pub class: Class,
     /// Severity of the rule.
@@ -183,6 +184,22 @@ pub(crate) fn output_order(a: &Flag, b: &Flag) -> std::cmp::Ordering {
         .then_with(|| a.subject.as_bytes().cmp(b.subject.as_bytes()))
         .then_with(|| a.rule.as_bytes().cmp(b.rule.as_bytes()))
         .then_with(|| a.id.cmp(&b.id))
+}
+
+/// Puts `flags` in [`output_order`], moving each flag once (a flag is a large value, and a merge
+/// sort would move it at every level).
+pub(crate) fn sort_for_output(flags: &mut Vec<Flag>) {
+    let mut order: Vec<usize> = (0..flags.len()).collect();
+    order.sort_by(|a, b| match (flags.get(*a), flags.get(*b)) {
+        (Some(x), Some(y)) => output_order(x, y),
+        _ => a.cmp(b),
+    });
+    let mut slots: Vec<Option<Flag>> = flags.drain(..).map(Some).collect();
+    flags.extend(
+        order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take)),
+    );
 }
 
 /// The stable flag id (design §8).

@@ -274,7 +274,7 @@ pub fn generate(config: &WorkloadConfig) -> Workload {
             stream.push((o.recorded(), id.clone(), o));
         }
         w.subjects.push(Subject {
-            id,
+            id: id.into(),
             born: Some(born),
             facts,
         });

@@ -303,7 +303,11 @@ fn subject_from_entries(
             format!("`facts` must be a list, found {}", n.describe()),
         ),
     }
-    Some(Subject { id, born, facts })
+    Some(Subject {
+        id: id.into(),
+        born,
+        facts,
+    })
 }
 
 /// Reads one YAML subject document into the timeline.

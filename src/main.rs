@@ -597,7 +597,7 @@ fn watch_line(rules: &RuleSet, line: &str) -> Result<(WatchLine, Vec<String>), S
     };
     let record = if is_observation {
         match st.observations().first() {
-            Some(o) => WatchLine::Observation(st.subject().id.clone(), o.clone()),
+            Some(o) => WatchLine::Observation(st.subject().id.to_string(), o.clone()),
             None => return Err("the line holds no observation".into()),
         }
     } else {

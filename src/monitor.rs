@@ -520,7 +520,7 @@ impl Monitor {
             .entry(subject.to_owned())
             .or_insert_with(|| SubjectState {
                 subject: Subject {
-                    id: subject.to_owned(),
+                    id: subject.into(),
                     ..Subject::default()
                 },
                 obs: Vec::new(),
@@ -618,14 +618,14 @@ impl Monitor {
             if let Some(v) = vocab {
                 v.check_fact(&fact.name, &fact.value)
                     .map_err(|reason| MonitorError::Invalid {
-                        subject: subject.id.clone(),
+                        subject: subject.id.to_string(),
                         reason,
                     })?;
             }
             kept.push(fact);
         }
         subject.facts = kept;
-        let id = subject.id.clone();
+        let id = subject.id.to_string();
         if merge
             && let Some(state) = self.subjects.get(&id)
             && let (Some(known), Some(new)) = (state.subject.born, subject.born)
@@ -774,8 +774,8 @@ impl Monitor {
             if !new.contains_key(id) {
                 withdrawn.push(Event::Withdrawn {
                     id: id.clone(),
-                    subject: flag.subject.clone(),
-                    rule: flag.rule.clone(),
+                    subject: flag.subject.to_string(),
+                    rule: flag.rule.to_string(),
                     reason: cause.withdrawal(),
                 });
             }
@@ -981,7 +981,7 @@ impl Monitor {
             let mut obs = st.observations().to_vec();
             obs.sort_by(|a, b| a.order_cmp(b));
             monitor.subjects.insert(
-                st.subject().id.clone(),
+                st.subject().id.to_string(),
                 SubjectState {
                     subject: st.subject().clone(),
                     obs,

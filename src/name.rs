@@ -17,6 +17,7 @@ use std::sync::Arc;
 /// let kind = Name::from("contact.new");
 /// assert_eq!(kind, "contact.new");
 /// assert!(kind.starts_with("contact."));
+/// assert_eq!(format!("[{kind:<12}]"), "[contact.new ]");
 /// ```
 #[derive(Clone)]
 pub struct Name(Arc<str>);
@@ -30,6 +31,12 @@ impl Name {
     /// Whether both are the same stored copy (then they are equal).
     pub(crate) fn same(&self, other: &Name) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Default for Name {
+    fn default() -> Self {
+        Name::from("")
     }
 }
 
@@ -102,6 +109,12 @@ impl PartialEq<String> for Name {
     }
 }
 
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == &*other.0
+    }
+}
+
 impl PartialEq<Name> for str {
     fn eq(&self, other: &Name) -> bool {
         self == &*other.0
@@ -139,8 +152,9 @@ impl fmt::Debug for Name {
 }
 
 impl fmt::Display for Name {
+    // Through `str`'s own `Display`, so that width and alignment (`{:<12}`) apply.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        fmt::Display::fmt(&*self.0, f)
     }
 }
 

@@ -2,6 +2,7 @@
 //! against one observation.
 
 use crate::flag::{Class, Severity};
+use crate::name::Name;
 use crate::node::{Node, Pos};
 use crate::time::{Duration, Timestamp};
 use crate::timeline::{Observation, Subject, Value};
@@ -13,7 +14,7 @@ use std::fmt;
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// Unique id in the rule set.
-    pub id: String,
+    pub id: Name,
     /// Bumped on any semantic change.
     pub version: u32,
     /// Short title.
@@ -159,7 +160,7 @@ pub(crate) enum Pattern {
     Signals {
         within: Duration,
         at_least: usize,
-        of: Vec<(String, Pred)>,
+        of: Vec<(Name, Pred)>,
     },
 }
 

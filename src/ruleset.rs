@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub struct RuleSet {
     rules: Vec<Rule>,
     vocabulary: Option<Arc<Vocabulary>>,
-    digest: String,
+    digest: crate::name::Name,
     warnings: Vec<Diagnostic>,
     files: Vec<String>,
 }
@@ -166,7 +166,7 @@ impl RuleSet {
         Ok(RuleSet {
             rules: compiled.rules,
             vocabulary: compiled.vocabulary.map(Arc::new),
-            digest: format!("sha256:{digest}"),
+            digest: format!("sha256:{digest}").into(),
             warnings: compiled.diagnostics,
             files: sources.iter().map(|s| s.name.clone()).collect(),
         })
@@ -190,7 +190,7 @@ impl RuleSet {
             Self::from_sources_inner(sources, str::to_owned).unwrap_or_else(|e| RuleSet {
                 rules: Vec::new(),
                 vocabulary: None,
-                digest: String::from("sha256:invalid-builtin"),
+                digest: "sha256:invalid-builtin".into(),
                 warnings: e.diagnostics,
                 files: Vec::new(),
             })
@@ -220,6 +220,11 @@ impl RuleSet {
 
     /// `sha256:…` over the vocabulary and rule files, each preceded by its file name, in load order.
     pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The digest as a shared string, for flags.
+    pub(crate) fn digest_name(&self) -> &crate::name::Name {
         &self.digest
     }
 

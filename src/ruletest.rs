@@ -135,7 +135,7 @@ fn outcome(
     problems: Vec<String>,
 ) -> TestOutcome {
     TestOutcome {
-        rule: rule.id.clone(),
+        rule: rule.id.to_string(),
         name: t.name.clone(),
         location: format!("{}:{}", rule.file, t.pos.line),
         passed: problems.is_empty(),

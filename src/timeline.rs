@@ -106,7 +106,7 @@ impl Fact {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Subject {
     /// Pseudonymous id.
-    pub id: String,
+    pub id: Name,
     /// Date of birth; needed for `subject.age`.
     pub born: Option<NaiveDate>,
     /// Time-valid facts.
@@ -349,7 +349,7 @@ impl Timeline {
             .entry(subject.to_owned())
             .or_insert_with(|| SubjectTimeline {
                 subject: Subject {
-                    id: subject.to_owned(),
+                    id: subject.into(),
                     ..Subject::default()
                 },
                 ..SubjectTimeline::default()
@@ -366,7 +366,7 @@ impl Timeline {
                 reason: "subject id is empty".into(),
             });
         }
-        let known = self.subjects.get(&subject.id);
+        let known = self.subjects.get(subject.id.as_str());
         if let (Some(born), Some(entry)) = (subject.born, known)
             && let Some(first) = entry.subject.born
             && first != born

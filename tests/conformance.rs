@@ -93,7 +93,7 @@ fn summarize(r: &Report) -> Got {
         .iter()
         .map(|f| {
             (
-                f.rule.clone(),
+                f.rule.to_string(),
                 cet(&f.raised_at),
                 f.evidence.iter().map(|e| e.observation.clone()).collect(),
             )
@@ -1601,7 +1601,7 @@ fn output_order_stage_severity_raised_at_subject_rule() {
         .map(|f| {
             (
                 f.window.stage.to_string(),
-                f.rule.clone(),
+                f.rule.to_string(),
                 format!("{}/{}", f.subject, f.evidence[0].observation),
             )
         })

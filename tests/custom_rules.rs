@@ -247,7 +247,12 @@ fn flags(set: RuleSet, as_of: &str, rejected: usize) -> Vec<Row> {
         .iter()
         .map(|f| {
             let ev = f.evidence.iter().map(|e| e.observation.clone()).collect();
-            (f.subject.clone(), f.rule.clone(), ev, f.window.stage)
+            (
+                f.subject.to_string(),
+                f.rule.to_string(),
+                ev,
+                f.window.stage,
+            )
         })
         .collect()
 }

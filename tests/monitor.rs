@@ -68,7 +68,7 @@ fn raised(events: &[Event]) -> Vec<(String, Vec<String>)> {
         .iter()
         .filter_map(|e| match e {
             Event::Raised(f) => Some((
-                f.rule.clone(),
+                f.rule.to_string(),
                 f.evidence.iter().map(|e| e.observation.clone()).collect(),
             )),
             Event::Withdrawn { .. } => None,

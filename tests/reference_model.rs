@@ -565,8 +565,8 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
         .flags
         .iter()
         .map(|f| MFlag {
-            rule: f.rule.clone(),
-            subject: f.subject.clone(),
+            rule: f.rule.to_string(),
+            subject: f.subject.to_string(),
             key: key_text(&f.key),
             raised_at: ns(&f.raised_at),
             evidence: f
@@ -575,10 +575,10 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
                 .map(|e| MEv {
                     observation: e.observation.clone(),
                     at: ns(&e.at),
-                    kind: e.kind.clone(),
+                    kind: e.kind.to_string(),
                     counterpart: e.counterpart.clone(),
                     step: e.step,
-                    indicator: e.indicator.clone(),
+                    indicator: e.indicator.as_deref().map(String::from),
                     role: e.role.clone(),
                 })
                 .collect(),

@@ -81,7 +81,7 @@ fn flags(engine: &Engine, file: &str, as_of: &str) -> Vec<(String, String, Vec<S
         .iter()
         .map(|f| {
             let ev = f.evidence.iter().map(|e| e.observation.clone()).collect();
-            (f.subject.clone(), f.rule.clone(), ev)
+            (f.subject.to_string(), f.rule.to_string(), ev)
         })
         .collect()
 }

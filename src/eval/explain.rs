@@ -1,6 +1,7 @@
 //! Plain-language explanations and `message` templates.
 
 use super::patterns::{Firing, Item, View};
+use crate::name::Name;
 use crate::rule::{Pattern, Placeholder, Rule, Segment};
 use crate::time::{format_timestamp, words};
 use std::collections::BTreeSet;
@@ -11,7 +12,7 @@ pub(super) fn explain(
     f: &Firing,
     items: &[Item],
     counterparts: &BTreeSet<&str>,
-    indicator_names: &[&str],
+    indicator_names: &[&Name],
 ) -> String {
     let first = items
         .iter()
@@ -36,13 +37,13 @@ pub(super) fn explain(
     let indicators: Vec<&str> = f
         .indicators
         .iter()
-        .filter_map(|&n| indicator_names.get(n).copied())
+        .filter_map(|&n| indicator_names.get(n).map(|s| s.as_str()))
         .collect();
     let value = |p: Placeholder| -> String {
         match p {
-            Placeholder::Rule => rule.id.clone(),
+            Placeholder::Rule => rule.id.to_string(),
             Placeholder::Title => rule.title.clone(),
-            Placeholder::Subject => view.subject.id.clone(),
+            Placeholder::Subject => view.subject.id.to_string(),
             Placeholder::Counterpart => counterpart.clone(),
             Placeholder::Count => f.count.to_string(),
             Placeholder::Within => within.clone(),

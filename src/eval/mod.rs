@@ -3,7 +3,8 @@
 mod explain;
 mod patterns;
 
-use crate::flag::{Evidence, Flag, Key, Stage, Window, flag_id, output_order};
+use crate::flag::{Evidence, Flag, Key, Stage, Window, flag_id};
+use crate::name::Name;
 use crate::report::{Pending, Rejection, Report, Stats, Warning};
 use crate::rule::{Field, Pattern, Rule, fact_overlap};
 use crate::ruleset::RuleSet;
@@ -179,7 +180,7 @@ impl Engine {
                 crate::time::format_timestamp(&as_of)
             )));
         }
-        report.flags.sort_by(output_order);
+        crate::flag::sort_for_output(&mut report.flags);
         report.pending.sort_by(|a, b| {
             a.deadline
                 .cmp(&b.deadline)
@@ -310,8 +311,8 @@ impl Engine {
                 let (fired, waits) = view.absence(after, expect, *within, by, as_of);
                 for w in waits {
                     pending.push(Pending {
-                        rule: rule.id.clone(),
-                        subject: subject.id.clone(),
+                        rule: rule.id.to_string(),
+                        subject: subject.id.to_string(),
                         key: w.key,
                         deadline: w.deadline,
                         after: view.obs[w.after].id.clone(),
@@ -366,8 +367,8 @@ impl Engine {
         first_contact: &dyn Fn(&str) -> Option<Timestamp>,
     ) -> Flag {
         let subject = &view.subject.id;
-        let indicator_names: Vec<&str> = match &rule.pattern {
-            Pattern::Signals { of, .. } => of.iter().map(|(n, _)| n.as_str()).collect(),
+        let indicator_names: Vec<&Name> = match &rule.pattern {
+            Pattern::Signals { of, .. } => of.iter().map(|(n, _)| n).collect(),
             _ => Vec::new(),
         };
         let mut items = f.evidence.clone();
@@ -379,13 +380,13 @@ impl Engine {
                 Evidence {
                     observation: o.id.clone(),
                     at: o.at,
-                    kind: o.kind.to_string(),
+                    kind: o.kind.clone(),
                     counterpart: o.counterpart.clone(),
                     step: it.step,
                     indicator: it
                         .indicator
                         .and_then(|n| indicator_names.get(n))
-                        .map(|s| s.to_string()),
+                        .map(|n| (*n).clone()),
                     role: it.after.then(|| "after".to_owned()),
                 }
             })
@@ -426,7 +427,7 @@ impl Engine {
             id,
             rule: rule.id.clone(),
             rule_version: rule.version,
-            ruleset: self.rules.digest().to_owned(),
+            ruleset: self.rules.digest_name().clone(),
             subject: subject.clone(),
             class: rule.class,
             severity: rule.severity,

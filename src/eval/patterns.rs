@@ -386,7 +386,7 @@ impl View<'_> {
     /// `signals`: fires where the number of different indicators in the window crosses `at_least`.
     pub(crate) fn signals(
         &self,
-        of: &[(String, Pred)],
+        of: &[(crate::name::Name, Pred)],
         within: Duration,
         at_least: usize,
     ) -> Vec<Firing> {

@@ -289,7 +289,7 @@ impl<'a> Cx<'a> {
             return None;
         }
         Some(Rule {
-            id: id.clone(),
+            id: id.as_str().into(),
             version: r.version.value,
             title: r.title.value.clone(),
             class: class?,
@@ -426,7 +426,7 @@ impl<'a> Cx<'a> {
                         ok = false;
                     }
                     match self.pred(p) {
-                        Some(p) => of.push((name.value.clone(), p)),
+                        Some(p) => of.push((name.value.as_str().into(), p)),
                         None => ok = false,
                     }
                 }
