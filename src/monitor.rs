@@ -38,7 +38,7 @@ use crate::time::{Duration, Timestamp, format_timestamp, minus, parse_timestamp,
 use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
 use serde::Serialize;
 use serde::ser::SerializeMap;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The format name written into every snapshot.
 const SNAPSHOT_FORMAT: &str = "early-signal monitor state";
@@ -238,6 +238,20 @@ struct SubjectState {
     first_contact: BTreeMap<String, (Timestamp, String)>,
     /// One per rule, in rule-set order.
     rules: Vec<RuleState>,
+    /// The horizon it was last pruned at (not part of a snapshot).
+    pruned_at: Option<Timestamp>,
+}
+
+impl SubjectState {
+    fn new(subject: Subject, rules: usize) -> Self {
+        SubjectState {
+            subject,
+            obs: Vec::new(),
+            first_contact: BTreeMap::new(),
+            rules: vec![RuleState::default(); rules],
+            pruned_at: None,
+        }
+    }
 }
 
 /// Flags as observations arrive: see the [module documentation](self) for its guarantees.
@@ -255,7 +269,8 @@ pub struct Monitor {
     engine: Engine,
     config: MonitorConfig,
     clock: Option<Timestamp>,
-    subjects: BTreeMap<String, SubjectState>,
+    /// By id; hashed (keyed), as ids come from input. Listings sort by id.
+    subjects: HashMap<Name, SubjectState>,
     /// Pending absence deadlines: (deadline, subject, rule index).
     agenda: BTreeSet<(Timestamp, String, usize)>,
     /// The longest window of any rule: how far back from the horizon observations are kept.
@@ -263,8 +278,11 @@ pub struct Monitor {
     warnings: Vec<String>,
     /// Warnings not kept because more than [`MAX_WARNINGS`] waited.
     dropped_warnings: usize,
-    /// Where the rolling sweep over all subjects continues (see `prune`).
-    sweep_cursor: Option<String>,
+    /// The ids for the rolling sweep (see `prune`): every tracked subject at least once; ids of
+    /// forgotten subjects are dropped when the sweep reaches them.
+    sweep_ids: Vec<Name>,
+    /// Where the sweep continues in `sweep_ids`.
+    sweep_pos: usize,
 }
 
 /// Subjects pruned per call by the rolling sweep.
@@ -290,12 +308,13 @@ impl Monitor {
             engine,
             config,
             clock: None,
-            subjects: BTreeMap::new(),
+            subjects: HashMap::new(),
             agenda: BTreeSet::new(),
             retention,
             warnings: Vec::new(),
             dropped_warnings: 0,
-            sweep_cursor: None,
+            sweep_ids: Vec::new(),
+            sweep_pos: 0,
         }
     }
 
@@ -349,9 +368,9 @@ impl Monitor {
     /// are final: they were reported as events and are not kept.
     pub fn flags(&self) -> Vec<Flag> {
         let mut out: Vec<Flag> = self
-            .subjects
-            .values()
-            .flat_map(|s| s.rules.iter().flat_map(|r| r.flags.values()))
+            .sorted_subjects()
+            .into_iter()
+            .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.flags.values()))
             .cloned()
             .collect();
         if let Some(c) = self.clock {
@@ -366,9 +385,9 @@ impl Monitor {
     /// Absence deadlines not reached yet, earliest first.
     pub fn pending(&self) -> Vec<Pending> {
         let mut out: Vec<Pending> = self
-            .subjects
-            .values()
-            .flat_map(|s| s.rules.iter().flat_map(|r| r.pending.iter()))
+            .sorted_subjects()
+            .into_iter()
+            .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.pending.iter()))
             .cloned()
             .collect();
         out.sort_by(|a, b| {
@@ -515,18 +534,16 @@ impl Monitor {
         }
         // Accepted: from here on the state changes.
         let n_rules = self.engine.rules().rules().len();
-        let state = self
-            .subjects
-            .entry(subject.to_owned())
-            .or_insert_with(|| SubjectState {
-                subject: Subject {
-                    id: subject.into(),
-                    ..Subject::default()
-                },
-                obs: Vec::new(),
-                first_contact: BTreeMap::new(),
-                rules: vec![RuleState::default(); n_rules],
-            });
+        if !self.subjects.contains_key(subject) {
+            let id = Subject {
+                id: subject.into(),
+                ..Subject::default()
+            };
+            self.insert_subject(SubjectState::new(id, n_rules));
+        }
+        let Some(state) = self.subjects.get_mut(subject) else {
+            return Ok(Vec::new());
+        };
         let mut first_contact_moved = false;
         if let Some(c) = &observation.counterpart {
             let earlier = |(t, id): &(Timestamp, String)| {
@@ -627,7 +644,7 @@ impl Monitor {
         subject.facts = kept;
         let id = subject.id.to_string();
         if merge
-            && let Some(state) = self.subjects.get(&id)
+            && let Some(state) = self.subjects.get(id.as_str())
             && let (Some(known), Some(new)) = (state.subject.born, subject.born)
             && known != new
         {
@@ -638,7 +655,9 @@ impl Monitor {
                 ),
             });
         }
-        if !self.subjects.contains_key(&id) && self.subjects.len() >= self.config.max_subjects {
+        if !self.subjects.contains_key(id.as_str())
+            && self.subjects.len() >= self.config.max_subjects
+        {
             return Err(MonitorError::TooManySubjects {
                 subject: id,
                 max: self.config.max_subjects,
@@ -650,22 +669,14 @@ impl Monitor {
             ));
         }
         let n_rules = self.engine.rules().rules().len();
-        match self.subjects.get_mut(&id) {
+        match self.subjects.get_mut(id.as_str()) {
             Some(state) if merge => {
                 state.subject.born = state.subject.born.or(subject.born);
                 state.subject.facts.extend(subject.facts);
             }
             Some(state) => state.subject = subject,
             None => {
-                self.subjects.insert(
-                    id.clone(),
-                    SubjectState {
-                        subject,
-                        obs: Vec::new(),
-                        first_contact: BTreeMap::new(),
-                        rules: vec![RuleState::default(); n_rules],
-                    },
-                );
+                self.insert_subject(SubjectState::new(subject, n_rules));
             }
         }
         let mut events = Vec::new();
@@ -818,24 +829,56 @@ impl Monitor {
     /// [`SWEEP_STEP`] subjects of a rolling sweep over all of them, so that every call costs about
     /// the same and every subject is pruned again after `subjects / SWEEP_STEP` calls.
     fn prune(&mut self, touched: Option<&str>) {
-        use std::ops::Bound::{Excluded, Unbounded};
         let Some(h) = self.horizon() else { return };
         let rules = self.engine.rules().rules();
         let retention = self.retention;
-        if let Some(state) = touched.and_then(|s| self.subjects.get_mut(s)) {
+        // Pruning at an earlier horizon keeps a little more and is just as correct; at most once
+        // a day of horizon per subject bounds memory as well and keeps the scan off most calls.
+        let due = |s: &SubjectState| s.pruned_at.is_none_or(|p| h >= plus(p, Duration::days(1)));
+        if let Some(state) = touched.and_then(|s| self.subjects.get_mut(s))
+            && due(state)
+        {
             prune_subject(state, rules, h, retention);
         }
-        let start = match self.sweep_cursor.take() {
-            Some(c) => (Excluded(c), Unbounded),
-            None => (Unbounded, Unbounded),
-        };
-        let mut last = None;
-        for (id, state) in self.subjects.range_mut::<String, _>(start).take(SWEEP_STEP) {
-            prune_subject(state, rules, h, retention);
-            last = Some(id.clone());
+        for _ in 0..SWEEP_STEP {
+            if self.sweep_pos >= self.sweep_ids.len() {
+                // Round done. Subjects forgotten and tracked again left a second entry: start
+                // afresh when they make up half of the list (no copying of strings, so this
+                // stays cheap).
+                self.sweep_pos = 0;
+                if self.sweep_ids.len() > 2 * self.subjects.len() {
+                    self.sweep_ids = self.subjects.keys().cloned().collect();
+                }
+            }
+            let Some(id) = self.sweep_ids.get(self.sweep_pos) else {
+                break;
+            };
+            match self.subjects.get_mut(id) {
+                Some(state) => {
+                    if due(state) {
+                        prune_subject(state, rules, h, retention);
+                    }
+                    self.sweep_pos += 1;
+                }
+                None => {
+                    self.sweep_ids.swap_remove(self.sweep_pos);
+                }
+            }
         }
-        // At the end the sweep starts over.
-        self.sweep_cursor = last;
+    }
+
+    /// Starts tracking a subject (its id is its key).
+    fn insert_subject(&mut self, state: SubjectState) {
+        let id = state.subject.id.clone();
+        self.sweep_ids.push(id.clone());
+        self.subjects.insert(id, state);
+    }
+
+    /// The subjects in id order, for listings that must not depend on hashing.
+    fn sorted_subjects(&self) -> Vec<(&Name, &SubjectState)> {
+        let mut all: Vec<(&Name, &SubjectState)> = self.subjects.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
     }
 
     /// The monitor's state as a versioned JSON document (see [`Monitor::restore`]).
@@ -849,7 +892,7 @@ impl Monitor {
         // Written as if every subject had just been pruned, so that the snapshot does not depend
         // on when each subject was last touched.
         let horizon = self.horizon();
-        for (id, state) in &self.subjects {
+        for (id, state) in self.sorted_subjects() {
             let pruned;
             let state = match horizon {
                 Some(h) => {
@@ -980,15 +1023,10 @@ impl Monitor {
         for st in tl.subjects() {
             let mut obs = st.observations().to_vec();
             obs.sort_by(|a, b| a.order_cmp(b));
-            monitor.subjects.insert(
-                st.subject().id.to_string(),
-                SubjectState {
-                    subject: st.subject().clone(),
-                    obs,
-                    first_contact: BTreeMap::new(),
-                    rules: vec![RuleState::default(); n_rules],
-                },
-            );
+            monitor.insert_subject(SubjectState {
+                obs,
+                ..SubjectState::new(st.subject().clone(), n_rules)
+            });
         }
         for c in list("first_contacts")? {
             let subject = c.get("subject").and_then(J::as_str).unwrap_or("");
@@ -1055,14 +1093,15 @@ impl Monitor {
             for (id, state) in &monitor.subjects {
                 for o in state.obs.iter().filter(|o| o.at > clock) {
                     for r in (0..n_rules).filter(|&r| monitor.engine.rule_sees(r, &o.kind)) {
-                        waiting.push((o.at, id.clone(), r));
+                        waiting.push((o.at, id.to_string(), r));
                     }
                 }
             }
             monitor.agenda.extend(waiting);
         }
         // What can still change is evaluated again, exactly as the original last did.
-        let ids: Vec<String> = monitor.subjects.keys().cloned().collect();
+        let mut ids: Vec<Name> = monitor.subjects.keys().cloned().collect();
+        ids.sort_unstable();
         let mut ignored = Vec::new();
         for id in ids {
             for r in 0..n_rules {
@@ -1075,6 +1114,7 @@ impl Monitor {
 
 /// Drops one subject's observations, firings and flags that the horizon `h` has made unnecessary.
 fn prune_subject(state: &mut SubjectState, rules: &[Rule], h: Timestamp, retention: Duration) {
+    state.pruned_at = Some(h);
     let keep_obs = minus(h, retention);
     let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
     state.obs.drain(..first_kept);
