@@ -445,90 +445,116 @@ pub(crate) fn read_jsonl(tl: &mut Timeline, file: &str, bytes: &[u8], record: Re
     let file: Arc<str> = Arc::from(file);
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let origin = Origin {
-            file: file.clone(),
-            line: n,
-            column: 0,
-        };
-        let line = match std::str::from_utf8(raw) {
-            Ok(line) => line,
-            Err(e) => {
-                tl.reject(Rejection::at(
-                    format!(
-                        "line is not valid UTF-8 (bad byte at column {}); input must be UTF-8 text",
-                        e.valid_up_to() + 1
-                    ),
-                    Some(&origin),
-                    None,
-                    None,
-                ));
-                continue;
-            }
-        };
-        let line = line.trim_start_matches('\u{feff}').trim();
-        if line.is_empty() {
-            continue;
+        read_jsonl_line(tl, &file, n, raw, record);
+    }
+}
+
+/// Reads JSON Lines from `reader` line by line, so that the input is never held whole.
+pub(crate) fn read_jsonl_from(
+    tl: &mut Timeline,
+    file: &str,
+    mut reader: impl std::io::BufRead,
+    record: Record,
+) -> std::io::Result<()> {
+    let file: Arc<str> = Arc::from(file);
+    let mut line = Vec::new();
+    let mut n: u32 = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
         }
-        // The common case, a well-formed observation, is read straight into its fields; anything
-        // unusual takes the general path below, which gives the precise message.
-        if let Record::Observation = record
-            && let Some((subject, o)) = fast_observation(line, tl.vocabulary().map(|v| &**v))
-        {
-            if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
-                tl.reject(Rejection::at(
-                    e.reason,
-                    Some(&origin),
-                    Some(&subject),
-                    Some(&id),
-                ));
-            }
-            continue;
+        n = n.saturating_add(1);
+        let raw = line.strip_suffix(b"\n").unwrap_or(&line);
+        read_jsonl_line(tl, &file, n, raw, record);
+    }
+}
+
+/// One line of JSON Lines (line number `n`, without its newline).
+fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], record: Record) {
+    let origin = Origin {
+        file: file.clone(),
+        line: n,
+        column: 0,
+    };
+    let line = match std::str::from_utf8(raw) {
+        Ok(line) => line,
+        Err(e) => {
+            tl.reject(Rejection::at(
+                format!(
+                    "line is not valid UTF-8 (bad byte at column {}); input must be UTF-8 text",
+                    e.valid_up_to() + 1
+                ),
+                Some(&origin),
+                None,
+                None,
+            ));
+            return;
         }
-        let value: serde_json::Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                tl.reject(Rejection::at(
-                    format!("not valid JSON: {e}"),
-                    Some(&origin),
-                    None,
-                    None,
-                ));
-                continue;
+    };
+    let line = line.trim_start_matches('\u{feff}').trim();
+    if line.is_empty() {
+        return;
+    }
+    // The common case, a well-formed observation, is read straight into its fields; anything
+    // unusual takes the general path below, which gives the precise message.
+    if let Record::Observation = record
+        && let Some((subject, o)) = fast_observation(line, tl.vocabulary().map(|v| &**v))
+    {
+        if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+            tl.reject(Rejection::at(
+                e.reason,
+                Some(&origin),
+                Some(&subject),
+                Some(&id),
+            ));
+        }
+        return;
+    }
+    let value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            tl.reject(Rejection::at(
+                format!("not valid JSON: {e}"),
+                Some(&origin),
+                None,
+                None,
+            ));
+            return;
+        }
+    };
+    let node = json_to_node(&value, n);
+    match record {
+        Record::Observation => match observation_from_node(&node, None) {
+            Ok((Some(subject), o)) if !subject.is_empty() => {
+                if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+                    tl.reject(Rejection::at(e.reason, Some(&origin), Some(&subject), Some(&id)));
+                }
             }
-        };
-        let node = json_to_node(&value, n);
-        match record {
-            Record::Observation => match observation_from_node(&node, None) {
-                Ok((Some(subject), o)) if !subject.is_empty() => {
-                    if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
-                        tl.reject(Rejection::at(e.reason, Some(&origin), Some(&subject), Some(&id)));
-                    }
-                }
-                Ok((_, o)) => tl.reject(Rejection::at(
-                    "observation has no `subject`; JSON Lines observations need the youth's pseudonymous id in `subject`".into(),
-                    Some(&origin),
-                    None,
-                    Some(&o.id),
-                )),
-                Err((_, m)) => {
-                    let subject = node.as_map().and_then(|e| get(e, "subject")).and_then(Node::as_text);
-                    tl.reject(Rejection::at(m, Some(&origin), subject, record_id(&node)));
-                }
-            },
-            Record::Subject => {
-                let Some(entries) = node.as_map() else {
-                    tl.reject(Rejection::at(format!("a subject record must be an object, found {}", node.describe()), Some(&origin), None, None));
-                    continue;
-                };
-                if let Err((_, m)) = check_fields(entries, &SUBJECT_FIELDS[..3], "a subject record") {
-                    tl.reject(Rejection::at(m, Some(&origin), None, None));
-                    continue;
-                }
-                if let Some(s) = subject_from_entries(&node, entries, &file, tl) {
-                    let id = s.id.clone();
-                    if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
-                        tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
-                    }
+            Ok((_, o)) => tl.reject(Rejection::at(
+                "observation has no `subject`; JSON Lines observations need the youth's pseudonymous id in `subject`".into(),
+                Some(&origin),
+                None,
+                Some(&o.id),
+            )),
+            Err((_, m)) => {
+                let subject = node.as_map().and_then(|e| get(e, "subject")).and_then(Node::as_text);
+                tl.reject(Rejection::at(m, Some(&origin), subject, record_id(&node)));
+            }
+        },
+        Record::Subject => {
+            let Some(entries) = node.as_map() else {
+                tl.reject(Rejection::at(format!("a subject record must be an object, found {}", node.describe()), Some(&origin), None, None));
+                return;
+            };
+            if let Err((_, m)) = check_fields(entries, &SUBJECT_FIELDS[..3], "a subject record") {
+                tl.reject(Rejection::at(m, Some(&origin), None, None));
+                return;
+            }
+            if let Some(s) = subject_from_entries(&node, entries, &file, tl) {
+                let id = s.id.clone();
+                if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
+                    tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
                 }
             }
         }

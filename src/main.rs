@@ -264,8 +264,11 @@ fn read(path: &Path) -> Result<String, Unusable> {
 }
 
 /// JSON Lines are read as bytes: a line that is not UTF-8 is rejected on its own.
-fn read_bytes(path: &Path) -> Result<Vec<u8>, Unusable> {
-    std::fs::read(path).map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
+/// A file to read line by line (JSON Lines are never held whole).
+fn open_buffered(path: &Path) -> Result<io::BufReader<std::fs::File>, Unusable> {
+    std::fs::File::open(path)
+        .map(|f| io::BufReader::with_capacity(1 << 16, f))
+        .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
 }
 
 fn eval(
@@ -284,7 +287,9 @@ fn eval(
     let rules = load_rules(rules)?;
     let mut timeline = rules.new_timeline();
     if let Some(s) = subjects {
-        timeline.read_subjects_jsonl(&s.display().to_string(), read_bytes(s)?);
+        timeline
+            .read_subjects_jsonl_reader(&s.display().to_string(), open_buffered(s)?)
+            .map_err(|e| Unusable(format!("cannot read `{}`: {e}", s.display())))?;
     }
     for input in inputs {
         let name = input.display().to_string();
@@ -292,7 +297,9 @@ fn eval(
             Some("yaml" | "yml") => timeline
                 .read_yaml(&name, &read(input)?)
                 .map_err(|e| Unusable(e.reason))?,
-            Some("jsonl") => timeline.read_jsonl(&name, read_bytes(input)?),
+            Some("jsonl") => timeline
+                .read_jsonl_reader(&name, open_buffered(input)?)
+                .map_err(|e| Unusable(format!("cannot read `{name}`: {e}")))?,
             _ => {
                 return Err(Unusable(format!(
                     "cannot tell the type of `{name}`: use `.yaml`/`.yml` for timeline documents or `.jsonl` for JSON Lines observations"
@@ -759,7 +766,8 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     let mut err = io::stderr();
     if let Some(s) = subjects {
         let mut tl = rules.new_timeline();
-        tl.read_subjects_jsonl(&s.display().to_string(), read_bytes(s)?);
+        tl.read_subjects_jsonl_reader(&s.display().to_string(), open_buffered(s)?)
+            .map_err(|e| Unusable(format!("cannot read `{}`: {e}", s.display())))?;
         for r in tl.rejected() {
             let _ = writeln!(err, "{r}");
         }

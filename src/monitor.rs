@@ -286,7 +286,7 @@ pub struct Monitor {
 }
 
 /// Subjects pruned per call by the rolling sweep.
-const SWEEP_STEP: usize = 2;
+const SWEEP_STEP: usize = 1;
 
 /// Warnings kept until [`Monitor::take_warnings`]; more are counted, not kept.
 const MAX_WARNINGS: usize = 1000;

@@ -547,6 +547,40 @@ impl Timeline {
         );
     }
 
+    /// Reads JSON Lines of observations from `reader` line by line, as
+    /// [`read_jsonl`](Self::read_jsonl) does, without holding the whole input in memory.
+    ///
+    /// ```
+    /// let mut timeline = early_signal::Timeline::new();
+    /// let input = br#"{"subject": "y-1", "id": "a", "at": "2026-03-02T21:00:00+01:00", "kind": "disclosure"}"#;
+    /// timeline.read_jsonl_reader("in.jsonl", &input[..])?;
+    /// assert_eq!(timeline.observation_count(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Only when reading fails; bad lines are rejected one by one as with `read_jsonl`.
+    pub fn read_jsonl_reader(
+        &mut self,
+        file: &str,
+        reader: impl std::io::BufRead,
+    ) -> std::io::Result<()> {
+        crate::input::read_jsonl_from(self, file, reader, crate::input::Record::Observation)
+    }
+
+    /// Reads JSON Lines of subject records from `reader` line by line (see
+    /// [`read_subjects_jsonl`](Self::read_subjects_jsonl)).
+    ///
+    /// # Errors
+    /// Only when reading fails.
+    pub fn read_subjects_jsonl_reader(
+        &mut self,
+        file: &str,
+        reader: impl std::io::BufRead,
+    ) -> std::io::Result<()> {
+        crate::input::read_jsonl_from(self, file, reader, crate::input::Record::Subject)
+    }
+
     /// Reads JSON Lines of subject records: `{"subject": .., "born": .., "facts": [..]}` per line.
     pub fn read_subjects_jsonl(&mut self, file: &str, bytes: impl AsRef<[u8]>) {
         crate::input::read_jsonl(self, file, bytes.as_ref(), crate::input::Record::Subject);
