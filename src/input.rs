@@ -551,7 +551,7 @@ fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], recor
                 tl.reject(Rejection::at(m, Some(&origin), None, None));
                 return;
             }
-            if let Some(s) = subject_from_entries(&node, entries, &file, tl) {
+            if let Some(s) = subject_from_entries(&node, entries, file, tl) {
                 let id = s.id.clone();
                 if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
                     tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
