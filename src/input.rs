@@ -547,7 +547,7 @@ fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], recor
                 tl.reject(Rejection::at(format!("a subject record must be an object, found {}", node.describe()), Some(&origin), None, None));
                 return;
             };
-            if let Err((_, m)) = check_fields(entries, &SUBJECT_FIELDS[..3], "a subject record") {
+            if let Err((_, m)) = check_fields(entries, SUBJECT_FIELDS.get(..3).unwrap_or_default(), "a subject record") {
                 tl.reject(Rejection::at(m, Some(&origin), None, None));
                 return;
             }

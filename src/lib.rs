@@ -1,5 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// Library code never panics on input: no unwrap, expect, panic or unchecked indexing (tests may).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 #![deny(missing_docs)]
 
 mod attributes;

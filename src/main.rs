@@ -1,4 +1,13 @@
 //! The `early-signal` command-line tool: a thin shell over the library.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 use clap::{Parser, Subcommand, ValueEnum};
 use early_signal::{

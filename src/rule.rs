@@ -457,11 +457,12 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let t = text.as_bytes();
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == b'*' {
+    while let Some(&tc) = t.get(ti) {
+        let pc = p.get(pi).copied();
+        if pc == Some(b'*') {
             star = Some((pi, ti));
             pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
+        } else if pc == Some(tc) {
             pi += 1;
             ti += 1;
         } else if let Some((sp, st)) = star {
@@ -472,7 +473,7 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == b'*')
+    p.get(pi..).unwrap_or_default().iter().all(|&c| c == b'*')
 }
 
 /// A message template: literal text and placeholders (design §8).

@@ -315,21 +315,33 @@ pub(crate) fn suggest<'a>(
         .map(|(_, c)| c)
 }
 
+/// Levenshtein distance over characters (two rows). Names longer than [`MAX_SUGGEST_LEN`] are
+/// not compared: no typo is that long, and the cost is the product of the lengths.
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    if a.len() > MAX_SUGGEST_LEN || b.len() > MAX_SUGGEST_LEN {
+        return usize::MAX;
+    }
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
+        let mut row = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+            let diag = prev.get(j).copied().unwrap_or(usize::MAX);
+            let up = prev.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = row.last().copied().unwrap_or(usize::MAX);
+            let sub = diag.saturating_add(usize::from(ca != cb));
+            row.push(sub.min(up.saturating_add(1)).min(left.saturating_add(1)));
         }
+        cur = row;
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(usize::MAX)
 }
+
+/// Longest name `did_you_mean` compares.
+const MAX_SUGGEST_LEN: usize = 128;
 
 #[cfg(test)]
 mod tests {

@@ -16,12 +16,12 @@ pub(super) fn explain(
 ) -> String {
     let first = items
         .iter()
-        .map(|i| view.obs[i.idx].at)
+        .filter_map(|i| view.get(i.idx).map(|o| o.at))
         .min()
         .unwrap_or(f.raised_at);
     let last = items
         .iter()
-        .map(|i| view.obs[i.idx].at)
+        .filter_map(|i| view.get(i.idx).map(|o| o.at))
         .max()
         .unwrap_or(f.raised_at);
     let counterpart = match counterparts.len() {
@@ -66,7 +66,7 @@ pub(super) fn explain(
             let title = &rule.title;
             match &rule.pattern {
                 Pattern::Match(_) => {
-                    let o = items.first().map(|i| view.obs[i.idx]);
+                    let o = items.first().and_then(|i| view.get(i.idx));
                     match o {
                         Some(o) => format!(
                             "{title}: `{}` recorded at {}",
@@ -96,7 +96,7 @@ pub(super) fn explain(
                     words(last - first)
                 ),
                 Pattern::Absence { .. } => {
-                    let o = items.first().map(|i| view.obs[i.idx]);
+                    let o = items.first().and_then(|i| view.get(i.idx));
                     match o {
                         Some(o) => format!(
                             "{title}: nothing expected was recorded within {within} after `{}` at {}",

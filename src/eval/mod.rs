@@ -315,7 +315,7 @@ impl Engine {
                         subject: subject.id.to_string(),
                         key: w.key,
                         deadline: w.deadline,
-                        after: view.obs[w.after].id.clone(),
+                        after: view.get(w.after).map(|o| o.id.clone()).unwrap_or_default(),
                     });
                 }
                 fired
@@ -345,7 +345,8 @@ impl Engine {
                         .iter()
                         .map(|it| it.idx)
                         .min()
-                        .map(|i| view.obs[i].id.clone()),
+                        .and_then(|i| view.get(i))
+                        .map(|o| o.id.clone()),
                     _ => None,
                 },
                 kept,
@@ -375,9 +376,9 @@ impl Engine {
         items.sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
         let evidence: Vec<Evidence> = items
             .iter()
-            .map(|it| {
-                let o = view.obs[it.idx];
-                Evidence {
+            .filter_map(|it| {
+                let o = view.get(it.idx)?;
+                Some(Evidence {
                     observation: o.id.clone(),
                     at: o.at,
                     kind: o.kind.clone(),
@@ -388,20 +389,20 @@ impl Engine {
                         .and_then(|n| indicator_names.get(n))
                         .map(|n| (*n).clone()),
                     role: it.after.then(|| "after".to_owned()),
-                }
+                })
             })
             .collect();
         let known_at = items
             .iter()
-            .map(|it| view.obs[it.idx].recorded())
+            .filter_map(|it| view.get(it.idx).map(Observation::recorded))
             .fold(f.raised_at, std::cmp::max);
         let counterparts: BTreeSet<&str> = items
             .iter()
-            .filter_map(|it| view.obs[it.idx].counterpart.as_deref())
+            .filter_map(|it| view.get(it.idx)?.counterpart.as_deref())
             .collect();
         let earliest = items
             .iter()
-            .map(|it| view.obs[it.idx].at)
+            .filter_map(|it| view.get(it.idx).map(|o| o.at))
             .min()
             .unwrap_or(f.raised_at);
         // Harm signals (a disclosure, an advertisement) say that harm may already be happening:
@@ -419,7 +420,8 @@ impl Engine {
             .iter()
             .map(|it| it.idx)
             .min()
-            .map(|i| view.obs[i].id.as_str())
+            .and_then(|i| view.get(i))
+            .map(|o| o.id.as_str())
             .unwrap_or("");
         let id = flag_id(&rule.id, rule.version, subject, &f.key, first);
         let explanation = explain::explain(rule, view, &f, &items, &counterparts, &indicator_names);

@@ -97,7 +97,12 @@ fn key_of(field: &Option<Field>, v: Option<FieldValue<'_>>) -> Key {
     key
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// Observation number `i` of the view (indices come from the view itself).
+    pub(crate) fn get(&self, i: usize) -> Option<&'a Observation> {
+        self.obs.get(i).copied()
+    }
+
     fn matches(&self, p: &Pred, i: usize) -> bool {
         self.obs.get(i).is_some_and(|o| p.matches(o, self.subject))
     }
@@ -106,8 +111,13 @@ impl View<'_> {
         self.obs.get(i).and_then(|o| f.value(o, self.subject))
     }
 
+    /// `at` of observation `i`; indices come from the view itself, so the fallback (the earliest
+    /// representable time) is never used.
     fn at(&self, i: usize) -> Timestamp {
-        self.obs[i].at
+        self.obs.get(i).map_or(
+            chrono::DateTime::<chrono::Utc>::MIN_UTC.fixed_offset(),
+            |o| o.at,
+        )
     }
 
     /// `match`: a firing at every matching observation.
@@ -229,8 +239,12 @@ impl View<'_> {
         };
         let middle = steps.get(1..steps.len() - 1).unwrap_or(&[]);
         let mut used: HashSet<usize> = match resume {
-            Some(r) => (0..self.obs.len())
-                .filter(|&j| r.used.contains(self.obs[j].id.as_str()))
+            Some(r) => self
+                .obs
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| r.used.contains(o.id.as_str()))
+                .map(|(j, _)| j)
                 .collect(),
             None => HashSet::new(),
         };
@@ -238,8 +252,12 @@ impl View<'_> {
         let mut out = Vec::new();
         // Each step's predicate and the `by` value, once per observation.
         let steps = Steps {
-            firsts: (0..self.obs.len())
-                .filter(|&i| first.matches(self.obs[i], self.subject))
+            firsts: self
+                .obs
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| first.matches(o, self.subject))
+                .map(|(i, _)| i)
                 .collect(),
             middle: middle.iter().map(|p| self.mask(p)).collect(),
             keys: match by {
@@ -251,13 +269,15 @@ impl View<'_> {
         let until = until.as_ref().map(|u| self.mask(u));
         for k in 0..self.obs.len() {
             let decided = resume.is_some_and(|r| self.at(k) < r.from);
-            if !decided && last[k] {
+            if !decided && flag_at(&last, k) {
                 let key = steps.keys.get(k).copied().flatten();
                 if (by.is_none() || key.is_some())
                     && let Some(chain) =
                         self.chain_ending_at(k, &steps, within, key, last_until, &used)
                 {
-                    used.insert(chain[0].idx);
+                    if let Some(c) = chain.first() {
+                        used.insert(c.idx);
+                    }
                     let count = chain.len();
                     out.push(Firing {
                         raised_at: self.at(k),
@@ -270,7 +290,7 @@ impl View<'_> {
                 }
             }
             // Checked after `k` is used as a last step: `until` must lie strictly between the ends.
-            if until.as_ref().is_some_and(|u| u[k]) {
+            if until.as_ref().is_some_and(|u| flag_at(u, k)) {
                 last_until = Some(k);
             }
         }
@@ -309,7 +329,10 @@ impl View<'_> {
             .unwrap_or(0)
             .max(self.obs.partition_point(|o| o.at < start));
         let from = steps.firsts.partition_point(|&j| j < lo);
-        steps.firsts[from..]
+        steps
+            .firsts
+            .get(from..)
+            .unwrap_or_default()
             .iter()
             .copied()
             .take_while(|&j| j < k)
@@ -319,7 +342,7 @@ impl View<'_> {
                 let mut prev = j;
                 for (s, m) in steps.middle.iter().enumerate() {
                     // Greedy, earliest first: always finds a completion when one exists.
-                    prev = (prev + 1..k).find(|&i| m[i] && same(i))?;
+                    prev = (prev + 1..k).find(|&i| flag_at(m, i) && same(i))?;
                     chain.push(step(prev, s + 2));
                 }
                 chain.push(step(k, steps.middle.len() + 2));
@@ -353,7 +376,9 @@ impl View<'_> {
             let deadline = plus(self.at(a), within);
             let met = (a + 1..self.obs.len())
                 .take_while(|&e| self.at(e) <= deadline)
-                .any(|e| expected[e] && by.as_ref().is_none_or(|f| self.value(f, e) == key));
+                .any(|e| {
+                    flag_at(&expected, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
+                });
             if met {
                 continue;
             }
@@ -410,13 +435,17 @@ impl View<'_> {
                 }
                 if let Some((_, old)) = window.pop_front() {
                     for n in old {
-                        counts[n] -= 1;
+                        if let Some(c) = counts.get_mut(n) {
+                            *c -= 1;
+                        }
                     }
                 }
             }
             let before = counts.iter().filter(|&&c| c > 0).count();
             for &n in &hits {
-                counts[n] += 1;
+                if let Some(c) = counts.get_mut(n) {
+                    *c += 1;
+                }
             }
             let after = counts.iter().filter(|&&c| c > 0).count();
             window.push_back((i, hits));
@@ -432,7 +461,12 @@ impl View<'_> {
                         });
                     }
                 }
-                let indicators: Vec<usize> = (0..of.len()).filter(|&n| counts[n] > 0).collect();
+                let indicators: Vec<usize> = counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(n, _)| n)
+                    .collect();
                 out.push(Firing {
                     raised_at: self.at(i),
                     order: i,
@@ -445,4 +479,9 @@ impl View<'_> {
         }
         out
     }
+}
+
+/// Entry `i` of a per-observation mask (false past its end).
+fn flag_at(mask: &[bool], i: usize) -> bool {
+    mask.get(i).copied().unwrap_or(false)
 }

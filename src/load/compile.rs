@@ -138,6 +138,18 @@ fn yaml_help(message: &str) -> &'static str {
     }
 }
 
+/// The diagnostic [`Cx::err`] just added, to give it a help line.
+pub(super) struct Added<'d>(Option<&'d mut Diagnostic>);
+
+impl Added<'_> {
+    pub(super) fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(d) = self.0.as_deref_mut() {
+            d.help(help);
+        }
+        self
+    }
+}
+
 pub(super) struct Cx<'a> {
     pub(super) file: &'a str,
     pub(super) vocab: Option<&'a Vocabulary>,
@@ -147,10 +159,9 @@ pub(super) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub(super) fn err(&mut self, pos: Pos, message: impl Into<String>) -> &mut Diagnostic {
+    pub(super) fn err(&mut self, pos: Pos, message: impl Into<String>) -> Added<'_> {
         self.diags.push(Diagnostic::error(self.file, pos, message));
-        let last = self.diags.len() - 1;
-        &mut self.diags[last]
+        Added(self.diags.last_mut())
     }
 
     fn errors(&self) -> usize {
