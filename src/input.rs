@@ -456,22 +456,76 @@ pub(crate) fn read_jsonl_from(
     mut reader: impl std::io::BufRead,
     record: Record,
 ) -> std::io::Result<()> {
+    use std::io::{BufRead, Read};
     let file: Arc<str> = Arc::from(file);
+    let max = tl.limits().max_line_bytes;
     let mut line = Vec::new();
     let mut n: u32 = 0;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        // At most one byte more than allowed is kept: a line without end is not read into memory.
+        let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+        if (&mut reader).take(cap).read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
         n = n.saturating_add(1);
+        if line.len() > max && !line.ends_with(b"\n") {
+            let rest = skip_line(&mut reader)?;
+            let bytes = line.len().saturating_add(rest);
+            tl.reject(too_long(&file, n, bytes, max));
+            continue;
+        }
         let raw = line.strip_suffix(b"\n").unwrap_or(&line);
         read_jsonl_line(tl, &file, n, raw, record);
     }
 }
 
+/// Consumes the rest of a line (through its newline); returns the bytes skipped before it.
+fn skip_line(reader: &mut impl std::io::BufRead) -> std::io::Result<usize> {
+    let mut skipped = 0usize;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(skipped);
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(skipped.saturating_add(i));
+            }
+            None => {
+                let len = buf.len();
+                reader.consume(len);
+                skipped = skipped.saturating_add(len);
+            }
+        }
+    }
+}
+
+/// The rejection of a line longer than [`Limits::max_line_bytes`](crate::Limits::max_line_bytes).
+fn too_long(file: &Arc<str>, line: u32, bytes: usize, max: usize) -> Rejection {
+    let origin = Origin {
+        file: file.clone(),
+        line,
+        column: 0,
+    };
+    Rejection::at(
+        format!(
+            "line is {bytes} bytes, more than the {max} allowed (`max_line_bytes`); an observation takes a few hundred bytes: check that the file is JSON Lines with one record per line"
+        ),
+        Some(&origin),
+        None,
+        None,
+    )
+}
+
 /// One line of JSON Lines (line number `n`, without its newline).
 fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], record: Record) {
+    let max = tl.limits().max_line_bytes;
+    if raw.len() > max {
+        tl.reject(too_long(file, n, raw.len(), max));
+        return;
+    }
     let origin = Origin {
         file: file.clone(),
         line: n,

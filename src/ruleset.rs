@@ -1,7 +1,8 @@
 //! A loaded rule set: rules, vocabulary, and the digest that identifies them.
 
 use crate::error::{Diagnostic, Level, LoadError};
-use crate::load::compile::{Source, compile};
+use crate::limits::Limits;
+use crate::load::compile::{Source, compile, too_large};
 use crate::node::Pos;
 use crate::rule::Rule;
 use crate::vocabulary::Vocabulary;
@@ -31,11 +32,30 @@ impl RuleSet {
         Self::load_paths(&[path.as_ref()])
     }
 
+    /// [`load`](Self::load) with other [`Limits`] than the defaults.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load), and whatever exceeds a limit.
+    pub fn load_with_limits(path: impl AsRef<Path>, limits: &Limits) -> Result<Self, LoadError> {
+        Self::load_paths_with_limits(&[path.as_ref()], limits)
+    }
+
     /// Loads several files and directories as one rule set (see [`load`](Self::load)).
     ///
     /// # Errors
     /// As [`load`](Self::load); also when a path cannot be read.
     pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<Self, LoadError> {
+        Self::load_paths_with_limits(paths, &Limits::default())
+    }
+
+    /// [`load_paths`](Self::load_paths) with other [`Limits`] than the defaults.
+    ///
+    /// # Errors
+    /// As [`load_paths`](Self::load_paths), and whatever exceeds a limit.
+    pub fn load_paths_with_limits<P: AsRef<Path>>(
+        paths: &[P],
+        limits: &Limits,
+    ) -> Result<Self, LoadError> {
         let mut files: Vec<PathBuf> = Vec::new();
         let mut diags = Vec::new();
         let mut vocab: Option<PathBuf> = None;
@@ -82,6 +102,13 @@ impl RuleSet {
         let mut sources = Vec::new();
         for f in vocab.iter().chain(files.iter()) {
             let name = f.display().to_string();
+            // Checked before reading, so that a huge file is not read into memory first.
+            if let Ok(m) = std::fs::metadata(f)
+                && m.len() > limits.max_rule_file_bytes as u64
+            {
+                diags.push(too_large(&name, m.len(), limits));
+                continue;
+            }
             match std::fs::read_to_string(f) {
                 Ok(text) => sources.push(Source { name, text }),
                 Err(e) => diags.push(
@@ -109,12 +136,16 @@ impl RuleSet {
                 ],
             });
         }
-        Self::from_sources_inner(sources, |name| {
-            Path::new(name)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| name.to_owned())
-        })
+        Self::from_sources_inner(
+            sources,
+            |name| {
+                Path::new(name)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| name.to_owned())
+            },
+            limits,
+        )
     }
 
     /// Loads one YAML text. `name` is used in messages and in the digest. The text may hold
@@ -133,6 +164,17 @@ impl RuleSet {
     pub fn from_sources<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, LoadError> {
+        Self::from_sources_with_limits(sources, &Limits::default())
+    }
+
+    /// [`from_sources`](Self::from_sources) with other [`Limits`] than the defaults.
+    ///
+    /// # Errors
+    /// Every problem found in any text, and whatever exceeds a limit.
+    pub fn from_sources_with_limits<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+        limits: &Limits,
+    ) -> Result<Self, LoadError> {
         let sources = sources
             .into_iter()
             .map(|(n, t)| Source {
@@ -140,14 +182,15 @@ impl RuleSet {
                 text: t.to_owned(),
             })
             .collect();
-        Self::from_sources_inner(sources, str::to_owned)
+        Self::from_sources_inner(sources, str::to_owned, limits)
     }
 
     fn from_sources_inner(
         sources: Vec<Source>,
         digest_name: impl Fn(&str) -> String,
+        limits: &Limits,
     ) -> Result<Self, LoadError> {
-        let compiled = compile(&sources);
+        let compiled = compile(&sources, limits);
         if compiled.diagnostics.iter().any(|d| d.level == Level::Error) {
             return Err(LoadError {
                 diagnostics: compiled.diagnostics,
@@ -187,13 +230,15 @@ impl RuleSet {
                     text: (*t).to_owned(),
                 })
                 .collect();
-            Self::from_sources_inner(sources, str::to_owned).unwrap_or_else(|e| RuleSet {
-                rules: Vec::new(),
-                vocabulary: None,
-                digest: "sha256:invalid-builtin".into(),
-                warnings: e.diagnostics,
-                files: Vec::new(),
-            })
+            Self::from_sources_inner(sources, str::to_owned, &Limits::default()).unwrap_or_else(
+                |e| RuleSet {
+                    rules: Vec::new(),
+                    vocabulary: None,
+                    digest: "sha256:invalid-builtin".into(),
+                    warnings: e.diagnostics,
+                    files: Vec::new(),
+                },
+            )
         })
         .clone()
     }

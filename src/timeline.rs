@@ -1,6 +1,7 @@
 //! Subjects, observations and the timelines the engine evaluates (design §1).
 
 use crate::attributes::Attributes;
+use crate::limits::Limits;
 use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::{Rejection, Warning};
@@ -265,6 +266,7 @@ pub struct Timeline {
     warnings: Vec<Warning>,
     duplicates: usize,
     vocabulary: Option<Arc<Vocabulary>>,
+    limits: Limits,
 }
 
 impl Timeline {
@@ -344,16 +346,30 @@ impl Timeline {
             .map_err(|(e, _)| e)
     }
 
-    fn entry(&mut self, subject: &str) -> &mut SubjectTimeline {
-        self.subjects
-            .entry(subject.to_owned())
-            .or_insert_with(|| SubjectTimeline {
+    /// The subject's entry, created when new (within [`Limits::max_subjects`]).
+    fn entry(&mut self, subject: &str) -> Result<&mut SubjectTimeline, InputError> {
+        if !self.subjects.contains_key(subject) {
+            if self.subjects.len() >= self.limits.max_subjects {
+                return Err(InputError {
+                    reason: format!(
+                        "subject `{subject}` would be subject number {} of this timeline, more than the {} allowed (`max_subjects`); evaluate the input in parts",
+                        self.subjects.len() + 1,
+                        self.limits.max_subjects
+                    ),
+                });
+            }
+            let entry = SubjectTimeline {
                 subject: Subject {
                     id: subject.into(),
                     ..Subject::default()
                 },
                 ..SubjectTimeline::default()
-            })
+            };
+            self.subjects.insert(subject.to_owned(), entry);
+        }
+        self.subjects.get_mut(subject).ok_or_else(|| InputError {
+            reason: format!("subject `{subject}` could not be added"),
+        })
     }
 
     pub(crate) fn add_subject_from(
@@ -408,7 +424,7 @@ impl Timeline {
             }
             facts.push(fact);
         }
-        let entry = self.entry(&subject.id);
+        let entry = self.entry(&subject.id)?;
         if entry.subject.born.is_none() && subject.born.is_some() {
             entry.subject.born = subject.born;
             entry.born_origin = origin;
@@ -464,7 +480,11 @@ impl Timeline {
             v.share(&mut observation);
         }
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
-        let entry = self.entry(subject);
+        let max = self.limits.max_observations_per_subject;
+        let entry = match self.entry(subject) {
+            Ok(e) => e,
+            Err(e) => return Err((e, observation.id)),
+        };
         if let Some(i) = entry.index.find(hash, &observation.id, &entry.observations) {
             if entry.observations.get(i) == Some(&observation) {
                 self.duplicates += 1;
@@ -486,6 +506,16 @@ impl Timeline {
                 observation.id,
             ));
         }
+        if entry.observations.len() >= max {
+            return Err((
+                InputError {
+                    reason: format!(
+                        "subject `{subject}` already has {max} observations, the most one subject may have (`max_observations_per_subject`); this one is refused"
+                    ),
+                },
+                observation.id,
+            ));
+        }
         entry.index.insert(hash, entry.observations.len());
         entry.observations.push(observation);
         entry.origins.push(origin);
@@ -502,20 +532,22 @@ impl Timeline {
     /// YAML syntax error rejects only the document it is in.
     ///
     /// # Errors
-    /// When the text is larger than [`MAX_YAML_BYTES`](Self::MAX_YAML_BYTES): hand-written
-    /// timelines are small, and bulk input belongs in JSON Lines. Nothing of the text is read then.
+    /// When the text is larger than [`Limits::max_yaml_timeline_bytes`] (64 MiB by default):
+    /// hand-written timelines are small, and bulk input belongs in JSON Lines. Nothing of the text
+    /// is read then.
     pub fn read_yaml(&mut self, file: &str, text: &str) -> Result<(), InputError> {
-        if text.len() > Self::MAX_YAML_BYTES {
+        if text.len() > self.limits.max_yaml_timeline_bytes {
             return Err(InputError {
                 reason: format!(
-                    "{file}: {} bytes is more than the {} bytes allowed for a YAML timeline; use JSON Lines for bulk input",
+                    "{file}: {} bytes is more than the {} bytes allowed for a YAML timeline (`max_yaml_timeline_bytes`); use JSON Lines for bulk input",
                     text.len(),
-                    Self::MAX_YAML_BYTES
+                    self.limits.max_yaml_timeline_bytes
                 ),
             });
         }
         let file: Arc<str> = Arc::from(file);
-        for doc in crate::load::parse_documents(text) {
+        let limits = self.limits.clone();
+        for doc in crate::load::parse_documents(text, &limits) {
             match doc {
                 Ok(doc) => crate::input::read_subject_document(self, &file, &doc),
                 Err(e) => self.reject(Rejection::at(
@@ -532,8 +564,20 @@ impl Timeline {
         Ok(())
     }
 
-    /// The largest YAML timeline text [`read_yaml`](Self::read_yaml) accepts: 64 MiB.
+    /// The largest YAML timeline text [`read_yaml`](Self::read_yaml) accepts by default: 64 MiB
+    /// (see [`Limits::max_yaml_timeline_bytes`]).
     pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
+
+    /// Sets the limits on input (line length, observations per subject, subjects, YAML size and
+    /// nesting); see [`Limits`]. Records beyond a limit are rejected with the limit's name.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
 
     /// Reads JSON Lines of observations: one object per line, each with `subject` and `id`.
     /// Blank lines are skipped; every other bad line is rejected with its line number, and a line

@@ -7,6 +7,7 @@ use super::vocab::compile_vocabulary;
 use super::{parse_rule_file, pos_of};
 use crate::error::{Diagnostic, Level};
 use crate::flag::{Class, Severity, Stage};
+use crate::limits::Limits;
 use crate::node::Pos;
 use crate::rule::{
     Expect, Pattern, Placeholder, Pred, Rule, RuleTest, Segment, Template, Unless, WindowOpens,
@@ -33,11 +34,28 @@ pub(crate) struct Compiled {
 const DEFAULT_URGENT_MIN: i64 = 7 * 24 * 60;
 const DEFAULT_CLOSES_MIN: i64 = 30 * 24 * 60;
 
-pub(crate) fn compile(sources: &[Source]) -> Compiled {
+/// The error for a rule file larger than the limit.
+pub(crate) fn too_large(name: &str, bytes: u64, limits: &Limits) -> Diagnostic {
+    Diagnostic::error(
+        name,
+        Pos::default(),
+        format!(
+            "the file is {bytes} bytes, more than the {} allowed for a rule file (`max_rule_file_bytes`)",
+            limits.max_rule_file_bytes
+        ),
+    )
+    .with_help("split the rules over several files, or check that this is the file you meant")
+}
+
+pub(crate) fn compile(sources: &[Source], limits: &Limits) -> Compiled {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     for src in sources {
-        match parse_rule_file(&src.text) {
+        if src.text.len() > limits.max_rule_file_bytes {
+            diags.push(too_large(&src.name, src.text.len() as u64, limits));
+            continue;
+        }
+        match parse_rule_file(&src.text, limits) {
             Ok(f) => files.push((src.name.as_str(), f)),
             Err(e) => {
                 let help = yaml_help(&e.message);
@@ -82,6 +100,8 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
                 vocab: vocabulary.as_ref(),
                 vocab_arc: vocab_arc.as_ref(),
                 diags: &mut diags,
+                limits,
+                depth: 0,
             };
             let id = r.value.id.value.clone();
             let pos = pos_of(&r.value.id);
@@ -97,6 +117,24 @@ pub(crate) fn compile(sources: &[Source]) -> Compiled {
                 rules.push(rule);
             }
         }
+    }
+    if rules.len() > limits.max_rules {
+        let first = sources
+            .first()
+            .map(|s| s.name.as_str())
+            .unwrap_or("<rules>");
+        diags.push(
+            Diagnostic::error(
+                first,
+                Pos::default(),
+                format!(
+                    "the rule set has {} rules, more than the {} allowed (`max_rules`)",
+                    rules.len(),
+                    limits.max_rules
+                ),
+            )
+            .with_help("load fewer rules at once, or raise the limit where the rule set is loaded"),
+        );
     }
     for rule in &rules {
         lint::rule_tests(rule, &mut diags);
@@ -131,6 +169,10 @@ fn yaml_help(message: &str) -> &'static str {
         "check the spelling; docs/rule-language.md lists every field"
     } else if message.starts_with("missing field") {
         "add the field; docs/rule-language.md says which fields are required"
+    } else if message.contains("alias bomb") || message.contains("aliases (`*name`)") {
+        "write the values out instead of repeating them through anchors and aliases"
+    } else if message.contains("`max_yaml_depth`") {
+        "check for unclosed brackets `[` or `{`; rule files are a few levels deep"
     } else if message.starts_with("invalid type") {
         "the value has the wrong shape here (e.g. a list where a mapping is expected)"
     } else {
@@ -156,6 +198,9 @@ pub(super) struct Cx<'a> {
     /// The same vocabulary, shared, for reading rule-test timelines.
     pub(super) vocab_arc: Option<&'a Arc<Vocabulary>>,
     pub(super) diags: &'a mut Vec<Diagnostic>,
+    pub(super) limits: &'a Limits,
+    /// Nesting of `all`, `any` and `not` in the predicate being compiled.
+    pub(super) depth: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -173,12 +218,27 @@ impl<'a> Cx<'a> {
 
     /// A window length: a duration, with a warning when it is longer than a year.
     fn window(&mut self, s: &S<String>, what: &str) -> Option<Duration> {
-        let d = self.duration(s, what)?;
+        let d = self.bounded(s, what)?;
         if d.minutes() > lint::LONGEST_SENSIBLE_WINDOW_MINUTES {
             self.diags.push(
                 Diagnostic::warning(self.file, pos_of(s), format!("`{what}` is {d}, longer than a year"))
                     .with_help("recruitment takes days to weeks, and the national reference index lets signals expire after two years at most; a window this long flags on stale signs"),
             );
+        }
+        Some(d)
+    }
+
+    /// A duration within [`Limits::max_window`].
+    fn bounded(&mut self, s: &S<String>, what: &str) -> Option<Duration> {
+        let d = self.duration(s, what)?;
+        if d.minutes() > self.limits.max_window.minutes() {
+            let max = self.limits.max_window;
+            self.err(
+                pos_of(s),
+                format!("`{what}` is {d}, longer than the {max} allowed (`max_window`)"),
+            )
+            .help("recruitment takes days to weeks; use a window of days or weeks");
+            return None;
         }
         Some(d)
     }
@@ -383,6 +443,18 @@ impl<'a> Cx<'a> {
                     )
                     .help("for a single kind of observation use `match` or `count`");
                 }
+                if s.steps.value.len() > self.limits.max_sequence_steps {
+                    let max = self.limits.max_sequence_steps;
+                    self.err(
+                        pos_of(&s.steps),
+                        format!(
+                            "a sequence may have at most {max} steps (`max_sequence_steps`); this one has {}",
+                            s.steps.value.len()
+                        ),
+                    )
+                    .help("recruitment patterns are a few steps long; split a long chain into several rules");
+                    return None;
+                }
                 let steps: Vec<Option<Pred>> = s.steps.value.iter().map(|p| self.pred(p)).collect();
                 let until = s.until.as_ref().map(|u| self.pred(u));
                 let within = self.window(&s.within, "within");
@@ -418,6 +490,18 @@ impl<'a> Cx<'a> {
                     self.err(pos_of(&s.of), "`of` lists no indicators").help(
                         "name at least one indicator, e.g. `missing: { kind: missing.episode }`",
                     );
+                    return None;
+                }
+                if s.of.value.0.len() > self.limits.max_indicators {
+                    let max = self.limits.max_indicators;
+                    self.err(
+                        pos_of(&s.of),
+                        format!(
+                            "`signals` may have at most {max} indicators (`max_indicators`); this one has {}",
+                            s.of.value.0.len()
+                        ),
+                    )
+                    .help("group related kinds into one indicator with `any:` or a glob such as `kind: money.*`");
                     return None;
                 }
                 let at_least = self.at_least(&s.at_least, Some(s.of.value.0.len()));

@@ -10,19 +10,51 @@ mod predicate;
 pub(crate) mod raw;
 mod vocab;
 
+use crate::limits::Limits;
 use crate::node::{Node, NodeKind, Pos};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options, Spanned};
 use std::fmt;
 
-/// The resource limits applied to every YAML text (alias bombs, deep nesting, huge inputs).
-pub(crate) fn options() -> Options {
+/// The parser's budgets for one YAML text (alias bombs, deep nesting, huge inputs), set
+/// explicitly rather than left to the crate's defaults.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct YamlBudget {
+    pub depth: usize,
+    pub aliases: usize,
+    pub events: usize,
+}
+
+impl YamlBudget {
+    /// For a rule or vocabulary file.
+    pub(crate) fn rules(limits: &Limits) -> Self {
+        YamlBudget {
+            depth: limits.max_yaml_depth,
+            aliases: limits.max_yaml_aliases,
+            events: limits.max_yaml_events,
+        }
+    }
+
+    /// For a YAML timeline of `bytes`: without aliases a text cannot hold more events than
+    /// bytes, so aliases may not expand it beyond about twice its own size.
+    pub(crate) fn timeline(limits: &Limits, bytes: usize) -> Self {
+        YamlBudget {
+            depth: limits.max_yaml_depth,
+            aliases: limits.max_yaml_aliases,
+            events: bytes.saturating_mul(2).saturating_add(10_000),
+        }
+    }
+}
+
+/// The options applied to every YAML text.
+pub(crate) fn options(b: YamlBudget) -> Options {
     let mut budget = Budget::default();
-    budget.max_depth = 128;
-    budget.max_aliases = 1_000;
+    budget.max_depth = b.depth;
+    budget.max_aliases = b.aliases;
+    budget.max_events = b.events;
     budget.max_anchors = 10_000;
     budget.max_documents = 1_000_000;
-    budget.max_nodes = 50_000_000;
+    budget.max_nodes = b.events;
     budget.max_total_scalar_bytes = 512 * 1024 * 1024;
     let mut o = Options::default();
     o.budget = Some(budget);
@@ -56,6 +88,9 @@ impl YamlError {
         if let Some(i) = message.rfind(" at line ") {
             message.truncate(i);
         }
+        if let Some(m) = budget_message(&message) {
+            message = m;
+        }
         if message.contains("DuplicateKeyPolicy") {
             if let Some(i) = message.find(", set DuplicateKeyPolicy") {
                 message.truncate(i);
@@ -64,6 +99,24 @@ impl YamlError {
         }
         YamlError { pos, message }
     }
+}
+
+/// Plain words for the parser's budget errors (which name internal counters).
+fn budget_message(message: &str) -> Option<String> {
+    let nested = "the YAML is nested more deeply than allowed (`max_yaml_depth`): mappings and lists inside each other this deep are not a rule file or a timeline";
+    if message.contains("recursion limit") {
+        return Some(nested.to_owned());
+    }
+    let breach = message.split("budget breached:").nth(1)?;
+    let what = breach.split_whitespace().next().unwrap_or("");
+    Some(match what {
+        "Events" | "Nodes" => "the YAML expands to more values than allowed (`max_yaml_events`): each alias (`*name`) repeats what its anchor (`&name`) holds, and aliases of aliases multiply (an \"alias bomb\")".to_owned(),
+        "Aliases" => "the YAML uses more aliases (`*name`) than allowed (`max_yaml_aliases`)".to_owned(),
+        "Anchors" => "the YAML defines more anchors (`&name`) than allowed".to_owned(),
+        "Depth" => nested.to_owned(),
+        "Documents" => "the text holds more YAML documents (`---`) than allowed".to_owned(),
+        _ => format!("the YAML is larger than the parser allows ({})", what.trim_end_matches('{').trim()),
+    })
 }
 
 pub(crate) fn pos_of<T>(s: &Spanned<T>) -> Pos {
@@ -82,8 +135,9 @@ fn strip_bom(text: &str) -> &str {
 ///
 /// Documents are split at `---` lines and parsed one by one, so a syntax error loses only its own
 /// document: it is returned in place, with positions in the whole text, and the others are read.
-pub(crate) fn parse_documents(text: &str) -> Vec<Result<Node, YamlError>> {
+pub(crate) fn parse_documents(text: &str, limits: &Limits) -> Vec<Result<Node, YamlError>> {
     let text = strip_bom(text);
+    let budget = YamlBudget::timeline(limits, text.len());
     let mut out = Vec::new();
     for (first_line, chunk) in split_documents(text) {
         let shifted = |mut pos: Pos| {
@@ -94,7 +148,7 @@ pub(crate) fn parse_documents(text: &str) -> Vec<Result<Node, YamlError>> {
         };
         match serde_saphyr::from_multiple_with_options::<Option<Spanned<NodeKind>>>(
             chunk,
-            options(),
+            options(budget),
         ) {
             Ok(docs) => {
                 for s in docs.into_iter().flatten() {
@@ -183,12 +237,13 @@ fn shift(node: &mut Node, lines: u32) {
 }
 
 /// Parses one rule file (a mapping with `rules:` and/or `vocabulary:`).
-pub(crate) fn parse_rule_file(text: &str) -> Result<raw::RawFile, YamlError> {
+pub(crate) fn parse_rule_file(text: &str, limits: &Limits) -> Result<raw::RawFile, YamlError> {
     let text = strip_bom(text);
     if text.trim().is_empty() {
         return Ok(raw::RawFile::default());
     }
-    serde_saphyr::from_str_with_options(text, options()).map_err(|e| YamlError::from_saphyr(&e))
+    serde_saphyr::from_str_with_options(text, options(YamlBudget::rules(limits)))
+        .map_err(|e| YamlError::from_saphyr(&e))
 }
 
 // --- Node deserialisation -------------------------------------------------------------------
@@ -283,17 +338,20 @@ mod tests {
 
     #[test]
     fn yaml_1_2_booleans_and_ids_as_written() {
-        let docs: Vec<Node> = parse_documents("a: yes\nb: true\nc: 007\nd: on\ne: 10\n")
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let docs: Vec<Node> = parse_documents(
+            "a: yes\nb: true\nc: 007\nd: on\ne: 10\n",
+            &Limits::default(),
+        )
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
         let map = docs[0].as_map().unwrap();
         assert_eq!(map[0].1.kind, NodeKind::Str("yes".into()));
         assert_eq!(map[1].1.kind, NodeKind::Bool(true));
         assert_eq!(map[2].1.as_text(), Some("007"));
         assert_eq!(map[3].1.kind, NodeKind::Str("on".into()));
         assert_eq!(map[4].1.as_text(), Some("10"));
-        let docs = parse_documents("id: 1.50\nn: [2.0, 3]\n");
+        let docs = parse_documents("id: 1.50\nn: [2.0, 3]\n", &Limits::default());
         let nums = docs[0].as_ref().unwrap().as_map().unwrap().to_vec();
         assert_eq!(nums[0].1.as_text(), Some("1.50"));
         assert_eq!(nums[0].1.kind, NodeKind::Number(1.5, "1.50".into()));
@@ -307,21 +365,23 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_errors() {
-        let err = parse_documents("a: 1\na: 2\n").remove(0).unwrap_err();
+        let err = parse_documents("a: 1\na: 2\n", &Limits::default())
+            .remove(0)
+            .unwrap_err();
         assert_eq!(err.pos.line, 2);
         assert!(err.message.contains("duplicate"), "{}", err.message);
     }
 
     #[test]
     fn several_documents() {
-        let docs = parse_documents("a: 1\n---\nb: 2\n---\n");
+        let docs = parse_documents("a: 1\n---\nb: 2\n---\n", &Limits::default());
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].as_ref().unwrap().pos.line, 3);
     }
 
     #[test]
     fn a_syntax_error_loses_only_its_document() {
-        let docs = parse_documents("a: 1\n---\nb: [2\n---\nc:\n  d: 3\n");
+        let docs = parse_documents("a: 1\n---\nb: [2\n---\nc:\n  d: 3\n", &Limits::default());
         assert_eq!(docs.len(), 3);
         assert!(docs[0].is_ok());
         assert_eq!(docs[1].as_ref().unwrap_err().pos.line, 3);

@@ -149,6 +149,22 @@ impl<'a> Cx<'a> {
     }
 
     pub(super) fn pred(&mut self, node: &Node) -> Option<Pred> {
+        if self.depth >= self.limits.max_predicate_depth {
+            let max = self.limits.max_predicate_depth;
+            self.err(
+                node.pos,
+                format!("predicate nested more than {max} levels deep (`max_predicate_depth`)"),
+            )
+            .help("`all`, `any` and `not` this deep are unreadable; flatten the predicate, or split it over rules");
+            return None;
+        }
+        self.depth += 1;
+        let p = self.pred_inner(node);
+        self.depth -= 1;
+        p
+    }
+
+    fn pred_inner(&mut self, node: &Node) -> Option<Pred> {
         let Some(entries) = node.as_map() else {
             self.err(
                 node.pos,

@@ -24,11 +24,14 @@ pub(super) fn compile_vocabulary(
     for p in &raw.protected {
         v.protected.insert(p.value.clone());
     }
+    let limits = crate::limits::Limits::default();
     let mut cx = Cx {
         file,
         vocab: None,
         vocab_arc: None,
         diags,
+        limits: &limits,
+        depth: 0,
     };
     for (name, kind) in &raw.kinds.0 {
         entries.push(entry(Category::Kind, name));
