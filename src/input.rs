@@ -7,9 +7,10 @@ use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
 use crate::time::{parse_date, parse_timestamp};
 use crate::timeline::{
-    Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value,
+    Bound, Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value,
 };
 use crate::vocabulary::{Vocabulary, did_you_mean};
+use serde::Deserialize;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -213,6 +214,27 @@ fn fact_from_node(node: &Node) -> Result<Fact, (Pos, String)> {
     };
     let from = bound("from")?;
     let until = bound("until")?;
+    let show = |b: &Option<Bound>| match b {
+        Some(Bound::Date(d)) => d.to_string(),
+        Some(Bound::Instant(t)) => crate::time::format_timestamp(t),
+        None => String::new(),
+    };
+    let empty = match (from, until) {
+        (Some(Bound::Date(f)), Some(Bound::Date(u))) => u <= f,
+        (Some(Bound::Instant(f)), Some(Bound::Instant(u))) => u <= f,
+        _ => false,
+    };
+    if empty {
+        let pos = get(entries, "until").map_or(node.pos, |n| n.pos);
+        return Err((
+            pos,
+            format!(
+                "fact `{name}` has `until` {} on or before its `from` {}, so it is never valid (`until` is exclusive); check the two dates",
+                show(&until),
+                show(&from)
+            ),
+        ));
+    }
     Ok(Fact {
         name,
         value,
@@ -416,6 +438,92 @@ fn record_id(node: &Node) -> Option<&str> {
         .and_then(Node::as_text)
 }
 
+/// A JSON error in plain words, with the column (the line is the record's own).
+fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json counts lines within the one line it was given: drop its position, keep the column.
+    let what = text
+        .rfind(" at line ")
+        .and_then(|i| text.get(..i))
+        .unwrap_or(&text);
+    if what.contains("recursion limit") {
+        return format!(
+            "not valid JSON at column {}: nested more than 128 levels deep; a record is a flat object with one `attributes` object",
+            e.column()
+        );
+    }
+    let hint = if what.contains("expected value") {
+        " (`NaN`, `Infinity`, single quotes and trailing commas are not JSON)"
+    } else if what.contains("EOF while parsing") {
+        " (the line ends before the record does: is it cut off?)"
+    } else {
+        ""
+    };
+    format!("not valid JSON at column {}: {what}{hint}", e.column())
+}
+
+/// Deserialises any JSON and refuses an object that gives one key twice.
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_none<E>(self) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
+        let mut seen: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            if seen.contains(&k) {
+                return Err(serde::de::Error::custom(format!(
+                    "key `{k}` appears twice in one object; give each key once"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+            seen.push(k);
+        }
+        Ok(NoDuplicateKeys)
+    }
+}
+
 fn json_to_node(v: &serde_json::Value, line: u32) -> Node {
     use serde_json::Value as J;
     let pos = Pos { line, column: 0 };
@@ -565,15 +673,13 @@ fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], recor
         }
         return;
     }
-    let value: serde_json::Value = match serde_json::from_str(line) {
+    // A key given twice would otherwise keep its last value silently (design §8: an error).
+    let value: serde_json::Value = match serde_json::from_str::<NoDuplicateKeys>(line)
+        .and_then(|_| serde_json::from_str(line))
+    {
         Ok(v) => v,
         Err(e) => {
-            tl.reject(Rejection::at(
-                format!("not valid JSON: {e}"),
-                Some(&origin),
-                None,
-                None,
-            ));
+            tl.reject(Rejection::at(json_error(&e), Some(&origin), None, None));
             return;
         }
     };

@@ -24,12 +24,15 @@ use crate::time::Duration;
 pub struct Limits {
     /// Largest rule or vocabulary file, in bytes (default 4 MiB; the default pack is 60 KB).
     pub max_rule_file_bytes: usize,
-    /// Deepest nesting of YAML mappings and lists in a rule file (default 64).
+    /// Deepest nesting of YAML mappings and lists in a rule file or YAML timeline (default 32; the
+    /// default pack needs 12). Parsing nests on the stack, so this also keeps a load within the
+    /// 2 MiB stack of an ordinary thread.
     pub max_yaml_depth: usize,
     /// Most aliases (`*name`) in one rule file (default 1,000).
     pub max_yaml_aliases: usize,
     /// Most YAML events (scalars, starts and ends of mappings and lists) one rule file may expand
-    /// to, aliases included (default 1,000,000): this stops "billion laughs" alias bombs.
+    /// to, aliases included (default 1,000,000). A text may in any case expand to at most about
+    /// twice its own size in bytes: this stops "billion laughs" alias bombs at once.
     pub max_yaml_events: usize,
     /// Most rules in one rule set (default 10,000).
     pub max_rules: usize,
@@ -37,7 +40,7 @@ pub struct Limits {
     pub max_sequence_steps: usize,
     /// Most indicators in one `signals` (default 64).
     pub max_indicators: usize,
-    /// Deepest nesting of `all`, `any` and `not` in one predicate (default 16).
+    /// Deepest nesting of `all`, `any` and `not` in one predicate (default 8).
     pub max_predicate_depth: usize,
     /// Longest window (`within`, `window.urgent`, `window.closes`) a rule may have (default 5
     /// years); windows over a year already draw a warning. A window bounds what the monitor must
@@ -57,13 +60,13 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_rule_file_bytes: 4 * 1024 * 1024,
-            max_yaml_depth: 64,
+            max_yaml_depth: 32,
             max_yaml_aliases: 1_000,
             max_yaml_events: 1_000_000,
             max_rules: 10_000,
             max_sequence_steps: 16,
             max_indicators: 64,
-            max_predicate_depth: 16,
+            max_predicate_depth: 8,
             max_window: Duration::days(5 * 365 + 1),
             max_line_bytes: 1024 * 1024,
             max_yaml_timeline_bytes: 64 * 1024 * 1024,

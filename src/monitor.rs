@@ -474,7 +474,7 @@ impl Monitor {
             .get(subject)
             .and_then(|st| st.obs.iter().find(|o| o.id == observation.id))
         {
-            if *held == observation {
+            if held.same_record(&observation) {
                 return Ok(Vec::new());
             }
             return Err(MonitorError::Conflict {

@@ -1,6 +1,6 @@
 //! Timestamps, dates and the rule language's durations.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeDelta};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, TimeDelta, TimeZone};
 use std::fmt;
 
 /// An instant with the UTC offset it was written in.
@@ -29,6 +29,8 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
                 Err(format!(
                     "`{text}` is a date, but a timestamp with time and offset is needed here, e.g. `{text}T00:00:00+01:00`"
                 ))
+            } else if let Some(why) = out_of_range(text) {
+                Err(format!("`{text}`: {why}"))
             } else {
                 Err(format!(
                     "`{text}` is not an RFC 3339 timestamp; write e.g. `2026-03-02T21:14:00+01:00`"
@@ -43,18 +45,87 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
 /// # Errors
 /// A message naming the value and the expected form.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("`{text}` is not a valid date; write `YYYY-MM-DD`, e.g. `2011-04-01`"))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        match out_of_range(text.trim()) {
+            Some(why) => format!("`{text}`: {why}"),
+            None => format!("`{text}` is not a valid date; write `YYYY-MM-DD`, e.g. `2011-04-01`"),
+        }
+    })
 }
 
-/// `t + d`, or `t` itself where that would leave the representable range.
+/// For text shaped like a date or timestamp whose numbers are out of range, what is wrong.
+fn out_of_range(text: &str) -> Option<String> {
+    let num = |s: Option<&str>| {
+        s.filter(|s| s.bytes().all(|b| b.is_ascii_digit()))?
+            .parse::<u32>()
+            .ok()
+    };
+    let (date, time) = match text.find(['T', 't', ' ']) {
+        Some(i) => (text.get(..i)?, text.get(i + 1..)),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let year_text = parts.next()?;
+    let (year, month, day) = (
+        num(Some(year_text))?,
+        num(parts.next())?,
+        num(parts.next())?,
+    );
+    if year_text.len() < 4 {
+        return None;
+    }
+    if year_text.len() > 4 {
+        return Some(format!(
+            "the year must have four digits (0000 to 9999), found `{year_text}`"
+        ));
+    }
+    if !(1..=12).contains(&month) {
+        return Some(format!("there is no month {month}"));
+    }
+    let year = i32::try_from(year).ok()?;
+    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
+        let name = NaiveDate::from_ymd_opt(year, month, 1)?.format("%B");
+        return Some(format!("there is no {day} {name} {year}"));
+    }
+    let mut hms = time?.get(..8)?.split(':');
+    let (h, m, s) = (num(hms.next())?, num(hms.next())?, num(hms.next())?);
+    if h > 23 {
+        return Some(format!("hour {h} does not exist (00 to 23)"));
+    }
+    if m > 59 {
+        return Some(format!("minute {m} does not exist (00 to 59)"));
+    }
+    if s > 60 {
+        return Some(format!("second {s} does not exist (00 to 59)"));
+    }
+    None
+}
+
+/// `t + d`, held at the end of year 9999 (in `t`'s offset): RFC 3339 has four-digit years, and
+/// every instant the crate writes must read back.
 pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
-    t.checked_add_signed(d.as_delta()).unwrap_or(t)
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .and_then(|n| t.offset().from_local_datetime(&n).single());
+    match (t.checked_add_signed(d.as_delta()), last) {
+        (Some(r), Some(last)) => r.min(last).max(t),
+        (Some(r), None) => r,
+        (None, Some(last)) => last.max(t),
+        (None, None) => t,
+    }
 }
 
-/// `t − d`, or `t` itself where that would leave the representable range.
+/// `t − d`, held at the start of year 0000 (in `t`'s offset), as [`plus`] is at 9999.
 pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
-    t.checked_sub_signed(d.as_delta()).unwrap_or(t)
+    let first = NaiveDate::from_ymd_opt(0, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|n| t.offset().from_local_datetime(&n).single());
+    match (t.checked_sub_signed(d.as_delta()), first) {
+        (Some(r), Some(first)) => r.max(first).min(t),
+        (Some(r), None) => r,
+        (None, Some(first)) => first.min(t),
+        (None, None) => t,
+    }
 }
 
 /// Formats a timestamp as RFC 3339 in its own offset, with as many fraction digits as it needs.

@@ -155,6 +155,21 @@ impl Observation {
         self.recorded_at.unwrap_or(self.at)
     }
 
+    /// Whether `other` is this record given again (design §8: it then counts once). Times must
+    /// agree in their offsets too, since the local date decides ages and date-bounded facts; a
+    /// `recorded_at` equal to `at` is the same as none.
+    pub(crate) fn same_record(&self, other: &Observation) -> bool {
+        let same = |a: Timestamp, b: Timestamp| a == b && a.offset() == b.offset();
+        self.id == other.id
+            && same(self.at, other.at)
+            && same(self.recorded(), other.recorded())
+            && self.kind == other.kind
+            && self.channel == other.channel
+            && self.counterpart == other.counterpart
+            && self.source == other.source
+            && self.attributes == other.attributes
+    }
+
     /// The (`at`, `id`) total order of design §1.
     pub fn order_cmp(&self, other: &Observation) -> std::cmp::Ordering {
         self.at
@@ -486,7 +501,11 @@ impl Timeline {
             Err(e) => return Err((e, observation.id)),
         };
         if let Some(i) = entry.index.find(hash, &observation.id, &entry.observations) {
-            if entry.observations.get(i) == Some(&observation) {
+            if entry
+                .observations
+                .get(i)
+                .is_some_and(|held| held.same_record(&observation))
+            {
                 self.duplicates += 1;
                 return Ok(());
             }
@@ -552,8 +571,8 @@ impl Timeline {
                 Ok(doc) => crate::input::read_subject_document(self, &file, &doc),
                 Err(e) => self.reject(Rejection::at(
                     format!(
-                        "this YAML document is not valid and was not read: {} (column {})",
-                        e.message, e.pos.column
+                        "this YAML document is not valid and was not read: {}",
+                        e.message
                     ),
                     Some(&pos_origin(&file, e.pos)),
                     None,

@@ -26,12 +26,14 @@ pub(crate) struct YamlBudget {
 }
 
 impl YamlBudget {
-    /// For a rule or vocabulary file.
-    pub(crate) fn rules(limits: &Limits) -> Self {
+    /// For a rule or vocabulary file of `bytes`.
+    pub(crate) fn rules(limits: &Limits, bytes: usize) -> Self {
         YamlBudget {
             depth: limits.max_yaml_depth,
             aliases: limits.max_yaml_aliases,
-            events: limits.max_yaml_events,
+            events: limits
+                .max_yaml_events
+                .min(bytes.saturating_mul(2).saturating_add(10_000)),
         }
     }
 
@@ -242,7 +244,7 @@ pub(crate) fn parse_rule_file(text: &str, limits: &Limits) -> Result<raw::RawFil
     if text.trim().is_empty() {
         return Ok(raw::RawFile::default());
     }
-    serde_saphyr::from_str_with_options(text, options(YamlBudget::rules(limits)))
+    serde_saphyr::from_str_with_options(text, options(YamlBudget::rules(limits, text.len())))
         .map_err(|e| YamlError::from_saphyr(&e))
 }
 
