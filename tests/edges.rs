@@ -1067,7 +1067,7 @@ fn long_timeline(n: usize, seed: u64) -> (String, Vec<(i64, String, bool)>) {
     for i in 0..n {
         x = lcg(x);
         t += ((x >> 33) % 41) as i64 * 60;
-        let counts = (x >> 20) % 5 != 0;
+        let counts = !(x >> 20).is_multiple_of(5);
         let off = FixedOffset::east_opt(offsets[((x >> 40) % 5) as usize]).unwrap();
         let at = DateTime::from_timestamp(t, 0)
             .unwrap()
