@@ -79,6 +79,8 @@ impl Diagnostic {
     ///    = help: did you mean `contact.new`?
     /// ```
     pub fn render(&self) -> String {
+        /// Characters of a source line shown at most.
+        const SHOWN: usize = 160;
         let mut out = String::new();
         let level = match self.level {
             Level::Error => "error",
@@ -95,13 +97,28 @@ impl Diagnostic {
         }
         let gutter = " ".repeat(self.line.to_string().len());
         if let Some(src) = &self.source_line {
-            let src = src.replace('\t', " ");
-            let caret_at = src
+            // Columns count characters; a long line is shown as a window around the column.
+            let chars: Vec<char> = src
+                .trim_start_matches('\u{feff}')
                 .chars()
-                .take(self.column.saturating_sub(1) as usize)
-                .count();
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            let col = (self.column.saturating_sub(1) as usize).min(chars.len());
+            let start = col
+                .saturating_sub(SHOWN / 2)
+                .min(chars.len().saturating_sub(SHOWN));
+            let end = (start + SHOWN).min(chars.len());
+            let mut shown: String = chars.get(start..end).unwrap_or_default().iter().collect();
+            let mut caret_at = col - start;
+            if start > 0 {
+                shown.insert(0, '…');
+                caret_at += 1;
+            }
+            if end < chars.len() {
+                shown.push('…');
+            }
             out.push_str(&format!(
-                "{gutter} |\n{} | {src}\n{gutter} | {}^\n",
+                "{gutter} |\n{} | {shown}\n{gutter} | {}^\n",
                 self.line,
                 " ".repeat(caret_at)
             ));

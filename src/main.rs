@@ -268,12 +268,23 @@ fn render_load_error(e: &LoadError) -> String {
 }
 
 fn read(path: &Path) -> Result<String, Unusable> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
+    let bytes = std::fs::read(path)
+        .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.as_bytes().get(..e.utf8_error().valid_up_to()).unwrap_or_default();
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(good.get(start..).unwrap_or_default()).chars().count() + 1;
+        Unusable(format!(
+            "{}:{line}:{column}: byte 0x{:02X} is not UTF-8 text, so the file is not read; save it as UTF-8 (JSON Lines input is read line by line instead, and a bad line is rejected alone)",
+            path.display(),
+            e.as_bytes().get(e.utf8_error().valid_up_to()).copied().unwrap_or(0)
+        ))
+    })
 }
 
-/// JSON Lines are read as bytes: a line that is not UTF-8 is rejected on its own.
-/// A file to read line by line (JSON Lines are never held whole).
+/// A file to read line by line (JSON Lines are never held whole; a line that is not UTF-8 is
+/// rejected on its own).
 fn open_buffered(path: &Path) -> Result<io::BufReader<std::fs::File>, Unusable> {
     std::fs::File::open(path)
         .map(|f| io::BufReader::with_capacity(1 << 16, f))

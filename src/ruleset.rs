@@ -109,11 +109,12 @@ impl RuleSet {
                 diags.push(too_large(&name, m.len(), limits));
                 continue;
             }
-            match std::fs::read_to_string(f) {
-                Ok(text) => sources.push(Source { name, text }),
+            match std::fs::read(f).map(String::from_utf8) {
+                Ok(Ok(text)) => sources.push(Source { name, text }),
+                Ok(Err(e)) => diags.push(not_utf8(&name, e.as_bytes(), e.utf8_error())),
                 Err(e) => diags.push(
                     Diagnostic::error(&name, Pos::default(), format!("cannot read rule file: {e}"))
-                        .with_help("check the path; rule files must be UTF-8 text"),
+                        .with_help("check the path and the file's permissions"),
                 ),
             }
         }
@@ -290,4 +291,28 @@ impl RuleSet {
             None => crate::Timeline::new(),
         }
     }
+}
+
+/// The error for a rule file that is not UTF-8: where the first bad byte is, and what to do.
+fn not_utf8(name: &str, bytes: &[u8], e: std::str::Utf8Error) -> Diagnostic {
+    let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
+    let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(good.get(line_start..).unwrap_or_default())
+        .chars()
+        .count()
+        + 1;
+    let byte = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
+    let mut d = Diagnostic::error(
+        name,
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        },
+        format!("byte 0x{byte:02X} is not UTF-8 text; the rule file is not read"),
+    )
+    .with_help("save the file as UTF-8 (editors call it \"UTF-8\" or \"Unicode\"); Latin-1 or Windows-1252 letters such as `é` are the usual cause");
+    let text = String::from_utf8_lossy(bytes);
+    d.source_line = text.lines().nth(line - 1).map(str::to_owned);
+    d
 }

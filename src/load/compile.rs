@@ -161,7 +161,7 @@ pub(crate) fn compile(sources: &[Source], limits: &Limits) -> Compiled {
 
 /// A help line for errors reported by the YAML layer, where one adds something.
 fn yaml_help(message: &str) -> &'static str {
-    if message.contains("enum variant") {
+    if message.contains("enum variant") || message.contains("exactly one pattern, but more") {
         "`when:` holds exactly one pattern, with that pattern's fields indented inside it; check the indentation (e.g. `count:` and then `match:`, `within:` indented below it)"
     } else if message.starts_with("unknown variant") {
         "`when` holds exactly one pattern: `match`, `count`, `sequence`, `absence` or `signals`"

@@ -90,7 +90,7 @@ impl YamlError {
         if let Some(i) = message.rfind(" at line ") {
             message.truncate(i);
         }
-        if let Some(m) = budget_message(&message) {
+        if let Some(m) = budget_message(&message).or_else(|| plain_words(&message)) {
             message = m;
         }
         if message.contains("DuplicateKeyPolicy") {
@@ -101,6 +101,58 @@ impl YamlError {
         }
         YamlError { pos, message }
     }
+}
+
+/// Plain words for parser messages that speak of Rust types or library functions.
+fn plain_words(message: &str) -> Option<String> {
+    let m = |s: &str| Some(s.to_owned());
+    if message.starts_with("invalid i64")
+        || message.starts_with("invalid u32")
+        || message.starts_with("invalid u64")
+    {
+        return m("expected a whole number here (no quotes, fractions or units), within range");
+    }
+    if message.starts_with("externally tagged enum expected") {
+        return m(
+            "expected a mapping holding one pattern (`match:`, `count:`, `sequence:`, `absence:` or `signals:`), found a list or a single value",
+        );
+    }
+    if message.starts_with("expected mapping start") {
+        return m("expected a mapping (`key: value` lines) here, found a list or a single value");
+    }
+    if message.starts_with("expected sequence start") {
+        return m(
+            "expected a list (`- item` lines, or `[a, b]`) here, found a mapping or a single value",
+        );
+    }
+    if message.starts_with("multiple YAML documents detected") {
+        return m(
+            "a rule file holds one YAML document, but a `---` line starts a second one; put every rule in the one `rules:` list, or use separate files",
+        );
+    }
+    if message.starts_with("expected end of mapping after enum variant value") {
+        return m(
+            "`when` holds exactly one pattern, but more follows it: a second pattern, or fields of the pattern that are not indented under it",
+        );
+    }
+    if message.starts_with("unknown variant `~`") {
+        return m(
+            "`when` is empty; give one pattern: `match`, `count`, `sequence`, `absence` or `signals`",
+        );
+    }
+    if message.contains("found a tab") {
+        return m("a tab character where YAML expects spaces: indent with spaces, never tabs");
+    }
+    if let Some(rest) = message.strip_prefix("non-finite float ") {
+        let value = rest.split(" rejected").next().unwrap_or(rest);
+        return Some(format!(
+            "{value} is not a finite number; numbers must be finite"
+        ));
+    }
+    if message.contains("tagged scalar") {
+        return m("YAML tags such as `!!timestamp` or `!custom` are not supported; remove the tag");
+    }
+    None
 }
 
 /// Plain words for the parser's budget errors (which name internal counters).
