@@ -22,10 +22,10 @@ use crate::time::Duration;
 /// [`MonitorConfig`](crate::MonitorConfig).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// Largest rule or vocabulary file, in bytes (default 4 MiB; the default pack is 60 KB).
+    /// Largest rule or vocabulary file, in bytes (default 4 MiB; the whole default pack is 73 KB).
     pub max_rule_file_bytes: usize,
     /// Deepest nesting of YAML mappings and lists in a rule file or YAML timeline (default 32; the
-    /// default pack needs 12). Parsing nests on the stack, so this also keeps a load within the
+    /// default pack needs 10). Parsing nests on the stack, so this also keeps a load within the
     /// 2 MiB stack of an ordinary thread.
     pub max_yaml_depth: usize,
     /// Most aliases (`*name`) in one rule file (default 1,000).
