@@ -579,6 +579,49 @@ fn evidence(ids: &[String]) -> String {
     format!("[{}]", ids.join(", "))
 }
 
+/// Reads the next line (without its newline) into `line`, keeping at most `max` bytes of it in
+/// memory: `None` at the end of input, `Some(Some(bytes))` for a longer line (then skipped whole).
+fn next_line(
+    input: &mut impl io::BufRead,
+    line: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Option<Option<usize>>> {
+    use std::io::{BufRead, Read};
+    line.clear();
+    let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    if (&mut *input).take(cap).read_until(b'\n', line)? == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        return Ok(Some(None));
+    }
+    if line.len() <= max {
+        return Ok(Some(None));
+    }
+    let mut bytes = line.len();
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                bytes += i;
+                break;
+            }
+            None => {
+                let len = buf.len();
+                input.consume(len);
+                bytes += len;
+            }
+        }
+    }
+    line.clear();
+    Ok(Some(Some(bytes)))
+}
+
 /// What one stdin line of `watch` holds.
 enum WatchLine {
     Observation(String, early_signal::Observation),
@@ -698,7 +741,6 @@ fn lost_events(e: &io::Error) -> Unusable {
 
 fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     use early_signal::{Monitor, MonitorConfig};
-    use std::io::BufRead;
     use std::sync::{Arc, Mutex, PoisonError};
     let WatchArgs {
         rules,
@@ -818,9 +860,24 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     }
     let stdin = io::stdin();
     let mut out = io::stdout();
-    for (i, line) in stdin.lock().split(b'\n').enumerate() {
-        let n = i + 1;
-        let line = line.map_err(|e| Unusable(format!("cannot read stdin: {e}")))?;
+    let max = early_signal::Limits::default().max_line_bytes;
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    let mut n = 0usize;
+    loop {
+        let Some(too_long) = next_line(&mut input, &mut line, max)
+            .map_err(|e| Unusable(format!("cannot read stdin: {e}")))?
+        else {
+            break;
+        };
+        n += 1;
+        if let Some(bytes) = too_long {
+            let _ = writeln!(
+                err,
+                "stdin:{n}: line is {bytes} bytes, more than the {max} allowed; an observation takes a few hundred bytes: check that the input is JSON Lines with one record per line"
+            );
+            continue;
+        }
         let text = match std::str::from_utf8(&line) {
             Ok(t) => t.trim_start_matches('\u{feff}').trim(),
             Err(e) => {
