@@ -864,12 +864,9 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     let mut input = stdin.lock();
     let mut line = Vec::new();
     let mut n = 0usize;
-    loop {
-        let Some(too_long) = next_line(&mut input, &mut line, max)
-            .map_err(|e| Unusable(format!("cannot read stdin: {e}")))?
-        else {
-            break;
-        };
+    while let Some(too_long) = next_line(&mut input, &mut line, max)
+        .map_err(|e| Unusable(format!("cannot read stdin: {e}")))?
+    {
         n += 1;
         if let Some(bytes) = too_long {
             let _ = writeln!(
