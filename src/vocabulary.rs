@@ -294,9 +294,30 @@ pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    suggest(word, candidates)
+    let hint = suggest(word, candidates)
         .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    format!("{hint}{}", unusual_characters(word))
+}
+
+/// Names in the vocabulary are plain ASCII; a look-alike letter (Cyrillic `а` for Latin `a`) or
+/// an invisible character is named, since the two spellings look the same on screen.
+pub(crate) fn unusual_characters(word: &str) -> String {
+    let odd: Vec<String> = word
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| !c.is_ascii_graphic() && *c != ' ')
+        .take(3)
+        .map(|(i, c)| format!("U+{:04X} at character {}", u32::from(c), i + 1))
+        .collect();
+    if odd.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (it contains {}, which may look like an ordinary letter or nothing at all; retype the name)",
+            odd.join(", ")
+        )
+    }
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.

@@ -261,7 +261,8 @@ impl<'a> Cx<'a> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
-            self.err(pos_of(&r.id), format!("rule id `{id}` is not valid"))
+            let odd = crate::vocabulary::unusual_characters(id);
+            self.err(pos_of(&r.id), format!("rule id `{id}` is not valid{odd}"))
                 .help("use lower-case letters, digits and `-` only, e.g. `online-contact-then-meeting`");
         }
         if r.version.value == 0 {

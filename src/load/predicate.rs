@@ -259,10 +259,11 @@ impl<'a> Cx<'a> {
                 if names.iter().any(|n| n == s) {
                     Some(Matcher::Eq(Lit::Str(s.clone())))
                 } else {
+                    let odd = crate::vocabulary::unusual_characters(s);
                     let msg = if *what == "value" {
-                        format!("`{s}` is not a declared value of `{field}`")
+                        format!("`{s}` is not a declared value of `{field}`{odd}")
                     } else {
-                        format!("unknown {what} `{s}`")
+                        format!("unknown {what} `{s}`{odd}")
                     };
                     let close = suggest(s, names.iter().copied());
                     let help = match (*what, close) {
@@ -314,12 +315,20 @@ impl<'a> Cx<'a> {
                 None
             }
             (NodeKind::Number(n, _), _) => Some(Matcher::Eq(Lit::Num(*n))),
-            (NodeKind::Bool(b), Ty::Str(..) | Ty::Num) => {
+            (NodeKind::Bool(b), Ty::Str(..)) => {
                 self.err(
                     node.pos,
-                    format!("`{field}` is not a boolean, but `{b}` is"),
+                    format!("`{field}` is a string, but `{b}` is a boolean"),
                 )
-                .help("quote it if you mean the text: `'true'`");
+                .help(format!("quote it if you mean the text: `'{b}'`"));
+                None
+            }
+            (NodeKind::Bool(b), _) if matches!(ty, Ty::Num) => {
+                self.err(
+                    node.pos,
+                    format!("`{field}` is a number, but `{b}` is a boolean"),
+                )
+                .help("compare it with a number, e.g. `{ gte: 3 }`");
                 None
             }
             (NodeKind::Bool(b), _) => Some(Matcher::Eq(Lit::Bool(*b))),
