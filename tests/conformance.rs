@@ -2,8 +2,10 @@
 //! (`rule-language.md`, sections 3–8). Each test has its own tiny rule set and timeline and
 //! asserts the exact flags: rule, `raised_at` and evidence ids in order.
 
-use chrono::{FixedOffset, SecondsFormat};
-use early_signal::{Engine, Report, RuleSet, Stage, Timeline, Timestamp, Value};
+#[path = "support/flags.rs"]
+mod flags_support;
+use early_signal::{Engine, Report, RuleSet, Stage, Timeline, Value};
+use flags_support::{Got, indent, summarize, ts, want};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -11,22 +13,6 @@ use early_signal::{Engine, Report, RuleSet, Stage, Timeline, Timestamp, Value};
 
 /// A late evaluation time: every test observation has happened and been recorded by then.
 const LATE: &str = "2026-06-01T00:00:00+01:00";
-
-fn ts(text: &str) -> Timestamp {
-    text.parse()
-        .unwrap_or_else(|e| panic!("bad timestamp `{text}`: {e}"))
-}
-
-/// A timestamp written in +01:00, so expectations read like the inputs.
-fn cet(t: &Timestamp) -> String {
-    t.with_timezone(&FixedOffset::east_opt(3600).unwrap())
-        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
-fn indent(text: &str, n: usize) -> String {
-    let pad = " ".repeat(n);
-    text.lines().map(|l| format!("{pad}{l}\n")).collect()
-}
 
 /// One rule with the required header fields; `body` holds `when:` and any other fields.
 fn rule_sev(id: &str, severity: &str, body: &str) -> String {
@@ -81,37 +67,9 @@ fn report(rules_yaml: &str, timeline_yaml: &str, as_of: &str) -> Report {
     Engine::new(rules).evaluate(&timeline, ts(as_of))
 }
 
-type Got = Vec<(String, String, Vec<String>)>;
-
 /// The flags as (rule, raised_at in +01:00, evidence ids in order), in output order.
 fn flags(rules_yaml: &str, timeline_yaml: &str, as_of: &str) -> Got {
     summarize(&report(rules_yaml, timeline_yaml, as_of))
-}
-
-fn summarize(r: &Report) -> Got {
-    r.flags
-        .iter()
-        .map(|f| {
-            (
-                f.rule.to_string(),
-                cet(&f.raised_at),
-                f.evidence.iter().map(|e| e.observation.clone()).collect(),
-            )
-        })
-        .collect()
-}
-
-fn want(items: &[(&str, &str, &[&str])]) -> Got {
-    items
-        .iter()
-        .map(|(r, t, ev)| {
-            (
-                r.to_string(),
-                cet(&ts(t)),
-                ev.iter().map(|s| s.to_string()).collect(),
-            )
-        })
-        .collect()
 }
 
 fn key(field: &str, value: &str) -> early_signal::Key {

@@ -7,11 +7,14 @@
 //! (as an instant, written in +01:00) and evidence ids in order. Where several cases share a test
 //! they are separate subjects of one timeline, with evidence ids unique across subjects.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat};
+#[path = "support/flags.rs"]
+mod flags_support;
+use chrono::{DateTime, FixedOffset};
 use early_signal::generate::{Workload, WorkloadConfig, generate};
 use early_signal::{
-    Engine, Event, Monitor, MonitorConfig, Observation, Report, RuleSet, Stage, Timeline, Timestamp,
+    Engine, Event, Monitor, MonitorConfig, Observation, Report, RuleSet, Stage, Timeline,
 };
+use flags_support::{Got, indent, summarize, ts, want};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (as in tests/conformance.rs)
@@ -19,22 +22,6 @@ use early_signal::{
 
 /// Late enough that every flag of a 2026 timeline is `closed`, so output order is `raised_at`.
 const AS_OF_2027: &str = "2027-01-01T00:00:00+01:00";
-
-fn ts(text: &str) -> Timestamp {
-    text.parse()
-        .unwrap_or_else(|e| panic!("bad timestamp `{text}`: {e}"))
-}
-
-/// A timestamp written in +01:00, so expectations read alike whatever offset the input used.
-fn cet(t: &Timestamp) -> String {
-    t.with_timezone(&FixedOffset::east_opt(3600).unwrap())
-        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
-fn indent(text: &str, n: usize) -> String {
-    let pad = " ".repeat(n);
-    text.lines().map(|l| format!("{pad}{l}\n")).collect()
-}
 
 /// One rule with the required header fields; `body` holds `when:` and any other fields.
 fn rule(id: &str, body: &str) -> String {
@@ -101,37 +88,9 @@ fn report(rules_yaml: &str, timeline_yaml: &str, as_of: &str) -> Report {
     Engine::new(load(rules_yaml)).evaluate(&timeline, ts(as_of))
 }
 
-type Got = Vec<(String, String, Vec<String>)>;
-
 /// The flags as (rule, raised_at in +01:00, evidence ids in order), in output order.
 fn flags(rules_yaml: &str, timeline_yaml: &str, as_of: &str) -> Got {
     summarize(&report(rules_yaml, timeline_yaml, as_of))
-}
-
-fn summarize(r: &Report) -> Got {
-    r.flags
-        .iter()
-        .map(|f| {
-            (
-                f.rule.to_string(),
-                cet(&f.raised_at),
-                f.evidence.iter().map(|e| e.observation.clone()).collect(),
-            )
-        })
-        .collect()
-}
-
-fn want(items: &[(&str, &str, &[&str])]) -> Got {
-    items
-        .iter()
-        .map(|(r, t, ev)| {
-            (
-                r.to_string(),
-                cet(&ts(t)),
-                ev.iter().map(|s| s.to_string()).collect(),
-            )
-        })
-        .collect()
 }
 
 /// Whether `subject.age ≥ years` for an observation at `at` of someone born on `born`.
