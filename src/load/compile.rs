@@ -56,7 +56,15 @@ pub(crate) fn compile(sources: &[Source], limits: &Limits) -> Compiled {
             continue;
         }
         match parse_rule_file(&src.text, limits) {
-            Ok(f) => files.push((src.name.as_str(), f)),
+            Ok(f) => {
+                if f.vocabulary.is_none() && f.rules.as_ref().is_none_or(|r| r.is_empty()) {
+                    diags.push(
+                        Diagnostic::warning(&src.name, Pos::default(), "the file holds no rules")
+                            .with_help("a rule file has a `rules:` list with at least one rule (`- id: ...`); remove the file if it is not needed"),
+                    );
+                }
+                files.push((src.name.as_str(), f))
+            }
             Err(e) => {
                 let help = yaml_help(&e.message);
                 diags.push(Diagnostic::error(&src.name, e.pos, e.message).with_help(help));
