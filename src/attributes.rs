@@ -29,6 +29,21 @@ pub type Iter<'a> = std::iter::Map<
 >;
 
 impl Attributes {
+    /// The most attributes one observation may carry; readers refuse a record with more. Real
+    /// records carry a handful, and the sorted vector would make a record with very many slow.
+    pub const MAX: usize = 256;
+
+    /// From pairs in any order, sorted once; `Err` names a name given twice.
+    pub(crate) fn from_pairs(mut pairs: Vec<(Name, Value)>) -> Result<Self, Name> {
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(w) = pairs.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
+            if let Some((n, _)) = w.first() {
+                return Err(n.clone());
+            }
+        }
+        Ok(Attributes(pairs))
+    }
+
     /// No attributes.
     pub fn new() -> Self {
         Attributes(Vec::new())
@@ -113,10 +128,23 @@ impl<K: Into<Name>> FromIterator<(K, Value)> for Attributes {
 }
 
 impl<K: Into<Name>> Extend<(K, Value)> for Attributes {
+    /// As `BTreeMap`: a name given again replaces the earlier value. Sorted once, not per item.
     fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
-        for (k, v) in iter {
-            self.insert(k.into(), v);
+        let old = std::mem::take(&mut self.0);
+        let mut all: Vec<(Name, Value)> = old
+            .into_iter()
+            .chain(iter.into_iter().map(|(k, v)| (k.into(), v)))
+            .collect();
+        // Stable, so among equal names the last given comes last and is the one kept.
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(Name, Value)> = Vec::with_capacity(all.len());
+        for (k, v) in all {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
         }
+        self.0 = out;
     }
 }
 

@@ -138,6 +138,17 @@ pub(crate) fn observation_from_node(
         match &a.kind {
             NodeKind::Null => {}
             NodeKind::Map(items) => {
+                if items.len() > Attributes::MAX {
+                    return Err((
+                        a.pos,
+                        format!(
+                            "{} attributes, more than the {} one observation may carry",
+                            items.len(),
+                            Attributes::MAX
+                        ),
+                    ));
+                }
+                let mut pairs = Vec::with_capacity(items.len());
                 for (k, v) in items {
                     let name = k
                         .as_text()
@@ -146,9 +157,15 @@ pub(crate) fn observation_from_node(
                     if let Some(value) =
                         scalar_value(v).map_err(|m| (v.pos, format!("attribute `{name}`: {m}")))?
                     {
-                        attributes.insert(name.into(), value);
+                        pairs.push((Name::from(name), value));
                     }
                 }
+                attributes = Attributes::from_pairs(pairs).map_err(|n| {
+                    (
+                        a.pos,
+                        format!("attribute `{n}` is given twice; give each attribute once"),
+                    )
+                })?;
             }
             _ => {
                 return Err((
@@ -510,7 +527,8 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
         self,
         mut map: A,
     ) -> Result<NoDuplicateKeys, A::Error> {
-        let mut seen: Vec<Cow<'de, str>> = Vec::new();
+        // Keyed hashing: the keys come from input.
+        let mut seen: std::collections::HashSet<Cow<'de, str>> = std::collections::HashSet::new();
         while let Some(k) = map.next_key::<Cow<'de, str>>()? {
             if seen.contains(&k) {
                 return Err(serde::de::Error::custom(format!(
@@ -518,7 +536,7 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
                 )));
             }
             map.next_value::<NoDuplicateKeys>()?;
-            seen.push(k);
+            seen.insert(k);
         }
         Ok(NoDuplicateKeys)
     }
@@ -572,12 +590,13 @@ pub(crate) fn read_jsonl_from(
     loop {
         line.clear();
         // At most one byte more than allowed is kept: a line without end is not read into memory.
-        let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+        // Room for the line, a `\r\n` ending, and one byte more to tell that it is too long.
+        let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(2);
         if (&mut reader).take(cap).read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
         n = n.saturating_add(1);
-        if line.len() > max && !line.ends_with(b"\n") {
+        if line.len() > max.saturating_add(1) && !line.ends_with(b"\n") {
             let rest = skip_line(&mut reader)?;
             let bytes = line.len().saturating_add(rest);
             tl.reject(too_long(&file, n, bytes, max));
@@ -630,6 +649,7 @@ fn too_long(file: &Arc<str>, line: u32, bytes: usize, max: usize) -> Rejection {
 /// One line of JSON Lines (line number `n`, without its newline).
 fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], record: Record) {
     let max = tl.limits().max_line_bytes;
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.len() > max {
         tl.reject(too_long(file, n, raw.len(), max));
         return;
@@ -787,20 +807,29 @@ fn fast_observation<'a>(
         Some(t) => Some(parse_timestamp(&t).ok()?),
         None => None,
     };
-    let mut attributes = Attributes::new();
-    for (key, v) in f.attributes.map(|a| a.0).unwrap_or_default() {
+    // Anything unusual (too many attributes, a name given twice even with a null value, a value
+    // that is not a scalar): the general path words the verdict.
+    let raw = f.attributes.map(|a| a.0).unwrap_or_default();
+    if raw.len() > Attributes::MAX {
+        return None;
+    }
+    let mut pairs = Vec::with_capacity(raw.len());
+    let mut names: Vec<&str> = raw.iter().map(|(k, _)| k.as_ref()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
+        return None;
+    }
+    for (key, v) in &raw {
         let value = match v {
             serde_json::Value::Null => continue,
-            serde_json::Value::Bool(b) => crate::timeline::Value::Bool(b),
+            serde_json::Value::Bool(b) => crate::timeline::Value::Bool(*b),
             serde_json::Value::Number(n) => crate::timeline::Value::Number(n.as_f64()?),
-            serde_json::Value::String(s) => crate::timeline::Value::String(s),
+            serde_json::Value::String(s) => crate::timeline::Value::String(s.clone()),
             _ => return None,
         };
-        // A name given twice: the general path words the verdict.
-        if attributes.insert(name(&key), value).is_some() {
-            return None;
-        }
+        pairs.push((name(key), value));
     }
+    let attributes = Attributes::from_pairs(pairs).ok()?;
     let o = Observation {
         id: f.id.into_owned(),
         at,

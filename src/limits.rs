@@ -54,6 +54,9 @@ pub struct Limits {
     pub max_observations_per_subject: usize,
     /// Most subjects in one [`Timeline`](crate::Timeline) (default 10,000,000).
     pub max_subjects: usize,
+    /// Most refused records a [`Timeline`](crate::Timeline) lists with their reasons (default
+    /// 100,000); further ones are counted, and the report says how many.
+    pub max_rejections: usize,
 }
 
 impl Default for Limits {
@@ -72,6 +75,7 @@ impl Default for Limits {
             max_yaml_timeline_bytes: 64 * 1024 * 1024,
             max_observations_per_subject: 1_000_000,
             max_subjects: 10_000_000,
+            max_rejections: 100_000,
         }
     }
 }

@@ -371,6 +371,8 @@ impl Monitor {
             .sorted_subjects()
             .into_iter()
             .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.flags.values()))
+            // Older flags are final; pruning may not have dropped them yet.
+            .filter(|f| self.horizon().is_none_or(|h| f.raised_at >= h))
             .cloned()
             .collect();
         if let Some(c) = self.clock {
@@ -504,6 +506,12 @@ impl Monitor {
                 clock: format_timestamp(&clock),
                 max_lateness: self.config.max_lateness,
             });
+        }
+        // The cap counts what must be kept: prune first, as a restored monitor would have.
+        if let (Some(h), Some(state)) = (self.horizon(), self.subjects.get_mut(subject))
+            && state.obs.len() >= self.config.max_observations_per_subject
+        {
+            prune_subject(state, self.engine.rules().rules(), h, self.retention);
         }
         if let Some(state) = self.subjects.get(subject) {
             let new_counterpart = observation
@@ -709,6 +717,13 @@ impl Monitor {
     pub fn forget(&mut self, subject: &str) -> bool {
         let known = self.subjects.remove(subject).is_some();
         self.agenda.retain(|(_, s, _)| s != subject);
+        // Its id leaves the sweep's list at once too (erasure), keeping the list's order.
+        if let Some(i) = self.sweep_ids.iter().position(|id| id.as_str() == subject) {
+            self.sweep_ids.remove(i);
+            if i < self.sweep_pos {
+                self.sweep_pos -= 1;
+            }
+        }
         known
     }
 
@@ -847,7 +862,9 @@ impl Monitor {
                 // stays cheap).
                 self.sweep_pos = 0;
                 if self.sweep_ids.len() > 2 * self.subjects.len() {
+                    // Sorted, so that which subject is pruned when does not follow hashing.
                     self.sweep_ids = self.subjects.keys().cloned().collect();
+                    self.sweep_ids.sort_unstable();
                 }
             }
             let Some(id) = self.sweep_ids.get(self.sweep_pos) else {
@@ -1009,6 +1026,15 @@ impl Monitor {
         let lines =
             |items: &[J]| -> String { items.iter().map(|i| format!("{i}\n")).collect::<String>() };
         let mut tl: Timeline = engine.rules().new_timeline();
+        // What the original held, it may hold again: the snapshot is read without the input caps.
+        tl.set_limits(crate::limits::Limits {
+            max_line_bytes: usize::MAX,
+            max_yaml_timeline_bytes: usize::MAX,
+            max_observations_per_subject: usize::MAX,
+            max_subjects: usize::MAX,
+            max_rejections: usize::MAX,
+            ..crate::limits::Limits::default()
+        });
         tl.read_subjects_jsonl("snapshot subjects", lines(&list("subjects")?));
         tl.read_jsonl("snapshot observations", lines(&list("observations")?));
         if let Some(r) = tl.rejected().first() {

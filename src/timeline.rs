@@ -278,6 +278,8 @@ pub struct Timeline {
     /// Keyed hashing of observation ids (randomly keyed, against crafted collisions).
     ids: std::hash::RandomState,
     rejected: Vec<Rejection>,
+    /// Rejections beyond [`Limits::max_rejections`], counted but not kept.
+    rejections_not_listed: usize,
     warnings: Vec<Warning>,
     duplicates: usize,
     vocabulary: Option<Arc<Vocabulary>>,
@@ -319,6 +321,13 @@ impl Timeline {
     /// Records that were refused, with where they came from and why.
     pub fn rejected(&self) -> &[Rejection] {
         &self.rejected
+    }
+
+    /// How many more records were refused than [`rejected`](Self::rejected) lists: the first
+    /// [`Limits::max_rejections`] are kept, the rest only counted, so that a file of garbage
+    /// cannot fill memory with reasons.
+    pub fn rejections_not_listed(&self) -> usize {
+        self.rejections_not_listed
     }
 
     /// Things worth knowing that did not reject a record (a stripped protected attribute, ...).
@@ -429,7 +438,7 @@ impl Timeline {
                 .as_ref()
                 .map(|v| v.check_fact(&fact.name, &fact.value))
             {
-                self.rejected.push(Rejection::at(
+                self.reject(Rejection::at(
                     reason,
                     origin.as_ref(),
                     Some(&subject.id),
@@ -542,7 +551,11 @@ impl Timeline {
     }
 
     pub(crate) fn reject(&mut self, rejection: Rejection) {
-        self.rejected.push(rejection);
+        if self.rejected.len() < self.limits.max_rejections {
+            self.rejected.push(rejection);
+        } else {
+            self.rejections_not_listed += 1;
+        }
     }
 
     /// Reads YAML timeline documents: one subject per document, documents separated by `---`.

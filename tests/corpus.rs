@@ -348,13 +348,13 @@ fn rules_nested_lists_100_000_deep() {
 
 #[test]
 fn rules_nested_within_the_predicate_depth_limit_load_and_evaluate() {
-    // 7 levels of `not` are within `max_predicate_depth` (8): the rule loads and is evaluated.
-    insta::assert_snapshot!(rule_text_case("nested-7.yaml", &nested_not(7), 300));
+    // 8 levels of `not` are within `max_predicate_depth` (8): the rule loads and is evaluated.
+    insta::assert_snapshot!(rule_text_case("nested-8.yaml", &nested_not(8), 300));
 }
 
 #[test]
 fn rules_nested_just_over_the_predicate_depth_limit() {
-    insta::assert_snapshot!(rule_text_case("nested-8.yaml", &nested_not(8), 300));
+    insta::assert_snapshot!(rule_text_case("nested-9.yaml", &nested_not(9), 300));
 }
 
 #[test]

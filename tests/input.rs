@@ -134,3 +134,120 @@ fn an_undeclared_channel_or_source_says_where_to_declare_it() {
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].reason, reasons[1]);
 }
+
+// --- found by review: hostile shapes within the default limits --------------------------------
+
+/// A generous bound for hostile input in a debug build (the corpus uses the same): quadratic
+/// work on a 1 MiB line took 10-15 s before it was fixed.
+const HOSTILE_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[test]
+fn a_line_with_many_keys_is_refused_quickly_on_both_paths() {
+    let many = |prefix: &str| -> String {
+        (0..60_000)
+            .rev()
+            .map(|i| format!("\"{prefix}{i}\":1"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let top = format!("{{\"subject\":\"y-1\",\"id\":\"a\",{}}}\n", many("k"));
+    let attrs = format!(
+        "{{\"subject\":\"y-1\",\"id\":\"b\",\"at\":\"2026-03-02T21:00:00+01:00\",\"kind\":\"x\",\"attributes\":{{{}}}}}\n",
+        many("a")
+    );
+    for line in [top, attrs] {
+        let start = std::time::Instant::now();
+        let mut tl = Timeline::new();
+        tl.read_jsonl("many.jsonl", line.as_bytes());
+        assert_eq!(tl.observation_count(), 0);
+        assert_eq!(tl.rejected().len(), 1, "{:?}", tl.rejected());
+        assert!(start.elapsed() < HOSTILE_BOUND, "{:?}", start.elapsed());
+    }
+}
+
+#[test]
+fn an_attribute_given_twice_is_refused_also_when_one_value_is_null() {
+    for attrs in [
+        r#"{"relation":"unknown_adult","relation":null}"#,
+        r#"{"relation":null,"relation":"peer"}"#,
+        r#"{"relation":"peer","relation":"family"}"#,
+    ] {
+        let line = format!(
+            "{{\"subject\":\"y-1\",\"id\":\"a\",\"at\":\"2026-03-02T21:00:00+01:00\",\"kind\":\"contact.new\",\"attributes\":{attrs}}}\n"
+        );
+        let mut tl = Timeline::new();
+        tl.read_jsonl("dup.jsonl", line.as_bytes());
+        assert_eq!(tl.observation_count(), 0, "{attrs}");
+        assert!(
+            tl.rejected()[0].reason.contains("appears twice"),
+            "{:?}",
+            tl.rejected()
+        );
+    }
+}
+
+#[test]
+fn rejections_are_listed_up_to_the_limit_and_counted_beyond_it() {
+    let mut tl = Timeline::new();
+    tl.set_limits(early_signal::Limits {
+        max_rejections: 10,
+        ..early_signal::Limits::default()
+    });
+    tl.read_jsonl("garbage.jsonl", "x\n".repeat(1000));
+    assert_eq!(tl.rejected().len(), 10);
+    assert_eq!(tl.rejections_not_listed(), 990);
+    let report = early_signal::Engine::new(early_signal::RuleSet::builtin())
+        .evaluate(&tl, "2027-01-01T00:00:00+01:00".parse().unwrap());
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("990 more record(s)")),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn many_small_alias_bombs_in_one_yaml_file_are_each_refused_quickly() {
+    let bomb = {
+        let mut lines = vec![
+            "subject: y-1".to_owned(),
+            "x:".to_owned(),
+            "  - &a [l,l,l,l,l,l,l,l,l]".to_owned(),
+        ];
+        let mut prev = 'a';
+        for n in "bcdefghi".chars() {
+            lines.push(format!(
+                "  - &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]"
+            ));
+            prev = n;
+        }
+        lines.join("\n")
+    };
+    let text = vec![bomb; 200].join("\n---\n");
+    let start = std::time::Instant::now();
+    let mut tl = Timeline::new();
+    tl.read_yaml("bombs.yaml", &text).unwrap();
+    assert_eq!(tl.rejected().len(), 200);
+    assert!(start.elapsed() < HOSTILE_BOUND, "{:?}", start.elapsed());
+}
+
+#[test]
+fn a_crlf_line_of_exactly_the_limit_is_read() {
+    let mut tl = Timeline::new();
+    let head =
+        r#"{"subject":"y-1","id":"a","at":"2026-03-02T21:00:00+01:00","kind":"x","counterpart":""#;
+    let pad = 200 - head.len() - 2;
+    let line = format!("{head}{}\"}}", "c".repeat(pad));
+    assert_eq!(line.len(), 200);
+    tl.set_limits(early_signal::Limits {
+        max_line_bytes: 200,
+        ..early_signal::Limits::default()
+    });
+    tl.read_jsonl_reader("crlf.jsonl", format!("{line}\r\n{line}x\r\n").as_bytes())
+        .unwrap();
+    assert_eq!(tl.observation_count(), 1, "{:?}", tl.rejected());
+    assert_eq!(tl.rejected().len(), 1);
+    assert!(tl.rejected()[0].reason.contains("more than the 200"));
+}

@@ -517,3 +517,53 @@ fn numbers_survive_a_snapshot_exactly() {
     // The same observation again is recognised as the same, not a conflict.
     assert_eq!(b.observe("y", o), Ok(vec![]));
 }
+
+#[test]
+fn the_cap_counts_only_what_must_be_kept_and_flags_are_those_that_can_change() {
+    // Without windows the monitor keeps a day before the horizon (one hour of lateness): with
+    // observations 13 hours apart at most three are needed, however rarely the subject was last
+    // pruned (at most once per day of clock).
+    let rules = "rules:\n  - id: every\n    version: 1\n    title: t\n    class: risk\n    severity: low\n    rationale: test\n    when: { match: { kind: x } }\n";
+    let mut m = Monitor::new(
+        Engine::new(RuleSet::from_yaml_str("r.yaml", rules).unwrap()),
+        MonitorConfig {
+            max_lateness: Duration::parse("1h").unwrap(),
+            max_observations_per_subject: 3,
+            ..MonitorConfig::default()
+        },
+    );
+    let base = ts("2026-01-01T00:00:00+01:00");
+    for i in 0..10 {
+        let at = base + chrono::TimeDelta::hours(13 * i);
+        m.observe("y", Observation::new(format!("o-{i}"), at, "x"))
+            .unwrap_or_else(|e| panic!("observation {i}: {e}"));
+    }
+    // Only the last flag can still change (the others are before the horizon).
+    let live: Vec<String> = m
+        .flags()
+        .iter()
+        .map(|f| f.evidence[0].observation.clone())
+        .collect();
+    assert_eq!(live, ["o-9"]);
+}
+
+#[test]
+fn forget_removes_the_subject_everywhere_and_the_sweep_goes_on() {
+    let mut m = monitor(MonitorConfig::default());
+    for s in ["a", "b", "c"] {
+        m.observe(s, obs(&format!("{s}-1"), "2026-03-01T10:00:00+01:00", "x"))
+            .unwrap();
+    }
+    assert!(m.forget("b"));
+    assert!(!m.forget("b"));
+    assert_eq!(m.subject_count(), 2);
+    // Later calls sweep the remaining subjects without tripping over the forgotten one.
+    for i in 0..5 {
+        m.observe(
+            "a",
+            obs(&format!("a-{}", i + 2), "2026-03-02T10:00:00+01:00", "x"),
+        )
+        .unwrap();
+    }
+    assert!(m.snapshot().contains("\"a\"") && !m.snapshot().contains("\"b\""));
+}

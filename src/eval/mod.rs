@@ -125,6 +125,13 @@ impl Engine {
             warnings: timeline.warnings().to_vec(),
             stats: Stats::default(),
         };
+        if timeline.rejections_not_listed() > 0 {
+            report.warnings.push(Warning::new(format!(
+                "{} more record(s) were rejected than are listed (the first {} are); fix the listed problems and read the input again",
+                timeline.rejections_not_listed(),
+                timeline.rejected().len()
+            )));
+        }
         if timeline.duplicates() > 0 {
             report.warnings.push(Warning::new(format!(
                 "{} observation(s) were given more than once with identical content; each counts once",

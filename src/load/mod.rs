@@ -33,7 +33,7 @@ impl YamlBudget {
             aliases: limits.max_yaml_aliases,
             events: limits
                 .max_yaml_events
-                .min(bytes.saturating_mul(2).saturating_add(10_000)),
+                .min(bytes.saturating_mul(2).saturating_add(64)),
         }
     }
 
@@ -43,7 +43,9 @@ impl YamlBudget {
         YamlBudget {
             depth: limits.max_yaml_depth,
             aliases: limits.max_yaml_aliases,
-            events: bytes.saturating_mul(2).saturating_add(10_000),
+            events: limits
+                .max_yaml_events
+                .min(bytes.saturating_mul(2).saturating_add(64)),
         }
     }
 }
@@ -169,7 +171,7 @@ fn budget_message(message: &str) -> Option<String> {
         "Anchors" => "the YAML defines more anchors (`&name`) than allowed".to_owned(),
         "Depth" => nested.to_owned(),
         "Documents" => "the text holds more YAML documents (`---`) than allowed".to_owned(),
-        _ => format!("the YAML is larger than the parser allows ({})", what.trim_end_matches('{').trim()),
+        _ => "the YAML's anchors and aliases (`&name`, `*name`) hold more than allowed; write the values out instead".to_owned(),
     })
 }
 
@@ -191,7 +193,6 @@ fn strip_bom(text: &str) -> &str {
 /// document: it is returned in place, with positions in the whole text, and the others are read.
 pub(crate) fn parse_documents(text: &str, limits: &Limits) -> Vec<Result<Node, YamlError>> {
     let text = strip_bom(text);
-    let budget = YamlBudget::timeline(limits, text.len());
     let mut out = Vec::new();
     for (first_line, chunk) in split_documents(text) {
         let shifted = |mut pos: Pos| {
@@ -202,7 +203,9 @@ pub(crate) fn parse_documents(text: &str, limits: &Limits) -> Vec<Result<Node, Y
         };
         match serde_saphyr::from_multiple_with_options::<Option<Spanned<NodeKind>>>(
             chunk,
-            options(budget),
+            // Each document gets a budget from its own size, so many small bombs in one big file
+            // cannot each spend the whole file's budget.
+            options(YamlBudget::timeline(limits, chunk.len())),
         ) {
             Ok(docs) => {
                 for s in docs.into_iter().flatten() {

@@ -149,7 +149,8 @@ impl<'a> Cx<'a> {
     }
 
     pub(super) fn pred(&mut self, node: &Node) -> Option<Pred> {
-        if self.depth >= self.limits.max_predicate_depth {
+        // `depth` counts the `all`, `any` and `not` around this predicate.
+        if self.depth > self.limits.max_predicate_depth {
             let max = self.limits.max_predicate_depth;
             self.err(
                 node.pos,
