@@ -36,10 +36,10 @@ impl Attributes {
     /// From pairs in any order, sorted once; `Err` names a name given twice.
     pub(crate) fn from_pairs(mut pairs: Vec<(Name, Value)>) -> Result<Self, Name> {
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(w) = pairs.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
-            if let Some((n, _)) = w.first() {
-                return Err(n.clone());
-            }
+        if let Some(w) = pairs.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0))
+            && let Some((n, _)) = w.first()
+        {
+            return Err(n.clone());
         }
         Ok(Attributes(pairs))
     }
