@@ -36,7 +36,7 @@ pub mod time;
 mod timeline;
 mod vocabulary;
 
-pub use attributes::Attributes;
+pub use attributes::{Attributes, Iter as AttributesIter};
 pub use error::{Diagnostic, Level, LoadError};
 pub use eval::Engine;
 pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};

@@ -11,15 +11,18 @@ use crate::time::Duration;
 ///
 /// ```
 /// use early_signal::{Limits, RuleSet};
-/// let limits = Limits { max_rules: 2, ..Limits::default() };
-/// let err = RuleSet::from_sources_with_limits([("r.yaml", "rules: []")], &limits);
-/// assert!(err.is_ok());
+/// let rule = |id: &str| format!("  - {{ id: {id}, version: 1, title: t, class: risk, severity: low, rationale: r, when: {{ match: {{ kind: x }} }} }}\n");
+/// let two = format!("rules:\n{}{}", rule("a"), rule("b"));
+/// let limits = Limits { max_rules: 1, ..Limits::default() };
+/// let err = RuleSet::from_sources_with_limits([("r.yaml", two.as_str())], &limits).unwrap_err();
+/// assert!(err.to_string().contains("max_rules"));
 /// ```
 ///
 /// Rule sets take them in [`RuleSet::from_sources_with_limits`](crate::RuleSet::from_sources_with_limits)
 /// and [`RuleSet::load_with_limits`](crate::RuleSet::load_with_limits); timelines in
-/// [`Timeline::set_limits`](crate::Timeline::set_limits). The monitor has its own caps in
-/// [`MonitorConfig`](crate::MonitorConfig).
+/// [`Timeline::set_limits`](crate::Timeline::set_limits) (a timeline from
+/// [`RuleSet::new_timeline`](crate::RuleSet::new_timeline) starts with the defaults). The monitor
+/// has its own caps in [`MonitorConfig`](crate::MonitorConfig); the CLI uses the defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Largest rule or vocabulary file, in bytes (default 4 MiB; the whole default pack is 73 KB).

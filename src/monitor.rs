@@ -21,8 +21,9 @@
 //! - **Bounded memory.** Per subject the monitor keeps the observations inside the rule set's
 //!   longest window before the horizon, the latest kept firing per key that a cooldown still needs,
 //!   the sequence first steps still inside a window, and one timestamp per counterpart (its first
-//!   contact, which a flag's recruitment window starts from). A subject is pruned when touched, and
-//!   a rolling sweep prunes a few more on every call. Caps on subjects and on observations (and
+//!   contact, which a flag's recruitment window starts from). A subject is pruned when touched
+//!   (at most once per day of clock, and always before its cap would refuse), and a rolling sweep
+//!   prunes one more on every call. Caps on subjects and on observations (and
 //!   counterparts) per subject refuse input instead of evicting anything. An id whose observation
 //!   was pruned is not remembered: a different observation under it is then accepted.
 //! - **Snapshots.** [`snapshot`](Monitor::snapshot) writes the state as a versioned JSON document;

@@ -109,7 +109,13 @@ impl RuleSet {
                 diags.push(too_large(&name, m.len(), limits));
                 continue;
             }
-            match std::fs::read(f).map(String::from_utf8) {
+            match read_at_most(f, limits.max_rule_file_bytes).map(String::from_utf8) {
+                Ok(Ok(text)) if text.len() > limits.max_rule_file_bytes => {
+                    diags.push(too_large(&name, text.len() as u64, limits));
+                }
+                Ok(Err(e)) if e.as_bytes().len() > limits.max_rule_file_bytes => {
+                    diags.push(too_large(&name, e.as_bytes().len() as u64, limits));
+                }
                 Ok(Ok(text)) => sources.push(Source { name, text }),
                 Ok(Err(e)) => diags.push(not_utf8(&name, e.as_bytes(), e.utf8_error())),
                 Err(e) => diags.push(
@@ -291,6 +297,17 @@ impl RuleSet {
             None => crate::Timeline::new(),
         }
     }
+}
+
+/// Reads at most `max + 1` bytes of `path` (a file that grew, or a device, cannot make it read
+/// more); the size check then refuses it.
+fn read_at_most(path: &Path, max: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The error for a rule file that is not UTF-8: where the first bad byte is, and what to do.

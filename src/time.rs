@@ -96,7 +96,9 @@ fn out_of_range(text: &str) -> Option<String> {
         return Some(format!("minute {m} does not exist (00 to 59)"));
     }
     if s > 60 {
-        return Some(format!("second {s} does not exist (00 to 59)"));
+        return Some(format!(
+            "second {s} does not exist (00 to 59, or 60 for a leap second)"
+        ));
     }
     None
 }
@@ -104,6 +106,12 @@ fn out_of_range(text: &str) -> Option<String> {
 /// `t + d`, held at the end of year 9999 (in `t`'s offset): RFC 3339 has four-digit years, and
 /// every instant the crate writes must read back.
 pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
+    use chrono::Datelike;
+    if let Some(r) = t.checked_add_signed(d.as_delta())
+        && r.year() < 9999
+    {
+        return r;
+    }
     let last = NaiveDate::from_ymd_opt(9999, 12, 31)
         .and_then(|d| d.and_hms_opt(23, 59, 59))
         .and_then(|n| t.offset().from_local_datetime(&n).single());
@@ -117,6 +125,12 @@ pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
 
 /// `t − d`, held at the start of year 0000 (in `t`'s offset), as [`plus`] is at 9999.
 pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
+    use chrono::Datelike;
+    if let Some(r) = t.checked_sub_signed(d.as_delta())
+        && r.year() > 0
+    {
+        return r;
+    }
     let first = NaiveDate::from_ymd_opt(0, 1, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .and_then(|n| t.offset().from_local_datetime(&n).single());

@@ -497,6 +497,15 @@ impl Timeline {
                 Some(subject),
             ));
         }
+        if let Some((name, _)) = observation
+            .attributes
+            .iter()
+            .find(|(_, v)| matches!(v, Value::Number(n) if !n.is_finite()))
+        {
+            let reason =
+                format!("attribute `{name}` is not a finite number; numbers must be finite");
+            return Err((InputError { reason }, observation.id));
+        }
         if let Some(v) = &vocab {
             if let Err(reason) = v.check_observation(&observation) {
                 return Err((InputError { reason }, observation.id));

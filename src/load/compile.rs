@@ -39,10 +39,18 @@ pub(crate) fn too_large(name: &str, bytes: u64, limits: &Limits) -> Diagnostic {
     Diagnostic::error(
         name,
         Pos::default(),
-        format!(
-            "the file is {bytes} bytes, more than the {} allowed for a rule file (`max_rule_file_bytes`)",
-            limits.max_rule_file_bytes
-        ),
+        if bytes > limits.max_rule_file_bytes as u64 + 1 {
+            format!(
+                "the file is {bytes} bytes, more than the {} allowed for a rule file (`max_rule_file_bytes`)",
+                limits.max_rule_file_bytes
+            )
+        } else {
+            // Reading stopped one byte past the limit: the size is not known.
+            format!(
+                "the file is larger than the {} bytes allowed for a rule file (`max_rule_file_bytes`)",
+                limits.max_rule_file_bytes
+            )
+        },
     )
     .with_help("split the rules over several files, or check that this is the file you meant")
 }
