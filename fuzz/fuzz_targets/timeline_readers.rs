@@ -1,0 +1,45 @@
+//! Bytes → the timeline readers (YAML, JSON Lines of observations, JSON Lines of subjects), with
+//! and without the default vocabulary; every timeline read is evaluated with the builtin pack.
+#![no_main]
+
+use early_signal::{RuleSet, Timeline};
+use early_signal_fuzz::{as_ofs, builtin_engine};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let engine = builtin_engine();
+    let vocabulary = RuleSet::builtin().vocabulary_arc().cloned();
+    let text = String::from_utf8_lossy(data);
+    for checked in [false, true] {
+        let fresh = || match (&vocabulary, checked) {
+            (Some(v), true) => Timeline::with_vocabulary(v.clone()),
+            _ => Timeline::new(),
+        };
+        let mut yaml = fresh();
+        let _ = yaml.read_yaml("t.yaml", &text);
+        let mut jsonl = fresh();
+        jsonl.read_jsonl("o.jsonl", data);
+        let mut subjects = fresh();
+        subjects.read_subjects_jsonl("s.jsonl", data);
+        // Subjects first, then observations, into one timeline (as the CLI does).
+        subjects.read_jsonl("o.jsonl", data);
+        let mut streamed = fresh();
+        let _ = streamed.read_jsonl_reader("o.jsonl", data);
+        for tl in [&yaml, &jsonl, &subjects, &streamed] {
+            let _ = tl.observation_count();
+            for s in tl.subjects() {
+                let _ = (s.subject(), s.observations().len());
+            }
+            for r in tl.rejected() {
+                let _ = r.to_string();
+            }
+            for w in tl.warnings() {
+                let _ = w.to_string();
+            }
+            for as_of in as_ofs() {
+                let report = engine.evaluate(tl, as_of);
+                let _ = report.flags.len();
+            }
+        }
+    }
+});
