@@ -135,16 +135,6 @@ fn files_in(dir: &str) -> Vec<Vec<u8>> {
     paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
 
-fn regression(target: &str, name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fuzz/regressions")
-            .join(target)
-            .join(name),
-    )
-    .unwrap()
-}
-
 #[test]
 fn the_seed_corpus_replays() {
     for data in files_in("fuzz/seeds/rule_loader") {
@@ -156,6 +146,20 @@ fn the_seed_corpus_replays() {
     let seeds = files_in("fuzz/seeds/monitor_restore");
     assert!(!seeds.is_empty());
     for data in seeds {
+        replay_monitor_restore(&data);
+    }
+}
+
+/// Every input saved under `fuzz/regressions/<target>/` (none yet: the runs found no crash).
+#[test]
+fn saved_crash_inputs_replay() {
+    for data in files_in("fuzz/regressions/rule_loader") {
+        replay_rule_loader(&data);
+    }
+    for data in files_in("fuzz/regressions/timeline_readers") {
+        replay_timeline_readers(&data);
+    }
+    for data in files_in("fuzz/regressions/monitor_restore") {
         replay_monitor_restore(&data);
     }
 }
