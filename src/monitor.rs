@@ -34,7 +34,7 @@ use crate::eval::{Engine, FiringRecord, Resume};
 use crate::flag::{Flag, Key};
 use crate::name::Name;
 use crate::report::Pending;
-use crate::rule::Rule;
+use crate::rule::{Pattern, Rule};
 use crate::time::{Duration, Timestamp, format_timestamp, minus, parse_timestamp, plus};
 use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
 use serde::Serialize;
@@ -223,8 +223,9 @@ pub enum SnapshotError {
 struct RuleState {
     /// Firings, kept and dropped, sorted by `raised_at`; those before the horizon are final.
     records: Vec<FiringRecord>,
-    /// Flags at or after the horizon, by id: the ones a later observation can still change.
-    flags: BTreeMap<String, Flag>,
+    /// Flags at or after the horizon, sorted by (`raised_at`, id): the ones a later observation
+    /// can still change (older ones until the next prune).
+    flags: Vec<Flag>,
     /// Absence deadlines not reached yet (also in the monitor's agenda).
     pending: Vec<Pending>,
 }
@@ -371,7 +372,7 @@ impl Monitor {
         let mut out: Vec<Flag> = self
             .sorted_subjects()
             .into_iter()
-            .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.flags.values()))
+            .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.flags.iter()))
             // Older flags are final; pruning may not have dropped them yet.
             .filter(|f| self.horizon().is_none_or(|h| f.raised_at >= h))
             .cloned()
@@ -584,6 +585,7 @@ impl Monitor {
         let kind = observation.kind.clone();
         let cause = Cause::Observation(observation.id.clone());
         state.obs.insert(place, observation);
+        let old_clock = self.clock;
         let clock = self.clock.map_or(entered, |c| c.max(entered));
         self.clock = Some(clock);
         if at > clock {
@@ -593,11 +595,19 @@ impl Monitor {
                 self.agenda.insert((at, subject.to_owned(), r));
             }
         }
+        // Firings raised before the new observation cannot change (each pattern decides at an
+        // observation from that observation and earlier ones), nor can those before the old clock
+        // (every deadline up to it has been handled); a moved first contact changes the window of
+        // older flags too.
+        let from = match (horizon, old_clock) {
+            (Some(h), Some(c)) if !first_contact_moved => Some(h.max(at.min(c))),
+            _ => horizon,
+        };
         let mut events = Vec::new();
         for r in affected {
-            self.reevaluate(subject, r, horizon, &cause, &mut events);
+            self.reevaluate(subject, r, from, &cause, &mut events);
         }
-        self.run_agenda(horizon, &mut events);
+        self.run_agenda(horizon, old_clock, &mut events);
         self.prune(Some(subject));
         Ok(events)
     }
@@ -706,9 +716,10 @@ impl Monitor {
             return Vec::new();
         }
         let horizon = self.horizon();
+        let old_clock = self.clock;
         self.clock = Some(time);
         let mut events = Vec::new();
-        self.run_agenda(horizon, &mut events);
+        self.run_agenda(horizon, old_clock, &mut events);
         self.prune(None);
         events
     }
@@ -728,13 +739,17 @@ impl Monitor {
         known
     }
 
-    /// Evaluates rule `r` for `subject` again at the clock, with everything before `horizon`
-    /// taken as final, and appends the difference to `events`.
+    /// Evaluates rule `r` for `subject` again at the clock, with every firing raised before
+    /// `from` (at or after `horizon`) taken as it is, and appends the difference to `events`.
+    ///
+    /// `from` is the horizon (`None` before the clock is set: everything), or a later time before
+    /// which the caller knows nothing can have changed. Only the observations from `from` minus the rule's window on can decide a
+    /// firing at or after `from`, so the cost follows the window, not the history held.
     fn reevaluate(
         &mut self,
         subject: &str,
         r: usize,
-        horizon: Option<Timestamp>,
+        from: Option<Timestamp>,
         cause: &Cause,
         events: &mut Vec<Event>,
     ) {
@@ -748,25 +763,43 @@ impl Monitor {
             return;
         };
         let engine = &self.engine;
+        // Held observations are in time order: the ones that count are one slice of them.
+        let lo = match from {
+            Some(f) => {
+                let start = rule.pattern.within().map_or(f, |w| minus(f, w));
+                state.obs.partition_point(|o| o.at < start)
+            }
+            None => 0,
+        };
+        let hi = state.obs.partition_point(|o| o.at <= clock);
         let obs: Vec<&Observation> = state
             .obs
+            .get(lo..hi)
+            .unwrap_or_default()
             .iter()
-            .filter(|o| o.at <= clock && engine.rule_sees(r, &o.kind))
+            .filter(|o| engine.rule_sees(r, &o.kind))
             .collect();
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
-        let run = match horizon {
+        // Records are sorted by `raised_at`: those before `from` are final.
+        let settled = from.map_or(0, |f| rs.records.partition_point(|x| x.raised_at < f));
+        let run = match from {
             Some(from) => {
-                let used: HashSet<String> = rs
-                    .records
-                    .iter()
-                    .filter(|f| f.raised_at < from)
-                    .filter_map(|f| f.first_step.clone())
-                    .collect();
+                let before = rs.records.get(..settled).unwrap_or_default();
+                let used: HashSet<String> = if matches!(rule.pattern, Pattern::Sequence { .. }) {
+                    before
+                        .iter()
+                        .filter_map(|f| f.first_step.clone())
+                        .collect()
+                } else {
+                    HashSet::new()
+                };
                 let mut last_kept: Vec<(Key, Timestamp)> = Vec::new();
-                for f in rs.records.iter().filter(|f| f.kept && f.raised_at < from) {
-                    match last_kept.iter_mut().find(|(k, _)| *k == f.key) {
-                        Some((_, t)) => *t = (*t).max(f.raised_at),
-                        None => last_kept.push((f.key.clone(), f.raised_at)),
+                if rule.cooldown.is_some() {
+                    for f in before.iter().filter(|f| f.kept) {
+                        match last_kept.iter_mut().find(|(k, _)| *k == f.key) {
+                            Some((_, t)) => *t = (*t).max(f.raised_at),
+                            None => last_kept.push((f.key.clone(), f.raised_at)),
+                        }
                     }
                 }
                 let resume = Resume { from, used: &used };
@@ -783,38 +816,37 @@ impl Monitor {
                 .engine
                 .run_rule(rule, &obs, &state.subject, clock, None, &first_contact),
         };
-        // What can change is what lies at or after the horizon.
-        let mutable = |t: &Timestamp| horizon.is_none_or(|h| *t >= h);
-        rs.records.retain(|f| !mutable(&f.raised_at));
-        rs.records.extend(run.records);
-        // Flags before the horizon are final (pruning may not have dropped them yet).
-        let old: BTreeMap<String, Flag> = std::mem::take(&mut rs.flags)
-            .into_iter()
-            .filter(|(_, f)| mutable(&f.raised_at))
+        rs.records.truncate(settled);
+        let mut records = run.records;
+        records.sort_by_key(|x| x.raised_at);
+        rs.records.extend(records);
+        // The flags that could change: raised at or after `from`. Older ones stay; those before
+        // the horizon are final and go at the next prune.
+        let keep = from.map_or(0, |f| rs.flags.partition_point(|x| x.raised_at < f));
+        let old: Vec<Flag> = rs.flags.split_off(keep);
+        let mut new = run.flags;
+        new.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then_with(|| a.id.cmp(&b.id)));
+        let old_by_id: HashMap<&str, &Flag> = old.iter().map(|f| (f.id.as_str(), f)).collect();
+        let new_ids: HashSet<&str> = new.iter().map(|f| f.id.as_str()).collect();
+        let mut withdrawn: Vec<&Flag> = old
+            .iter()
+            .filter(|f| !new_ids.contains(f.id.as_str()))
             .collect();
-        let mut new: BTreeMap<String, Flag> = BTreeMap::new();
-        for flag in run.flags {
-            new.insert(flag.id.clone(), flag);
-        }
-        let mut withdrawn = Vec::new();
-        for (id, flag) in &old {
-            if !new.contains_key(id) {
-                withdrawn.push(Event::Withdrawn {
-                    id: id.clone(),
-                    subject: flag.subject.to_string(),
-                    rule: flag.rule.to_string(),
-                    reason: cause.withdrawal(),
-                });
-            }
-        }
-        let mut raised: Vec<&Flag> = new
-            .values()
-            .filter(|f| old.get(&f.id).is_none_or(|o| !same_flag(o, f)))
-            .collect();
-        raised.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then(a.id.cmp(&b.id)));
-        events.extend(withdrawn);
-        events.extend(raised.into_iter().cloned().map(Event::Raised));
-        rs.flags = new;
+        withdrawn.sort_by(|a, b| a.id.cmp(&b.id));
+        events.extend(withdrawn.into_iter().map(|flag| Event::Withdrawn {
+            id: flag.id.clone(),
+            subject: flag.subject.to_string(),
+            rule: flag.rule.to_string(),
+            reason: cause.withdrawal(),
+        }));
+        events.extend(
+            new.iter()
+                .filter(|f| old_by_id.get(f.id.as_str()).is_none_or(|o| !same_flag(o, f)))
+                .cloned()
+                .map(Event::Raised),
+        );
+        drop(old_by_id);
+        rs.flags.extend(new);
         for p in std::mem::take(&mut rs.pending) {
             self.agenda.remove(&(p.deadline, subject.to_owned(), r));
         }
@@ -824,20 +856,32 @@ impl Monitor {
         }
     }
 
-    /// Evaluates again every (subject, rule) whose absence deadline the clock has reached.
-    fn run_agenda(&mut self, horizon: Option<Timestamp>, events: &mut Vec<Event>) {
+    /// Evaluates again every (subject, rule) whose absence deadline (or planned observation) the
+    /// clock has reached since `old_clock`, from the earliest such time on.
+    fn run_agenda(
+        &mut self,
+        horizon: Option<Timestamp>,
+        old_clock: Option<Timestamp>,
+        events: &mut Vec<Event>,
+    ) {
         let Some(clock) = self.clock else { return };
-        let mut due: BTreeSet<(String, usize)> = BTreeSet::new();
+        let mut due: BTreeMap<(String, usize), Timestamp> = BTreeMap::new();
         while let Some(first) = self.agenda.first() {
             if first.0 > clock {
                 break;
             }
-            if let Some((_, subject, r)) = self.agenda.pop_first() {
-                due.insert((subject, r));
+            if let Some((t, subject, r)) = self.agenda.pop_first() {
+                // Popped in time order: the first entry of a pair is its earliest.
+                due.entry((subject, r)).or_insert(t);
             }
         }
-        for (subject, r) in due {
-            self.reevaluate(&subject, r, horizon, &Cause::Deadline, events);
+        for ((subject, r), t) in due {
+            // What was raised before the deadline, and before the old clock, stays as it was.
+            let from = match (horizon, old_clock) {
+                (Some(h), Some(c)) => Some(h.max(t.min(c))),
+                _ => horizon,
+            };
+            self.reevaluate(&subject, r, from, &Cause::Deadline, events);
         }
     }
 
@@ -1146,7 +1190,7 @@ fn prune_subject(state: &mut SubjectState, rules: &[Rule], h: Timestamp, retenti
     let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
     state.obs.drain(..first_kept);
     for (rs, rule) in state.rules.iter_mut().zip(rules) {
-        rs.flags.retain(|_, f| f.raised_at >= h);
+        rs.flags.retain(|f| f.raised_at >= h);
         // Final firings matter only as the latest kept one per key (cooldown) and as used
         // sequence first steps still inside the window.
         let cooldown_from = rule.cooldown.map(|c| minus(h, c));
