@@ -6,7 +6,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use early_signal::generate::{WorkloadConfig, generate};
-use early_signal::{Engine, Monitor, MonitorConfig, RuleSet};
+use early_signal::{Engine, Monitor, MonitorConfig, Observation, RuleSet};
 use std::time::Instant;
 
 fn subjects() -> usize {
@@ -85,5 +85,92 @@ fn monitor(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, monitor);
+/// Rules of each pattern over the same kinds, for the one-subject benchmark.
+const ONE_SUBJECT_RULES: &str = r#"
+rules:
+  - id: m
+    version: 1
+    title: match
+    class: risk
+    severity: low
+    rationale: benchmark
+    when:
+      match: { kind: contact.new }
+  - id: c
+    version: 1
+    title: count
+    class: risk
+    severity: low
+    rationale: benchmark
+    when:
+      count: { match: { kind: contact.new }, within: 7d, at_least: 3, distinct: counterpart }
+  - id: s
+    version: 1
+    title: seq
+    class: risk
+    severity: low
+    rationale: benchmark
+    when:
+      sequence:
+        within: 7d
+        by: counterpart
+        steps:
+          - { kind: contact.new }
+          - { kind: meeting.in_person }
+  - id: a
+    version: 1
+    title: absence
+    class: risk
+    severity: low
+    rationale: benchmark
+    when:
+      absence:
+        after: { kind: contact.new }
+        expect: { kind: meeting.in_person }
+        within: 2d
+"#;
+
+/// One subject whose observations all fall inside one 7-day window (one every 2.5 minutes at
+/// 4,000): the cost of an `observe` follows the observations inside the rules' windows, not the
+/// history held. Reported per observation.
+fn one_subject(c: &mut Criterion) {
+    let engine = Engine::new(
+        RuleSet::from_sources([("one-subject.yaml", ONE_SUBJECT_RULES)]).expect("rules"),
+    );
+    let start: early_signal::Timestamp = "2026-03-01T00:00:00+01:00".parse().expect("time");
+    let mut g = c.benchmark_group("monitor/one_subject");
+    g.sample_size(10);
+    for n in [250usize, 1000, 4000] {
+        let stream: Vec<Observation> = (0..n)
+            .map(|i| {
+                let at = start + chrono::Duration::seconds((i * 7 * 24 * 3600 / n) as i64);
+                let kind = if i % 7 == 3 {
+                    "meeting.in_person"
+                } else {
+                    "contact.new"
+                };
+                let mut o = Observation::new(format!("o-{i:05}"), at, kind);
+                o.counterpart = Some(format!("c{}", i % 5));
+                o
+            })
+            .collect();
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("{n}_observations_in_one_window"), |b| {
+            b.iter_batched(
+                || stream.clone(),
+                |stream| {
+                    let mut m = Monitor::new(engine.clone(), MonitorConfig::default());
+                    for o in stream {
+                        let _ = m.observe("y-1", o);
+                    }
+                    m
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, monitor, one_subject);
 criterion_main!(benches);

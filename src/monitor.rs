@@ -566,15 +566,22 @@ impl Monitor {
                     .insert(c.clone(), (observation.at, observation.id.clone()));
             }
         }
-        let affected: Vec<usize> = self
-            .engine
-            .rules()
-            .rules()
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| first_contact_moved || can_matter(r, &observation, &state.subject))
-            .map(|(i, _)| i)
-            .collect();
+        let rules = self.engine.rules().rules();
+        let affected: Vec<usize> = if first_contact_moved {
+            (0..rules.len()).collect()
+        } else {
+            // Only rules that can use its kind at all, and of those the ones it matches.
+            self.engine
+                .rules_for(&observation.kind)
+                .iter()
+                .copied()
+                .filter(|&r| {
+                    rules
+                        .get(r)
+                        .is_some_and(|rule| can_matter(rule, &observation, &state.subject))
+                })
+                .collect()
+        };
         let place = state
             .obs
             .partition_point(|o| o.order_cmp(&observation).is_lt());
@@ -772,13 +779,23 @@ impl Monitor {
             None => 0,
         };
         let hi = state.obs.partition_point(|o| o.at <= clock);
-        let obs: Vec<&Observation> = state
-            .obs
-            .get(lo..hi)
-            .unwrap_or_default()
-            .iter()
-            .filter(|o| engine.rule_sees(r, &o.kind))
-            .collect();
+        // Which kinds the rule sees, remembered per kind: a window holds few different ones.
+        let mut seen: Vec<(&Name, bool)> = Vec::new();
+        let mut obs: Vec<&Observation> = Vec::new();
+        for o in state.obs.get(lo..hi).unwrap_or_default() {
+            let known = seen
+                .iter()
+                .find(|(k, _)| k.same(&o.kind) || *k == &o.kind)
+                .map(|(_, b)| *b);
+            let sees = known.unwrap_or_else(|| {
+                let b = engine.rule_sees(r, &o.kind);
+                seen.push((&o.kind, b));
+                b
+            });
+            if sees {
+                obs.push(o);
+            }
+        }
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
         // Records are sorted by `raised_at`: those before `from` are final.
         let settled = from.map_or(0, |f| rs.records.partition_point(|x| x.raised_at < f));
@@ -786,10 +803,7 @@ impl Monitor {
             Some(from) => {
                 let before = rs.records.get(..settled).unwrap_or_default();
                 let used: HashSet<String> = if matches!(rule.pattern, Pattern::Sequence { .. }) {
-                    before
-                        .iter()
-                        .filter_map(|f| f.first_step.clone())
-                        .collect()
+                    before.iter().filter_map(|f| f.first_step.clone()).collect()
                 } else {
                     HashSet::new()
                 };
@@ -841,18 +855,27 @@ impl Monitor {
         }));
         events.extend(
             new.iter()
-                .filter(|f| old_by_id.get(f.id.as_str()).is_none_or(|o| !same_flag(o, f)))
+                .filter(|f| {
+                    old_by_id
+                        .get(f.id.as_str())
+                        .is_none_or(|o| !same_flag(o, f))
+                })
                 .cloned()
                 .map(Event::Raised),
         );
         drop(old_by_id);
         rs.flags.extend(new);
-        for p in std::mem::take(&mut rs.pending) {
-            self.agenda.remove(&(p.deadline, subject.to_owned(), r));
+        // The agenda changes only where the deadlines did (most re-evaluations keep them all).
+        let old_pending = std::mem::replace(&mut rs.pending, run.pending);
+        for p in &old_pending {
+            if !rs.pending.iter().any(|q| q.deadline == p.deadline) {
+                self.agenda.remove(&(p.deadline, subject.to_owned(), r));
+            }
         }
-        for p in run.pending {
-            self.agenda.insert((p.deadline, subject.to_owned(), r));
-            rs.pending.push(p);
+        for p in &rs.pending {
+            if !old_pending.iter().any(|q| q.deadline == p.deadline) {
+                self.agenda.insert((p.deadline, subject.to_owned(), r));
+            }
         }
     }
 

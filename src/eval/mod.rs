@@ -99,6 +99,11 @@ impl Engine {
         }
     }
 
+    /// The rules (by index, ascending) that can use an observation of `kind` at all.
+    pub(crate) fn rules_for(&self, kind: &str) -> &[usize] {
+        self.index.rules_for(kind)
+    }
+
     /// Whether rule number `r` can use an observation of `kind` at all.
     pub(crate) fn rule_sees(&self, r: usize, kind: &str) -> bool {
         self.index.rules_for(kind).binary_search(&r).is_ok()
