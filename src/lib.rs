@@ -38,7 +38,7 @@ mod vocabulary;
 
 pub use attributes::{Attributes, Iter as AttributesIter};
 pub use error::{Diagnostic, Level, LoadError};
-pub use eval::Engine;
+pub use eval::{Engine, ExplainError, Explanation, Hidden, NearMiss, Suggestion};
 pub use flag::{Class, Evidence, Flag, Key, Severity, Stage, Window};
 pub use limits::Limits;
 pub use monitor::{Event, Monitor, MonitorConfig, MonitorError, SnapshotError};

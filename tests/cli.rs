@@ -615,3 +615,61 @@ fn check_deny_warnings_fails_on_warnings() {
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["errors"], 0);
 }
+
+#[test]
+fn explain_tells_firings_and_near_misses_in_text_and_json() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/timelines/recruitment-window.yaml"
+    );
+    let as_of = "2026-11-20T00:00:00+01:00";
+    let fired = run(&[
+        "explain",
+        "--rule",
+        "repeated-missing",
+        "--subject",
+        "y-0001",
+        example,
+        "--as-of",
+        as_of,
+    ]);
+    assert!(fired.status.success(), "{}", stderr(&fired));
+    let text = stdout(&fired);
+    assert!(text.contains("fired at 17 Nov 2026 22:00"), "{text}");
+    assert!(text.contains("evidence: o-06"), "{text}");
+
+    let waiting = run(&[
+        "explain",
+        "--rule",
+        "missing-without-return-interview",
+        "--subject",
+        "y-0001",
+        example,
+        "--as-of",
+        as_of,
+        "--format",
+        "json",
+    ]);
+    assert!(waiting.status.success(), "{}", stderr(&waiting));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&waiting)).unwrap();
+    assert_eq!(doc["flags"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        doc["near_miss"]["suggestion"]["evaluate_at"],
+        "2026-11-21T12:00:00+01:00"
+    );
+
+    let unknown = run(&[
+        "explain",
+        "--rule",
+        "repeated-mising",
+        "--subject",
+        "y-0001",
+        example,
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("did you mean `repeated-missing`"),
+        "{}",
+        stderr(&unknown)
+    );
+}

@@ -2,6 +2,7 @@
 
 mod explain;
 mod patterns;
+mod why;
 
 use crate::flag::{Evidence, Flag, Key, Stage, Window, flag_id};
 use crate::name::Name;
@@ -15,6 +16,7 @@ pub(crate) use patterns::Resume;
 use patterns::{Firing, View};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+pub use why::{ExplainError, Explanation, Hidden, NearMiss, Suggestion};
 
 /// Evaluates a [`RuleSet`] against timelines.
 ///

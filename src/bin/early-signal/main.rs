@@ -17,6 +17,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod explain;
+
 /// Evaluate risk-signal rules against youth-care observation timelines.
 #[derive(Parser)]
 #[command(name = "early-signal", version, about, long_about = None)]
@@ -44,6 +46,31 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
         format: EvalFormat,
+    },
+    /// Explain one rule for one subject: each firing with its evidence and window, and where the
+    /// rule did not fire, the closest it came and what would have made it fire.
+    Explain {
+        /// The rule's id.
+        #[arg(long)]
+        rule: String,
+        /// The subject's id.
+        #[arg(long)]
+        subject: String,
+        /// Timeline files: `.yaml`/`.yml` or `.jsonl`.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// A rule file or directory; the built-in default pack when absent.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// A JSON Lines file of subject records.
+        #[arg(long)]
+        subjects: Option<PathBuf>,
+        /// Evaluation time, RFC 3339 with offset; default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = explain::Format::Text)]
+        format: explain::Format,
     },
     /// Load and validate rules; print every problem.
     Check {
@@ -196,6 +223,23 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check(&paths, format, deny_warnings),
         Command::Test { paths } => test(&paths),
+        Command::Explain {
+            rule,
+            subject,
+            inputs,
+            rules,
+            subjects,
+            as_of,
+            format,
+        } => explain::run(&explain::Args {
+            rule: &rule,
+            subject: &subject,
+            inputs: &inputs,
+            rules: rules.as_deref(),
+            subjects: subjects.as_deref(),
+            as_of: as_of.as_deref(),
+            format,
+        }),
         Command::Generate {
             out,
             subjects,
@@ -291,20 +335,22 @@ fn open_buffered(path: &Path) -> Result<io::BufReader<std::fs::File>, Unusable> 
         .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn eval(
-    inputs: &[PathBuf],
-    rules: Option<&Path>,
-    subjects: Option<&Path>,
-    as_of: Option<&str>,
-    format: EvalFormat,
-) -> Result<ExitCode, Unusable> {
-    let as_of: Timestamp = match as_of {
+/// `--as-of`, or now.
+fn parse_as_of(as_of: Option<&str>) -> Result<Timestamp, Unusable> {
+    match as_of {
         Some(t) => {
-            early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))?
+            early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))
         }
-        None => chrono::Local::now().fixed_offset(),
-    };
-    let rules = load_rules(rules)?;
+        None => Ok(chrono::Local::now().fixed_offset()),
+    }
+}
+
+/// Reads subject records and timeline files (YAML documents or JSON Lines) for `rules`.
+fn read_timeline(
+    rules: &RuleSet,
+    inputs: &[PathBuf],
+    subjects: Option<&Path>,
+) -> Result<early_signal::Timeline, Unusable> {
     let mut timeline = rules.new_timeline();
     if let Some(s) = subjects {
         timeline
@@ -327,6 +373,19 @@ fn eval(
             }
         }
     }
+    Ok(timeline)
+}
+
+fn eval(
+    inputs: &[PathBuf],
+    rules: Option<&Path>,
+    subjects: Option<&Path>,
+    as_of: Option<&str>,
+    format: EvalFormat,
+) -> Result<ExitCode, Unusable> {
+    let as_of = parse_as_of(as_of)?;
+    let rules = load_rules(rules)?;
+    let timeline = read_timeline(&rules, inputs, subjects)?;
     let engine = Engine::new(rules);
     let report = engine.evaluate(&timeline, as_of);
     // The process ends after the report is written: handing a million records back to the

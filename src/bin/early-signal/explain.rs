@@ -1,0 +1,53 @@
+//! `early-signal explain`: why a rule did or did not fire for one subject.
+
+use crate::{Unusable, finish, load_rules, parse_as_of, read_timeline};
+use clap::ValueEnum;
+use early_signal::Engine;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Output format of `explain`.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    /// Plain language.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+pub(crate) struct Args<'a> {
+    pub rule: &'a str,
+    pub subject: &'a str,
+    pub inputs: &'a [PathBuf],
+    pub rules: Option<&'a Path>,
+    pub subjects: Option<&'a Path>,
+    pub as_of: Option<&'a str>,
+    pub format: Format,
+}
+
+pub(crate) fn run(args: &Args<'_>) -> Result<ExitCode, Unusable> {
+    let as_of = parse_as_of(args.as_of)?;
+    let rules = load_rules(args.rules)?;
+    let timeline = read_timeline(&rules, args.inputs, args.subjects)?;
+    let engine = Engine::new(rules);
+    let why = engine
+        .explain(&timeline, args.rule, args.subject, as_of)
+        .map_err(|e| Unusable(e.to_string()))?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = match args.format {
+        Format::Text => write!(out, "{why}"),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &why.to_json())
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+    };
+    finish(ExitCode::SUCCESS, written.and_then(|()| out.flush()))?;
+    drop(out);
+    // Records the readers refused are said on stderr, as `eval` does.
+    let mut err = io::stderr().lock();
+    let noted = timeline
+        .rejected()
+        .iter()
+        .try_for_each(|r| writeln!(err, "{r}"));
+    finish(ExitCode::SUCCESS, noted)
+}
