@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod attributes;
+pub mod backtest;
 mod builtin;
 mod error;
 mod eval;

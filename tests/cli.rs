@@ -673,3 +673,52 @@ fn explain_tells_firings_and_near_misses_in_text_and_json() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn backtest_reports_per_rule_and_the_changes_against_a_baseline() {
+    let dir = scratch("backtest");
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(root.join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.ends_with("missing.yaml") {
+            let i = text.find("id: repeated-missing").unwrap();
+            let j = i + text[i..].find("at_least: 3").unwrap();
+            text.replace_range(j..j + "at_least: 3".len(), "at_least: 2");
+        }
+        std::fs::write(rules.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let example = root.join("examples/timelines/recruitment-window.yaml");
+    let out = run(&[
+        "backtest",
+        example.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--baseline",
+        root.join("rules").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("replayed 17 records of 1 subject(s)"),
+        "{text}"
+    );
+    // Two episodes now suffice: the flag is known at the second, four days earlier.
+    assert!(
+        text.contains("~ repeated-missing y-0001 (first evidence o-06) known 2026-11-13T23:00:00+01:00 instead of 2026-11-17T22:00:00+01:00"),
+        "{text}"
+    );
+
+    let json = run(&["backtest", example.to_str().unwrap(), "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let rules = doc["backtest"]["rules"].as_array().unwrap();
+    let repeated = rules
+        .iter()
+        .find(|r| r["rule"] == "repeated-missing")
+        .unwrap();
+    assert_eq!(repeated["raised"], 1);
+    assert!(doc["changes"].is_null());
+}

@@ -17,6 +17,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod backtest;
 mod explain;
 
 /// Evaluate risk-signal rules against youth-care observation timelines.
@@ -71,6 +72,31 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = explain::Format::Text)]
         format: explain::Format,
+    },
+    /// Replay a history in the order it was recorded and report, per rule, what would have been
+    /// flagged and when; with `--baseline`, which flags a changed rule set adds, removes or moves.
+    Backtest {
+        /// Timeline files: `.yaml`/`.yml` or `.jsonl`.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The rule file or directory to test; the built-in default pack when absent.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// The rule file or directory to compare with (e.g. the rules in use today).
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// A JSON Lines file of subject records.
+        #[arg(long)]
+        subjects: Option<PathBuf>,
+        /// Count flags first known from this time (RFC 3339); default: the first record.
+        #[arg(long)]
+        from: Option<String>,
+        /// Replay records written up to this time (RFC 3339); default: the last record.
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = backtest::Format::Table)]
+        format: backtest::Format,
     },
     /// Load and validate rules; print every problem.
     Check {
@@ -223,6 +249,23 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check(&paths, format, deny_warnings),
         Command::Test { paths } => test(&paths),
+        Command::Backtest {
+            inputs,
+            rules,
+            baseline,
+            subjects,
+            from,
+            to,
+            format,
+        } => backtest::run(&backtest::Args {
+            inputs: &inputs,
+            rules: rules.as_deref(),
+            baseline: baseline.as_deref(),
+            subjects: subjects.as_deref(),
+            from: from.as_deref(),
+            to: to.as_deref(),
+            format,
+        }),
         Command::Explain {
             rule,
             subject,
