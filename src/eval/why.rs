@@ -564,9 +564,52 @@ impl<'e> Why<'e> {
                 self.build_many_like(pred, at, need, distinct, &taken, key.as_ref(), template)
             })
             .flatten();
+        // Observations in that window with another value that the rule does not count, and why.
+        let mut not_counted = String::new();
+        if let Some(f) = distinct {
+            let taken: Vec<FieldValue<'_>> =
+                best.iter().filter_map(|o| f.value(o, subject)).collect();
+            let start = minus(earliest, within);
+            let mut others: Vec<&Observation> = self
+                .st
+                .observations()
+                .iter()
+                .filter(|o| o.at >= start && o.at <= deadline)
+                .filter(|o| o.at <= self.as_of && o.recorded() <= self.as_of)
+                .filter(|o| f.value(o, subject).is_some_and(|v| !taken.contains(&v)))
+                .filter(|o| !pred.matches(o, subject) || self.hidden_by(o).is_some())
+                .collect();
+            // The nearest first: hidden ones, then those failing the fewest tests.
+            others.sort_by_key(|o| {
+                (
+                    self.hidden_by(o).is_none(),
+                    failing(pred, o, subject).len(),
+                    o.at,
+                )
+            });
+            let more = others.len().saturating_sub(3);
+            let mut others: Vec<String> = others
+                .into_iter()
+                .take(3)
+                .map(|o| match self.hidden_by(o) {
+                    Some(reason) => format!(
+                        "{} (hidden by the exception \"{}\")",
+                        describe(o),
+                        reason.trim()
+                    ),
+                    None => format!("{} ({})", describe(o), self.why_not(pred, o)),
+                })
+                .collect();
+            if more > 0 {
+                others.push(format!("and {more} more"));
+            }
+            if !others.is_empty() {
+                not_counted = format!("; not counted: {}", others.join(", "));
+            }
+        }
         NearMiss {
             closest: format!(
-                "{k} of {at_least} {what} within {within_words}{key_text}: {}",
+                "{k} of {at_least} {what} within {within_words}{key_text}: {}{not_counted}",
                 listed.join(", ")
             ),
             evidence: best.iter().map(|o| o.id.clone()).collect(),
@@ -939,6 +982,24 @@ impl<'e> Why<'e> {
         }
     }
 
+    /// Why `pred` does not hold for `o`, short: the failing tests when they read briefly, else
+    /// whether its kind is one the rule counts at all.
+    fn why_not(&self, pred: &Pred, o: &Observation) -> String {
+        let tests = failing(pred, o, self.subject()).join("; ");
+        if tests.chars().count() <= 120 {
+            return format!("fails: {tests}");
+        }
+        let declared: Option<Vec<&str>> = self
+            .vocabulary()
+            .map(|v| v.kinds().keys().map(String::as_str).collect());
+        match pred.kinds(declared.as_deref()) {
+            Some(kinds) if !kinds.contains(o.kind.as_str()) => {
+                format!("the rule does not count kind `{}`", o.kind)
+            }
+            _ => "the rule's condition does not hold for it".to_owned(),
+        }
+    }
+
     /// `count` suggestions without a template window: `n` observations matching `pred`.
     fn build_many(
         &self,
@@ -1255,6 +1316,19 @@ fn set_field(o: &mut Observation, field: &Field, v: Value) {
         }
         Field::Age | Field::Fact(_) => {}
     }
+}
+
+/// The tests of `pred`'s top-level `all` that `o` fails, in words.
+fn failing(pred: &Pred, o: &Observation, subject: &Subject) -> Vec<String> {
+    let parts: Vec<&Pred> = match pred {
+        Pred::All(ps) => ps.iter().collect(),
+        p => vec![p],
+    };
+    parts
+        .into_iter()
+        .filter(|p| !p.matches(o, subject))
+        .map(pred_text)
+        .collect()
 }
 
 /// The observation of `view` that satisfies the most tests of `pred`'s top-level `all`, with the
