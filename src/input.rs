@@ -21,7 +21,7 @@ pub(crate) enum Record {
     Subject,
 }
 
-const OBSERVATION_FIELDS: &[&str] = &[
+pub(crate) const OBSERVATION_FIELDS: &[&str] = &[
     "id",
     "at",
     "recorded_at",
@@ -32,8 +32,8 @@ const OBSERVATION_FIELDS: &[&str] = &[
     "attributes",
     "subject",
 ];
-const SUBJECT_FIELDS: &[&str] = &["subject", "born", "facts", "observations"];
-const FACT_FIELDS: &[&str] = &["name", "value", "from", "until"];
+pub(crate) const SUBJECT_FIELDS: &[&str] = &["subject", "born", "facts", "observations"];
+pub(crate) const FACT_FIELDS: &[&str] = &["name", "value", "from", "until"];
 
 fn text_field(node: &Node, name: &str) -> Result<String, String> {
     match node.as_text() {

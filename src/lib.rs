@@ -33,6 +33,8 @@ mod report;
 mod rule;
 mod ruleset;
 mod ruletest;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod time;
 mod timeline;
 mod vocabulary;

@@ -47,6 +47,11 @@ pub struct Rule {
 
 /// Where a flag's recruitment window opens (`window.opens`, docs/rule-language.md §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename_all = "snake_case")
+)]
 pub enum WindowOpens {
     /// At the first contact with the counterpart the evidence shares, else the earliest evidence
     /// (`first_contact`, the default for class `risk`).
