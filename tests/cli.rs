@@ -721,4 +721,24 @@ fn backtest_reports_per_rule_and_the_changes_against_a_baseline() {
         .unwrap();
     assert_eq!(repeated["raised"], 1);
     assert!(doc["changes"].is_null());
+
+fn schema_prints_the_json_schema_of_each_format() {
+    use early_signal::schema::Format;
+    let o = run(&["schema"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        printed,
+        early_signal::schema::rules(),
+        "`rules` is the default"
+    );
+    for format in Format::ALL {
+        let o = run(&["schema", format.name()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let printed: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(printed, format.schema(), "{}", format.name());
+    }
+    let o = run(&["schema", "rule"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("rules"), "{}", stderr(&o));
 }

@@ -9,6 +9,8 @@
     )
 )]
 
+mod schema;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use early_signal::{
     Engine, Flag, Level, LoadError, Report, RuleSet, TestOutcome, Timestamp, time::format_timestamp,
@@ -182,6 +184,16 @@ enum Command {
         #[arg(long)]
         max_observations_per_subject: Option<usize>,
     },
+    /// Print the JSON Schema (draft 2020-12) of a file format, for editors.
+    ///
+    /// A YAML language server (e.g. VS Code's YAML extension) given the `rules` schema completes
+    /// and checks rule files as they are typed; see "Editor support" in docs/writing-rules.md.
+    /// The schema checks the shape of a file; `check` also checks its meaning.
+    Schema {
+        /// The format.
+        #[arg(value_enum, default_value_t = schema::SchemaFormat::Rules)]
+        format: schema::SchemaFormat,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -319,6 +331,7 @@ fn main() -> ExitCode {
             tick: realtime.then(|| std::time::Duration::from_secs(tick.max(1))),
             limits: (max_subjects, max_observations_per_subject),
         }),
+        Command::Schema { format } => schema::schema(format),
     };
     match result {
         Ok(code) => code,
