@@ -12,7 +12,11 @@ pub type Key = BTreeMap<String, Value>;
 
 /// Risk signals and harm signals are separate classes (domain brief, governance 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(transform = crate::schema::plain_enum)
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// A sign that recruitment may be under way.
@@ -23,7 +27,11 @@ pub enum Class {
 
 /// How serious a rule's flags are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(transform = crate::schema::plain_enum)
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Low.
@@ -38,7 +46,11 @@ pub enum Severity {
 
 /// Where the recruitment window stands at `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(transform = crate::schema::plain_enum)
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// Before `urgent_until`.

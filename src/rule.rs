@@ -50,7 +50,7 @@ pub struct Rule {
 #[cfg_attr(
     feature = "schema",
     derive(schemars::JsonSchema),
-    schemars(rename_all = "snake_case")
+    schemars(rename_all = "snake_case", transform = crate::schema::plain_enum)
 )]
 pub enum WindowOpens {
     /// At the first contact with the counterpart the evidence shares, else the earliest evidence

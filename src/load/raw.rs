@@ -68,10 +68,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
 /// and data may use; one per rule set, usually in `vocabulary.yaml`).
 #[derive(Debug, Default, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(
-    feature = "schema",
-    schemars(rename = "RuleFile", title = "early-signal rule file")
-)]
+#[cfg_attr(feature = "schema", schemars(rename = "RuleFile"))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFile {
     /// The kinds, channels, sources, facts and protected names rules and data may use.

@@ -92,14 +92,18 @@ impl Format {
 /// This is the schema to give an editor for every `*.yaml` file of a rule set, `vocabulary.yaml`
 /// included (see `docs/writing-rules.md`, "Editor support").
 pub fn rules() -> Value {
-    root::<crate::load::raw::RawFile>()
+    root::<crate::load::raw::RawFile>("early-signal rule file")
 }
 
 /// The schema of `vocabulary.yaml`: a rule file whose `vocabulary:` is required.
 pub fn vocabulary() -> Value {
-    let mut schema = root::<crate::load::raw::RawFile>();
+    let mut schema = root::<crate::load::raw::RawFile>("early-signal vocabulary");
     if let Some(m) = schema.as_object_mut() {
-        m.insert("title".into(), "early-signal vocabulary".into());
+        m.insert(
+            "description".into(),
+            "An early-signal vocabulary file: `vocabulary:`, the names rules and data may use."
+                .into(),
+        );
         m.insert("required".into(), serde_json::json!(["vocabulary"]));
     }
     schema
@@ -108,17 +112,17 @@ pub fn vocabulary() -> Value {
 /// The schema of a YAML timeline document: a subject and its observations (one per `---`
 /// document of a file).
 pub fn timeline() -> Value {
-    root::<timeline::Document>()
+    root::<timeline::Document>("early-signal timeline document")
 }
 
 /// The schema of one line of a JSON Lines observations file: an observation with `subject` and
 /// `id`.
 pub fn observation() -> Value {
-    let mut schema = root::<timeline::Observation>();
+    let mut schema = root::<timeline::Observation>("early-signal observation");
     if let Some(m) = schema.as_object_mut() {
         m.insert(
-            "title".into(),
-            "early-signal observation (one JSON Lines record)".into(),
+            "description".into(),
+            "One line of a JSON Lines observations file: an observation with its `subject`.".into(),
         );
         m.insert(
             "required".into(),
@@ -130,7 +134,7 @@ pub fn observation() -> Value {
 
 /// The schema of one line of a JSON Lines subjects file: `subject`, `born`, `facts`.
 pub fn subject() -> Value {
-    root::<timeline::SubjectRecord>()
+    root::<timeline::SubjectRecord>("early-signal subject record")
 }
 
 /// Makes a property the serde type reads as optional a required one in the schema.
@@ -162,10 +166,28 @@ impl Transform for Require {
     }
 }
 
-fn root<T: JsonSchema>() -> Value {
-    let schema: Schema = SchemaSettings::draft2020_12()
+/// Turns the schema of a unit-only enum, a `oneOf` of documented `const`s, into a plain `enum`.
+///
+/// Editors complete an `enum` best, and on hover they would show a variant's Rust doc ("Low.")
+/// instead of the field's description, which already says what the values mean.
+pub(crate) fn plain_enum(schema: &mut Schema) {
+    let Some(Value::Array(variants)) = schema.get("oneOf") else {
+        return;
+    };
+    let values: Option<Vec<Value>> = variants.iter().map(|v| v.get("const").cloned()).collect();
+    if let Some(values) = values {
+        schema.remove("oneOf");
+        schema.insert("type".into(), "string".into());
+        schema.insert("enum".into(), Value::Array(values));
+    }
+}
+
+/// The schema of `T` as a root schema, with a title (editors show it as the heading of hovers).
+fn root<T: JsonSchema>(title: &str) -> Value {
+    let mut schema: Schema = SchemaSettings::draft2020_12()
         .for_deserialize()
         .into_generator()
         .into_root_schema_for::<T>();
+    schema.insert("title".into(), title.into());
     schema.to_value()
 }
