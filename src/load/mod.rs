@@ -6,7 +6,7 @@
 
 pub(crate) mod compile;
 mod lint;
-mod predicate;
+pub(crate) mod predicate;
 pub(crate) mod raw;
 mod vocab;
 

@@ -8,6 +8,24 @@ use crate::node::{Node, NodeKind, Pos};
 use crate::rule::{CmpOp, Field, Lit, Matcher, Pred, glob};
 use crate::vocabulary::{ValueType, declare_hint, did_you_mean, list, suggest};
 
+/// The keys of a predicate besides `attributes.<name>` and `subject.<fact>` (the editor schema's
+/// `Predicate` lists the same).
+pub(crate) const FIXED_KEYS: [&str; 8] = [
+    "kind",
+    "channel",
+    "counterpart",
+    "source",
+    "subject.age",
+    "any",
+    "all",
+    "not",
+];
+
+/// The operators of a matcher map (the editor schema's `Matcher` lists the same).
+pub(crate) const OPERATORS: [&str; 9] = [
+    "eq", "in", "glob", "gt", "gte", "lt", "lte", "exists", "not",
+];
+
 /// The type a matcher is checked against.
 #[derive(Debug, Clone)]
 pub(super) enum Ty<'a> {
@@ -87,19 +105,9 @@ impl<'a> Cx<'a> {
                     }
                     Field::Fact(fact.to_owned())
                 } else {
-                    let known = [
-                        "kind",
-                        "channel",
-                        "counterpart",
-                        "source",
-                        "subject.age",
-                        "any",
-                        "all",
-                        "not",
-                    ];
                     let mut help = format!(
                         "fields are `kind`, `channel`, `counterpart`, `source`, `attributes.<name>`, `subject.age`, `subject.<fact>`, or `any`/`all`/`not`{}",
-                        did_you_mean(name, known)
+                        did_you_mean(name, FIXED_KEYS)
                     );
                     if protected(name) {
                         help = "this is a protected name; rules may never use it".into();
@@ -490,14 +498,11 @@ impl<'a> Cx<'a> {
                             .matcher(v, field, ty)
                             .map(|m| Matcher::Not(Box::new(m))),
                         other => {
-                            let ops = [
-                                "eq", "in", "glob", "gt", "gte", "lt", "lte", "exists", "not",
-                            ];
                             self.err(k.pos, format!("unknown operator `{other}`"))
                                 .help(format!(
                                     "operators are {}{}",
-                                    list(&ops),
-                                    did_you_mean(other, ops)
+                                    list(&OPERATORS),
+                                    did_you_mean(other, OPERATORS)
                                 ));
                             None
                         }

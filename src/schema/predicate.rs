@@ -3,8 +3,7 @@
 //! The loader reads a predicate from a located value tree (`node::Node`), by hand, because one
 //! predicate mixes fixed names (`kind`, `any`, …) with open ones (`attributes.<name>`,
 //! `subject.<fact>`) that serde's derive cannot express. So these types exist for the schema only;
-//! their field and operator lists are the ones `load::predicate` accepts (`tests/schema.rs` checks
-//! every rule file of the crate against the schema, and broken ones fail it).
+//! a test below keeps their keys equal to `load::predicate`'s `FIXED_KEYS` and `OPERATORS`.
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use std::borrow::Cow;
@@ -128,5 +127,43 @@ impl JsonSchema for Matcher {
                 }
             ]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::predicate::{FIXED_KEYS, OPERATORS};
+    use serde_json::Value;
+
+    fn keys(object: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = object["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_keys_are_the_ones_the_loader_accepts() {
+        let schema = crate::schema::rules();
+        let predicate = &schema["$defs"]["Predicate"];
+        assert_eq!(keys(predicate), sorted(&FIXED_KEYS));
+        let open: Vec<&String> = predicate["patternProperties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(open, [r"^attributes\..+$", r"^subject\..+$"]);
+        let operators = &schema["$defs"]["Matcher"]["anyOf"][2];
+        assert_eq!(keys(operators), sorted(&OPERATORS));
     }
 }
