@@ -192,3 +192,42 @@ observations:
     );
     assert!(page.contains("no observations recorded by as_of"));
 }
+
+#[test]
+fn extreme_times_and_many_counterparts_render_without_panicking() {
+    let mut yaml = String::from(
+        "subject: y-0050\nobservations:\n  - { id: o-a, at: 0001-01-01T00:00:00+14:00, kind: contact.new, channel: online.social_media, counterpart: c-a }\n",
+    );
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "  - {{ id: o-{i}, at: 2026-11-0{}T1{}:00:00+01:00, kind: contact.new, channel: online.social_media, counterpart: c-{i} }}\n",
+            1 + i % 9,
+            i % 10
+        ));
+    }
+    yaml.push_str("  - { id: o-z, at: 9999-12-31T23:00:00-12:00, kind: truancy }\n");
+    let rules = RuleSet::builtin();
+    let mut timeline = rules.new_timeline();
+    timeline.read_yaml("case.yaml", &yaml).unwrap();
+    let engine = Engine::new(rules);
+    for as_of in [
+        "0001-01-02T00:00:00Z",
+        "2026-11-20T00:00:00+01:00",
+        "9999-12-31T23:59:59-12:00",
+    ] {
+        let report = engine.evaluate(&timeline, as_of.parse().unwrap());
+        let st = timeline.subject("y-0050").unwrap();
+        let page = case_report(engine.rules(), st, &report, &ReportOptions::default());
+        assert!(page.ends_with("</html>\n"));
+        assert!(!page.contains("NaN") && !page.contains("inf"), "{as_of}");
+    }
+    let report = engine.evaluate(&timeline, "9999-12-31T23:59:59-12:00".parse().unwrap());
+    let page = case_report(
+        engine.rules(),
+        timeline.subject("y-0050").unwrap(),
+        &report,
+        &ReportOptions::default(),
+    );
+    assert!(page.contains("symbols repeat after 32 counterparts"));
+    assert_eq!(page.matches("<g class=\"mark").count(), 42);
+}

@@ -150,8 +150,12 @@ impl Scale {
                 break;
             }
             if seconds >= self.start {
-                let with_year = last_year != Some(at.year());
-                last_year = Some(at.year());
+                // The year is written on the first date label and where it changes.
+                let dated = !matches!(step, Step::Hours(_)) || at.hour() == 0;
+                let with_year = dated && last_year != Some(at.year());
+                if dated {
+                    last_year = Some(at.year());
+                }
                 ticks.push(Tick {
                     x: self.x_of(seconds),
                     label: label(step, at, with_year),
@@ -244,12 +248,13 @@ mod tests {
                 "Thu 12 Nov",
                 "Sat 14 Nov",
                 "Mon 16 Nov",
-                "Wed 18 Nov"
+                "Wed 18 Nov",
+                "Fri 20 Nov"
             ]
         );
         assert!(t.windows(2).all(|w| w[0].x < w[1].x));
         assert!(t.iter().all(|t| (100.0..=1100.0).contains(&t.x)));
-        assert_eq!(s.minor_ticks().len(), 17, "a grid line each midnight");
+        assert_eq!(s.minor_ticks().len(), 35, "a grid line every 12 hours");
     }
 
     #[test]
