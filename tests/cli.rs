@@ -721,7 +721,9 @@ fn backtest_reports_per_rule_and_the_changes_against_a_baseline() {
         .unwrap();
     assert_eq!(repeated["raised"], 1);
     assert!(doc["changes"].is_null());
+}
 
+#[test]
 fn schema_prints_the_json_schema_of_each_format() {
     use early_signal::schema::Format;
     let o = run(&["schema"]);
@@ -741,4 +743,62 @@ fn schema_prints_the_json_schema_of_each_format() {
     let o = run(&["schema", "rule"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("rules"), "{}", stderr(&o));
+}
+
+#[test]
+fn report_writes_one_page_for_a_subject_and_lists_the_ids_for_an_unknown_one() {
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let dir = scratch("report");
+    let html = dir.join("case.html");
+    let html_arg = html.display().to_string();
+    let args = |subject: &'static str| {
+        [
+            "report",
+            "examples/timelines/several-subjects.yaml",
+            "--subject",
+            subject,
+            "--as-of",
+            "2026-12-01T00:00:00+01:00",
+            "--html",
+        ]
+    };
+    let o = Command::new(BIN)
+        .current_dir(manifest)
+        .args(args("y-0004"))
+        .arg(&html_arg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("subject `y-0004`, 2 flag(s)"),
+        "{}",
+        stderr(&o)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("coercion-sign") && page.contains("harm-disclosure-or-advert"));
+    // Only this subject: the other subjects' flags are not on the page.
+    assert!(!page.contains("y-0003") && !page.contains("missing-from-institution"));
+
+    // `--html -` writes the same page to standard output.
+    let o = Command::new(BIN)
+        .current_dir(manifest)
+        .args(args("y-0004"))
+        .arg("-")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), page);
+
+    let o = Command::new(BIN)
+        .current_dir(manifest)
+        .args(args("y-9999"))
+        .arg(&html_arg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: no subject `y-9999` in the input (3 subject(s) were read: `y-0003`, `y-0004`, `y-0005`)\n\
+         help: the id is the `subject` field of a timeline document or JSON Lines record; `early-signal eval INPUT... --format jsonl` lists the flagged subjects\n"
+    );
 }

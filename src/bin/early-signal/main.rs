@@ -21,6 +21,7 @@ use std::process::ExitCode;
 
 mod backtest;
 mod explain;
+mod report;
 
 /// Evaluate risk-signal rules against youth-care observation timelines.
 #[derive(Parser)]
@@ -99,6 +100,28 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = backtest::Format::Table)]
         format: backtest::Format,
+    },
+    /// Write one subject's case as a self-contained HTML page: a timeline picture with the
+    /// flags, their evidence and recruitment windows, and a card per flag.
+    Report {
+        /// Timeline files, as for `eval`.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The subject's (pseudonymous) id.
+        #[arg(long)]
+        subject: String,
+        /// A rule file or directory; the built-in default pack when absent.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// A JSON Lines file of subject records (`subject`, `born`, `facts`).
+        #[arg(long)]
+        subjects: Option<PathBuf>,
+        /// Evaluation time, RFC 3339 with offset; default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The HTML file to write (`-` for standard output).
+        #[arg(long)]
+        html: PathBuf,
     },
     /// Load and validate rules; print every problem.
     Check {
@@ -255,6 +278,21 @@ fn main() -> ExitCode {
             as_of.as_deref(),
             format,
         ),
+        Command::Report {
+            inputs,
+            subject,
+            rules,
+            subjects,
+            as_of,
+            html,
+        } => report::report(&report::ReportArgs {
+            inputs: &inputs,
+            subject: &subject,
+            rules: rules.as_deref(),
+            subjects: subjects.as_deref(),
+            as_of: as_of.as_deref(),
+            html: &html,
+        }),
         Command::Check {
             paths,
             format,
@@ -401,7 +439,8 @@ fn parse_as_of(as_of: Option<&str>) -> Result<Timestamp, Unusable> {
     }
 }
 
-/// Reads subject records and timeline files (YAML documents or JSON Lines) for `rules`.
+/// Reads timeline files (`.yaml`/`.yml` or `.jsonl`) and an optional subjects file, checked
+/// against the vocabulary of `rules`.
 fn read_timeline(
     rules: &RuleSet,
     inputs: &[PathBuf],
