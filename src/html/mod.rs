@@ -331,9 +331,8 @@ fn head(case: &Case<'_>, report: &Report, out: &mut String) {
          what you know, with colleagues and the youth (for example in the steps of the Meldcode); a \
          single sign can have many innocent explanations, and the absence of a flag proves nothing.</p>\n\
          <dl class=\"meta\">\n<dt>Subject (pseudonymous id)</dt><dd><code>{subject}</code></dd>\n\
-         <dt>As of</dt><dd>{}</dd>\n<dt>Rule set</dt><dd><code>{}</code></dd>\n",
+         <dt>As of</dt><dd>{}</dd>\n",
         time(&report.as_of),
-        esc(&report.ruleset)
     );
     let mut stages = [0usize; 3];
     for f in &case.flags {
@@ -356,7 +355,11 @@ fn head(case: &Case<'_>, report: &Report, out: &mut String) {
             "; {later} more happened or were recorded after as_of and are not shown"
         );
     }
-    out.push_str("</dd>\n</dl>\n</header>\n");
+    w!(
+        out,
+        "</dd>\n<dt>Rule set</dt><dd class=\"wide\"><code>{}</code></dd>\n</dl>\n</header>\n",
+        esc(&report.ruleset)
+    );
 }
 
 fn legend(case: &Case<'_>, out: &mut String) {
@@ -366,22 +369,7 @@ fn legend(case: &Case<'_>, out: &mut String) {
             "<svg class=\"sw\" viewBox=\"0 0 24 12\" width=\"24\" height=\"12\" aria-hidden=\"true\"><rect width=\"24\" height=\"12\" fill=\"{fill}\"/></svg>"
         );
     };
-    out.push_str("<div class=\"legend\">\n<p><strong>Recruitment window</strong> (from the first contact with the counterpart the evidence shares, else the earliest evidence):\n");
-    for (name, fill, what) in [
-        ("urgent", picture::URGENT, "the first days"),
-        ("open", picture::OPEN, "until the window closes"),
-        ("closed", picture::CLOSED, "after"),
-    ] {
-        out.push_str("<span class=\"key\">");
-        swatch(out, fill);
-        w!(out, " {name} ({what})</span>\n");
-    }
-    out.push_str(
-        "<span class=\"key\"><svg class=\"sw\" viewBox=\"0 0 24 20\" width=\"24\" height=\"20\" aria-hidden=\"true\"><line x1=\"2\" y1=\"10\" x2=\"22\" y2=\"10\" stroke=\"#222\" stroke-width=\"2\"/><circle cx=\"4\" cy=\"10\" r=\"3\" fill=\"#222\"/><path d=\"M16,18V2L25,6L16,10Z\" fill=\"#111\"/></svg> \
-         evidence joined on the flag's row, the flag raised at the pennant; dashed lines lead to the marks</span>\n\
-         <span class=\"key\">hatched: after as_of, not known yet</span></p>\n",
-    );
-    out.push_str("<p><strong>Counterparts</strong> (pseudonymous ids):\n");
+    out.push_str("<div class=\"legend\">\n<p><strong>Counterparts</strong> (pseudonymous ids):\n");
     for (i, c) in case.counterparts.iter().enumerate() {
         let (fill, shape) = picture::symbol(Some(i));
         out.push_str("<span class=\"key\"><svg class=\"sw\" viewBox=\"0 0 16 16\" width=\"16\" height=\"16\" aria-hidden=\"true\">");
@@ -394,6 +382,21 @@ fn legend(case: &Case<'_>, out: &mut String) {
     if case.counterparts.len() > 32 {
         out.push_str("<span class=\"key\">(symbols repeat after 32 counterparts: the tooltip names each)</span>\n");
     }
+    out.push_str("</p>\n<p><strong>Recruitment window</strong> (from the first contact with the counterpart the evidence shares, else the earliest evidence):\n");
+    for (name, fill, what) in [
+        ("urgent", picture::URGENT, "first 7 days by default"),
+        ("open", picture::OPEN, "until day 30 by default"),
+        ("closed", picture::CLOSED, "after"),
+    ] {
+        out.push_str("<span class=\"key\">");
+        swatch(out, fill);
+        w!(out, " {name} ({what})</span>\n");
+    }
+    out.push_str(
+        "<span class=\"key\"><svg class=\"sw\" viewBox=\"0 0 24 20\" width=\"24\" height=\"20\" aria-hidden=\"true\"><line x1=\"2\" y1=\"10\" x2=\"22\" y2=\"10\" stroke=\"#222\" stroke-width=\"2\"/><circle cx=\"4\" cy=\"10\" r=\"3\" fill=\"#222\"/><path d=\"M16,18V2L25,6L16,10Z\" fill=\"#111\"/></svg> \
+         evidence joined on the flag's row, the flag raised at the pennant; dashed lines lead to the marks</span>\n\
+         <span class=\"key\">hatched: after as_of, not known yet</span>\n",
+    );
     out.push_str("</p>\n<p>A dark outline marks evidence of a flag. Point at a mark for its id, kind, time, channel and counterpart; pick a flag to highlight its evidence.</p>\n</div>\n");
 }
 
