@@ -105,7 +105,7 @@ def check_dom(dom_file, eval_json, subject):
     if d.external:
         problems.append(f"references outside the page: {d.external[:5]}")
     print(
-        f"dom: 1 picture, {d.marks} marks, {len(d.flag_rows)} flag rows with windows "
+        f"dom: {d.svg_pictures} picture(s), {d.marks} marks, {len(d.flag_rows)} flag rows with windows "
         f"{sorted(set().union(*d.flag_rows.values())) if d.flag_rows else []}, {d.cards} cards"
     )
     return problems
