@@ -122,6 +122,10 @@ enum Command {
         /// The HTML file to write (`-` for standard output).
         #[arg(long)]
         html: PathBuf,
+        /// Add why this rule did or did not fire for the subject (as `explain` says it) below
+        /// the flags; may be given several times.
+        #[arg(long = "explain", value_name = "RULE")]
+        explain: Vec<String>,
     },
     /// Load and validate rules; print every problem.
     Check {
@@ -285,6 +289,7 @@ fn main() -> ExitCode {
             subjects,
             as_of,
             html,
+            explain,
         } => report::report(&report::ReportArgs {
             inputs: &inputs,
             subject: &subject,
@@ -292,6 +297,7 @@ fn main() -> ExitCode {
             subjects: subjects.as_deref(),
             as_of: as_of.as_deref(),
             html: &html,
+            explain: &explain,
         }),
         Command::Check {
             paths,

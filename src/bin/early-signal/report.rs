@@ -15,6 +15,8 @@ pub(crate) struct ReportArgs<'a> {
     pub(crate) as_of: Option<&'a str>,
     /// The page's file; `-` is standard output.
     pub(crate) html: &'a Path,
+    /// Rules whose explanation for the subject goes below the flags.
+    pub(crate) explain: &'a [String],
 }
 
 /// How many subject ids an error about an unknown subject lists.
@@ -29,7 +31,19 @@ pub(crate) fn report(args: &ReportArgs<'_>) -> Result<ExitCode, Unusable> {
     };
     let engine = Engine::new(rules);
     let report = engine.evaluate(&timeline, as_of);
-    let page = case_report(engine.rules(), subject, &report, &ReportOptions::default());
+    let mut options = ReportOptions::default();
+    for rule in args.explain {
+        let why = engine
+            .explain(&timeline, rule, args.subject, as_of)
+            .map_err(|e| Unusable(format!("--explain: {e}")))?;
+        let verdict = if why.flags.is_empty() {
+            "did not fire"
+        } else {
+            "fired"
+        };
+        options = options.note(format!("Why rule {rule} {verdict}"), why.to_string());
+    }
+    let page = case_report(engine.rules(), subject, &report, &options);
     if args.html == Path::new("-") {
         let mut out = io::stdout().lock();
         super::finish(
