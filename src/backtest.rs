@@ -66,6 +66,9 @@ pub struct RuleSummary {
     /// Time from the window's opening to the flag being known, in hours: median, 90th
     /// percentile and maximum (`None` without flags).
     pub hours_to_known: Option<(f64, f64, f64)>,
+    /// The same as a histogram: flags known within a day of the window opening, within a week,
+    /// within 30 days, and later.
+    pub known_within: [usize; 4],
     /// Flags known while the window was urgent, open and closed.
     pub stages: (usize, usize, usize),
 }
@@ -325,6 +328,18 @@ fn summarise(rule: &Name, flags: &[Replayed], subject_months: f64) -> RuleSummar
             0.0
         },
         hours_to_known: (!hours.is_empty()).then(|| (pick(0.5), pick(0.9), pick(1.0))),
+        known_within: hours.iter().fold([0; 4], |mut b, &h| {
+            let i = match h {
+                h if h <= 24.0 => 0,
+                h if h <= 7.0 * 24.0 => 1,
+                h if h <= 30.0 * 24.0 => 2,
+                _ => 3,
+            };
+            if let Some(n) = b.get_mut(i) {
+                *n += 1;
+            }
+            b
+        }),
         stages: (
             count(Stage::Urgent),
             count(Stage::Open),
@@ -477,6 +492,12 @@ impl Backtest {
                 "hours_from_window_open_to_known": r.hours_to_known.map(|(m, p, x)| json!({
                     "median": m, "p90": p, "max": x,
                 })),
+                "known_after_window_opened": {
+                    "within_1_day": r.known_within[0],
+                    "within_7_days": r.known_within[1],
+                    "within_30_days": r.known_within[2],
+                    "later": r.known_within[3],
+                },
                 "known_while": {
                     "urgent": r.stages.0, "open": r.stages.1, "closed": r.stages.2,
                 },

@@ -59,6 +59,7 @@ fn flags_standing_at_the_end_are_batch_evaluations_and_none_is_known_early() {
     for s in &result.rules {
         let (u, o, c) = s.stages;
         assert_eq!(u + o + c, s.raised, "{}", s.rule);
+        assert_eq!(s.known_within.iter().sum::<usize>(), s.raised, "{}", s.rule);
         let n = result
             .flags
             .iter()
