@@ -227,17 +227,8 @@ impl<'e> Why<'e> {
     /// The subject's observations that count at `at` and that the rule can use (before
     /// `unless`), in the total order, with `extra` added.
     fn counted<'a>(&'a self, extra: &'a [Observation], at: Timestamp) -> Vec<&'a Observation> {
-        let vocab = self.vocabulary();
-        let mut obs: Vec<&Observation> = self
-            .st
-            .observations()
-            .iter()
-            .chain(extra)
-            .filter(|o| o.at <= at && o.recorded() <= at)
-            .filter(|o| vocab.is_none_or(|v| v.check_observation(o).is_ok()))
-            .filter(|o| self.engine.rule_sees(self.r, &o.kind))
-            .collect();
-        obs.sort_by(|a, b| a.order_cmp(b));
+        let mut obs = self.all_counted(extra, at);
+        obs.retain(|o| self.engine.rule_sees(self.r, &o.kind));
         obs
     }
 

@@ -221,35 +221,11 @@ fn table(
         more(out, subjects.len())?;
     }
     for f in c.appeared.iter().take(SHOWN) {
-        writeln!(
-            out,
-            "  + {} {} (first evidence {}{}) known {}",
-            f.rule,
-            f.subject,
-            f.first,
-            if f.key.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", f.key)
-            },
-            f.known
-        )?;
+        writeln!(out, "  + {} known {}", described(f), f.known)?;
     }
     more(out, c.appeared.len())?;
     for f in c.disappeared.iter().take(SHOWN) {
-        writeln!(
-            out,
-            "  - {} {} (first evidence {}{}) was known {}",
-            f.rule,
-            f.subject,
-            f.first,
-            if f.key.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", f.key)
-            },
-            f.known
-        )?;
+        writeln!(out, "  - {} was known {}", described(f), f.known)?;
     }
     more(out, c.disappeared.len())?;
     for (f, was) in c.moved.iter().take(SHOWN) {
@@ -260,6 +236,16 @@ fn table(
         )?;
     }
     more(out, c.moved.len())
+}
+
+/// "rule subject (first evidence o-1, key)".
+fn described(f: &early_signal::backtest::FlagRef) -> String {
+    let key = if f.key.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", f.key)
+    };
+    format!("{} {} (first evidence {}{key})", f.rule, f.subject, f.first)
 }
 
 /// Lines listed per part of the comparison; `--format json` has them all.

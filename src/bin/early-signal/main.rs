@@ -31,22 +31,29 @@ struct Cli {
     command: Command,
 }
 
+/// What `eval`, `explain` and `report` read.
+#[derive(clap::Args)]
+struct Input {
+    /// Timeline files: `.yaml`/`.yml` (one subject per document) or `.jsonl` (observations).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// A rule file or directory; the built-in default pack when absent.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// A JSON Lines file of subject records (`subject`, `born`, `facts`).
+    #[arg(long)]
+    subjects: Option<PathBuf>,
+    /// Evaluation time, RFC 3339 with offset; default: now.
+    #[arg(long)]
+    as_of: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Evaluate rules against timelines and print the flags.
     Eval {
-        /// Timeline files: `.yaml`/`.yml` (one subject per document) or `.jsonl` (observations).
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
-        /// A rule file or directory; the built-in default pack when absent.
-        #[arg(long)]
-        rules: Option<PathBuf>,
-        /// A JSON Lines file of subject records (`subject`, `born`, `facts`).
-        #[arg(long)]
-        subjects: Option<PathBuf>,
-        /// Evaluation time, RFC 3339 with offset; default: now.
-        #[arg(long)]
-        as_of: Option<String>,
+        #[command(flatten)]
+        input: Input,
         /// Output format.
         #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
         format: EvalFormat,
@@ -60,18 +67,8 @@ enum Command {
         /// The subject's id.
         #[arg(long)]
         subject: String,
-        /// Timeline files: `.yaml`/`.yml` or `.jsonl`.
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
-        /// A rule file or directory; the built-in default pack when absent.
-        #[arg(long)]
-        rules: Option<PathBuf>,
-        /// A JSON Lines file of subject records.
-        #[arg(long)]
-        subjects: Option<PathBuf>,
-        /// Evaluation time, RFC 3339 with offset; default: now.
-        #[arg(long)]
-        as_of: Option<String>,
+        #[command(flatten)]
+        input: Input,
         /// Output format.
         #[arg(long, value_enum, default_value_t = explain::Format::Text)]
         format: explain::Format,
@@ -104,21 +101,11 @@ enum Command {
     /// Write one subject's case as a self-contained HTML page: a timeline picture with the
     /// flags, their evidence and recruitment windows, and a card per flag.
     Report {
-        /// Timeline files, as for `eval`.
-        #[arg(required = true)]
-        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        input: Input,
         /// The subject's (pseudonymous) id.
         #[arg(long)]
         subject: String,
-        /// A rule file or directory; the built-in default pack when absent.
-        #[arg(long)]
-        rules: Option<PathBuf>,
-        /// A JSON Lines file of subject records (`subject`, `born`, `facts`).
-        #[arg(long)]
-        subjects: Option<PathBuf>,
-        /// Evaluation time, RFC 3339 with offset; default: now.
-        #[arg(long)]
-        as_of: Option<String>,
         /// The HTML file to write (`-` for standard output).
         #[arg(long)]
         html: PathBuf,
@@ -270,10 +257,13 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Eval {
-            inputs,
-            rules,
-            subjects,
-            as_of,
+            input:
+                Input {
+                    inputs,
+                    rules,
+                    subjects,
+                    as_of,
+                },
             format,
         } => eval(
             &inputs,
@@ -283,11 +273,14 @@ fn main() -> ExitCode {
             format,
         ),
         Command::Report {
-            inputs,
+            input:
+                Input {
+                    inputs,
+                    rules,
+                    subjects,
+                    as_of,
+                },
             subject,
-            rules,
-            subjects,
-            as_of,
             html,
             explain,
         } => report::report(&report::ReportArgs {
@@ -325,10 +318,13 @@ fn main() -> ExitCode {
         Command::Explain {
             rule,
             subject,
-            inputs,
-            rules,
-            subjects,
-            as_of,
+            input:
+                Input {
+                    inputs,
+                    rules,
+                    subjects,
+                    as_of,
+                },
             format,
         } => explain::run(&explain::Args {
             rule: &rule,
