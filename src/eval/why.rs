@@ -37,8 +37,11 @@ pub struct Explanation {
     pub dropped: Vec<(Timestamp, Key)>,
     /// Observations of kinds the rule can use that an `unless` exception hides from it.
     pub hidden: Vec<Hidden>,
-    /// Where the rule did not fire: the closest it came.
+    /// Where the rule did not fire: the closest it came. When it fired for some `by` values
+    /// (counterparts, say), the closest it came for the others ([`NearMiss::scope`]).
     pub near_miss: Option<NearMiss>,
+    /// `absence` waits whose deadline is still ahead at `as_of`.
+    pub pending: Vec<crate::report::Pending>,
     /// Observations of kinds the rule can use, counted at `as_of` and not hidden.
     pub seen: usize,
     /// The subject's observations that happened or were recorded after `as_of` (not counted).
@@ -61,6 +64,9 @@ pub struct Hidden {
 /// The closest a rule came to firing, in plain language and as data.
 #[derive(Debug, Clone)]
 pub struct NearMiss {
+    /// `None` when the rule did not fire at all; else which attempts this is about, e.g.
+    /// "counterpart other than c-1".
+    pub scope: Option<String>,
     /// What was there, e.g. "2 of 3 distinct counterparts within 7 days: c1 on 2 Mar 2026 10:00,
     /// c2 on 5 Mar 2026 09:00".
     pub closest: String,
@@ -290,7 +296,7 @@ impl<'e> Why<'e> {
         let near_miss = if flags.is_empty() {
             Some(self.near_miss(&view))
         } else {
-            None
+            self.near_miss_for_other_keys(&view, &flags)
         };
         Explanation {
             rule: self.rule.id.clone(),
@@ -302,6 +308,7 @@ impl<'e> Why<'e> {
             dropped,
             hidden,
             near_miss,
+            pending: run.pending,
             seen: view.obs.len(),
             after_as_of: self
                 .st
@@ -312,13 +319,16 @@ impl<'e> Why<'e> {
         }
     }
 
-    /// Every observation of the subject that counts at `at` (any kind), with `extra`.
+    /// Every observation of the subject that counts at `at` (any kind), with `extra`. Records
+    /// written after `as_of` are left out even when `at` is later: an explanation uses what was
+    /// known at `as_of`, and what-ifs add only their own observations to it.
     fn all_counted<'a>(&'a self, extra: &'a [Observation], at: Timestamp) -> Vec<&'a Observation> {
         let vocab = self.vocabulary();
         let mut obs: Vec<&Observation> = self
             .st
             .observations()
             .iter()
+            .filter(|o| o.recorded() <= self.as_of)
             .chain(extra)
             .filter(|o| o.at <= at && o.recorded() <= at)
             .filter(|o| vocab.is_none_or(|v| v.check_observation(o).is_ok()))
@@ -363,6 +373,37 @@ impl<'e> Why<'e> {
         })
     }
 
+    /// For a rule with `by` that fired for some values: the closest it came for the others.
+    fn near_miss_for_other_keys(&self, view: &View<'_>, flags: &[Flag]) -> Option<NearMiss> {
+        let by = match &self.rule.pattern {
+            Pattern::Count { by: Some(f), .. }
+            | Pattern::Sequence { by: Some(f), .. }
+            | Pattern::Absence { by: Some(f), .. } => f,
+            _ => return None,
+        };
+        let name = by.to_string();
+        let flagged: Vec<&Value> = flags.iter().filter_map(|f| f.key.get(&name)).collect();
+        let others = View {
+            obs: view
+                .obs
+                .iter()
+                .copied()
+                .filter(|o| {
+                    by.value(o, view.subject)
+                        .is_some_and(|v| !flagged.contains(&&v.to_value()))
+                })
+                .collect(),
+            subject: view.subject,
+        };
+        if others.obs.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = flagged.iter().map(|v| show_value(v)).collect();
+        let mut miss = self.near_miss(&others);
+        miss.scope = Some(format!("{by} other than {}", listed.join(", ")));
+        Some(miss)
+    }
+
     fn near_miss(&self, view: &View<'_>) -> NearMiss {
         match &self.rule.pattern {
             Pattern::Match(p) => self.near_match(view, p),
@@ -400,6 +441,24 @@ impl<'e> Why<'e> {
         }
     }
 
+    /// "no observation where …", saying how many such observations an exception hid.
+    fn none_where(&self, pred: &Pred) -> String {
+        let hidden = self
+            .st
+            .observations()
+            .iter()
+            .filter(|o| o.at <= self.as_of && o.recorded() <= self.as_of)
+            .filter(|o| pred.matches(o, self.subject()) && self.hidden_by(o).is_some())
+            .count();
+        match hidden {
+            0 => format!("no observation where {}", pred_text(pred)),
+            n => format!(
+                "no observation where {} that no exception hides ({n} hidden)",
+                pred_text(pred)
+            ),
+        }
+    }
+
     /// A time after everything recorded for the subject and not before `as_of`'s last
     /// observation: where a suggestion that completes nothing earlier goes.
     fn fresh_time(&self, view: &View<'_>) -> Timestamp {
@@ -424,6 +483,7 @@ impl<'e> Why<'e> {
             .build(pred, at, 1, &[], None)
             .and_then(|o| self.checked(vec![o]));
         NearMiss {
+            scope: None,
             closest,
             evidence: Vec::new(),
             missing: format!(
@@ -489,28 +549,58 @@ impl<'e> Why<'e> {
         if k == 0 {
             let at = self.fresh_time(view);
             // The first one decides the `by` value (made up when it has none); the rest follow.
-            let extra = self.build(pred, at, 1, &[], None).and_then(|mut first| {
-                let key = match by {
-                    Some(f) => {
-                        if f.value(&first, subject).is_none() {
-                            let v = self.fresh_value(f, &first, &[], 1)?;
-                            set_field(&mut first, f, v);
+            let extra = (at_least <= Self::MAX_SUGGESTED)
+                .then(|| self.build(pred, at, 1, &[], None))
+                .flatten()
+                .and_then(|mut first| {
+                    let key = match by {
+                        Some(f) => {
+                            if f.value(&first, subject).is_none() {
+                                let v = self.fresh_value(f, &first, &[], 1)?;
+                                set_field(&mut first, f, v);
+                            }
+                            Some((f, f.value(&first, subject)?.to_value()))
                         }
-                        Some((f, f.value(&first, subject)?.to_value()))
-                    }
-                    None => None,
-                };
-                self.build_many(pred, at, at_least, distinct, key.as_ref(), Some(&first))
-            });
+                        None => None,
+                    };
+                    self.build_many(pred, at, at_least, distinct, key.as_ref(), Some(&first))
+                });
             return NearMiss {
-                closest: format!("no observation where {}", pred_text(pred)),
+                scope: None,
+                closest: self.none_where(pred),
                 evidence: Vec::new(),
                 missing: format!("{at_least} {what} within {within_words} would have flagged"),
                 suggestion: extra.and_then(|e| self.checked(e)),
             };
         }
         let earliest = best.first().map_or(self.as_of, |o| o.at);
-        let deadline = plus(earliest, within);
+        // The window stays this full until the first of the values it holds was last seen
+        // `within` ago (without `distinct`: until the oldest of the latest `k` observations).
+        let group_key = by.and_then(|f| best.first().and_then(|o| f.value(o, subject)));
+        let in_group: Vec<&Observation> = matching
+            .iter()
+            .copied()
+            .filter(|o| by.is_none_or(|f| f.value(o, subject) == group_key))
+            .collect();
+        let last_seen = match distinct {
+            Some(f) => best
+                .iter()
+                .filter_map(|b| {
+                    let v = f.value(b, subject);
+                    in_group
+                        .iter()
+                        .filter(|o| f.value(o, subject) == v)
+                        .map(|o| o.at)
+                        .max()
+                })
+                .min(),
+            None => in_group
+                .len()
+                .checked_sub(k)
+                .and_then(|i| in_group.get(i))
+                .map(|o| o.at),
+        };
+        let deadline = plus(last_seen.unwrap_or(earliest), within);
         let listed: Vec<String> = best
             .iter()
             .map(|o| match distinct.and_then(|f| f.value(o, subject)) {
@@ -530,13 +620,16 @@ impl<'e> Why<'e> {
             "the count was reached but no flag was kept (see the cooldown)".to_owned()
         } else if need == 1 {
             format!(
-                "{} {} before {} would have flagged",
+                "{} {} at or before {} would have flagged",
                 article_ordinal(at_least),
                 singular(&what),
                 short(&deadline)
             )
         } else {
-            format!("{need} more before {} would have flagged", short(&deadline))
+            format!(
+                "{need} more at or before {} would have flagged",
+                short(&deadline)
+            )
         };
         let key = by.and_then(|f| {
             best.first()
@@ -544,7 +637,7 @@ impl<'e> Why<'e> {
                 .map(|v| (f, v.to_value()))
         });
         let template = best.last().copied();
-        let extra = (need > 0)
+        let extra = (need > 0 && need <= Self::MAX_SUGGESTED)
             .then(|| {
                 let last = template.map_or(earliest, |o| o.at);
                 let at = add_min(last, 1).min(deadline);
@@ -584,7 +677,7 @@ impl<'e> Why<'e> {
                 .take(3)
                 .map(|o| match self.hidden_by(o) {
                     Some(reason) => format!(
-                        "{} (hidden by the exception \"{}\")",
+                        "{} (hidden by an exception: {})",
                         describe(o),
                         reason.trim()
                     ),
@@ -595,10 +688,11 @@ impl<'e> Why<'e> {
                 others.push(format!("and {more} more"));
             }
             if !others.is_empty() {
-                not_counted = format!("; not counted: {}", others.join(", "));
+                not_counted = format!("; in that period but not counted: {}", others.join(", "));
             }
         }
         NearMiss {
+            scope: None,
             closest: format!(
                 "{k} of {at_least} {what} within {within_words}{key_text}: {}{not_counted}",
                 listed.join(", ")
@@ -678,8 +772,8 @@ impl<'e> Why<'e> {
         let done = chain.len();
         let closest = if done == 0 {
             format!(
-                "step 1 never matched: no observation where {}",
-                first.map(pred_text).unwrap_or_default()
+                "step 1 never matched: {}",
+                first.map(|p| self.none_where(p)).unwrap_or_default()
             )
         } else {
             let listed: Vec<String> = chain_obs
@@ -723,7 +817,13 @@ impl<'e> Why<'e> {
         let mut key = key;
         for (s, step) in steps.iter().enumerate().skip(from_step) {
             let at = add_min(start, s - from_step);
-            match self.build(step, at, s + 1, &extra, key.as_ref().map(|(f, v)| (*f, v))) {
+            match self.build(
+                step,
+                at,
+                extra.len() + 1,
+                &extra,
+                key.as_ref().map(|(f, v)| (*f, v)),
+            ) {
                 Some(mut o) => {
                     // A chain built from its first step keeps that step's `by` value (one is
                     // made up when the step has none).
@@ -758,7 +858,7 @@ impl<'e> Why<'e> {
                 "the chain was complete, but its first step was already used by an earlier flag (each first step flags once); a new chain would have flagged".to_owned()
             }
             (d, Some(deadline)) => format!(
-                "step{} {}{key_text} before {} would have flagged",
+                "step{} {}{key_text} at or before {} would have flagged",
                 if steps.len() - d > 1 { "s" } else { "" },
                 (d + 1..=steps.len())
                     .map(|s| s.to_string())
@@ -769,6 +869,7 @@ impl<'e> Why<'e> {
             (_, None) => String::new(),
         };
         NearMiss {
+            scope: None,
             closest,
             evidence: chain_obs.iter().map(|o| o.id.clone()).collect(),
             missing,
@@ -805,10 +906,8 @@ impl<'e> Why<'e> {
                 })
             });
             return NearMiss {
-                closest: format!(
-                    "nothing to wait after: no observation where {}",
-                    pred_text(after)
-                ),
+                scope: None,
+                closest: format!("nothing to wait after: {}", self.none_where(after)),
                 evidence: Vec::new(),
                 missing: format!(
                     "an observation where {} and then none where {} within {within_words} would have flagged",
@@ -828,6 +927,7 @@ impl<'e> Why<'e> {
         });
         match met {
             None => NearMiss {
+                scope: None,
                 closest: format!(
                     "waiting since {}: nothing where {} yet",
                     describe(oa),
@@ -858,6 +958,7 @@ impl<'e> Why<'e> {
                         })
                     });
                 NearMiss {
+                    scope: None,
                     closest: format!(
                         "the wait after {} was met by {} within {within_words}",
                         describe(oa),
@@ -912,7 +1013,18 @@ impl<'e> Why<'e> {
         let (present, earliest) = best;
         let k = present.len();
         let need = at_least.saturating_sub(k);
-        let deadline = plus(earliest, within);
+        // The indicators stay inside the window until the first of them was last seen `within` ago.
+        let last_seen = present
+            .keys()
+            .filter_map(|&n| {
+                view.obs
+                    .iter()
+                    .filter(|o| hits(o).contains(&n))
+                    .map(|o| o.at)
+                    .max()
+            })
+            .min();
+        let deadline = plus(last_seen.unwrap_or(earliest), within);
         let absent: Vec<usize> = (0..of.len()).filter(|n| !present.contains_key(n)).collect();
         let name = |n: usize| of.get(n).map(|(x, _)| x.to_string()).unwrap_or_default();
         let listed: Vec<String> = present
@@ -937,7 +1049,7 @@ impl<'e> Why<'e> {
             )
         } else {
             format!(
-                "{} of the ones not seen before {} would have flagged",
+                "{} of the ones not seen at or before {} would have flagged",
                 if need == 1 {
                     "any one".to_owned()
                 } else {
@@ -964,6 +1076,7 @@ impl<'e> Why<'e> {
             }
         }
         NearMiss {
+            scope: None,
             closest,
             evidence: present.values().map(|o| o.id.clone()).collect(),
             missing,
@@ -990,6 +1103,9 @@ impl<'e> Why<'e> {
             _ => "the rule's condition does not hold for it".to_owned(),
         }
     }
+
+    /// The most observations a suggestion adds; a rule that needs more gets the text only.
+    const MAX_SUGGESTED: usize = 20;
 
     /// `count` suggestions without a template window: `n` observations matching `pred`.
     fn build_many(
@@ -1344,12 +1460,14 @@ fn closest_to<'a>(view: &View<'a>, pred: &Pred) -> Option<(&'a Observation, Vec<
 
 /// A predicate in words, e.g. "kind is `contact.new` and channel matches `online.*`".
 pub(crate) fn pred_text(p: &Pred) -> String {
+    // Inside an `any`, an `all` of several tests is bracketed so the grouping stays visible.
+    let part = |q: &Pred| match q {
+        Pred::All(qs) if qs.len() > 1 => format!("({})", pred_text(q)),
+        _ => pred_text(q),
+    };
     match p {
         Pred::All(ps) => ps.iter().map(pred_text).collect::<Vec<_>>().join(" and "),
-        Pred::Any(ps) => format!(
-            "({})",
-            ps.iter().map(pred_text).collect::<Vec<_>>().join(" or ")
-        ),
+        Pred::Any(ps) => format!("({})", ps.iter().map(part).collect::<Vec<_>>().join(" or ")),
         Pred::Not(p) => format!("not ({})", pred_text(p)),
         Pred::Test(f, m) => format!("{f} {}", matcher_text(m)),
     }
@@ -1480,7 +1598,7 @@ impl fmt::Display for Explanation {
         )?;
         writeln!(
             f,
-            "  {} observation(s) of kinds the rule uses were counted{}",
+            "  the rule looks at {} observation(s): of kinds it can use, recorded by as_of, not hidden by an exception{}",
             self.seen,
             if self.after_as_of > 0 {
                 format!(
@@ -1544,12 +1662,29 @@ impl fmt::Display for Explanation {
         for (reason, items) in by_reason {
             writeln!(
                 f,
-                "  hidden by the exception \"{reason}\": {}",
+                "  hidden by an exception ({reason}): {}",
                 items.join(", ")
             )?;
         }
+        // Without a flag the near miss already tells the latest wait.
+        let waits = if self.flags.is_empty() && self.pending.len() <= 1 {
+            &[][..]
+        } else {
+            &self.pending[..]
+        };
+        for p in waits {
+            writeln!(
+                f,
+                "  waiting after {}: flags at {} unless the expected observation comes",
+                p.after,
+                short(&p.deadline)
+            )?;
+        }
         if let Some(m) = &self.near_miss {
-            writeln!(f, "  did not fire. Closest: {}", m.closest)?;
+            match &m.scope {
+                None => writeln!(f, "  did not fire. Closest: {}", m.closest)?,
+                Some(scope) => writeln!(f, "  for {scope}, closest: {}", m.closest)?,
+            }
             writeln!(f, "  {}", capitalise(&m.missing))?;
             match &m.suggestion {
                 Some(s) if s.observations.is_empty() => writeln!(
@@ -1615,7 +1750,13 @@ impl Explanation {
                 "kind": h.kind.as_str(),
                 "reason": h.reason.trim(),
             })).collect::<Vec<_>>(),
+            "pending": self.pending.iter().map(|p| json!({
+                "after": p.after,
+                "deadline": format_timestamp(&p.deadline),
+                "key": key_json(&p.key),
+            })).collect::<Vec<_>>(),
             "near_miss": self.near_miss.as_ref().map(|m| json!({
+                "scope": m.scope,
                 "closest": m.closest,
                 "evidence": m.evidence,
                 "missing": m.missing,
