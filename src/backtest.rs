@@ -14,7 +14,7 @@
 //! let timeline = region.timeline(&rules)?;
 //! let result = backtest(&Engine::new(rules), &timeline, &Options::default());
 //! for rule in &result.rules {
-//!     println!("{}: {} flags, {:.1} per 100 youth-months", rule.rule, rule.raised, rule.per_100_subject_months);
+//!     println!("{}: {} flags, {:.1} per 100 youth-months", rule.rule, rule.standing, rule.per_100_subject_months);
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -57,11 +57,13 @@ pub struct Replayed {
 pub struct RuleSummary {
     /// The rule's id.
     pub rule: Name,
-    /// Flags raised in the period and not withdrawn.
-    pub raised: usize,
-    /// Flags raised in the period and withdrawn later.
+    /// Flags raised in the period and still standing at its end (not withdrawn). The rate,
+    /// the timings and the stages below count these.
+    pub standing: usize,
+    /// Flags raised in the period and withdrawn later by a record that showed the pattern did
+    /// not hold (in live use, tasks that were shown and then taken back).
     pub withdrawn: usize,
-    /// `raised` per 100 subject-months of the period.
+    /// `standing` per 100 subject-months of the period.
     pub per_100_subject_months: f64,
     /// Time from the window's opening to the flag being known, in hours: median, 90th
     /// percentile and maximum (`None` without flags).
@@ -82,7 +84,7 @@ pub struct Backtest {
     pub from: Timestamp,
     /// The period's end.
     pub to: Timestamp,
-    /// Subjects with at least one observation.
+    /// Subjects with at least one record replayed.
     pub subjects: usize,
     /// Subjects times the period's length in months (of 30.44 days).
     pub subject_months: f64,
@@ -143,6 +145,11 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
         max_clock_step: Duration::days(u16::MAX),
     };
     let records = stream.len();
+    let subjects_replayed = stream
+        .iter()
+        .map(|(s, _)| *s)
+        .collect::<std::collections::HashSet<&str>>()
+        .len();
     // Subjects are independent and each part keeps its own clock at the record time of its
     // latest record; deadlines that pass between its records are dated by the deadline itself,
     // so the parts together give exactly what one monitor would.
@@ -179,10 +186,7 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
             .cmp(&b.known)
             .then_with(|| a.flag.id.cmp(&b.flag.id))
     });
-    let subjects = timeline
-        .subjects()
-        .filter(|st| !st.observations().is_empty())
-        .count();
+    let subjects = subjects_replayed;
     let months = (to - from).num_seconds() as f64 / (30.44 * 86_400.0);
     let subject_months = subjects as f64 * months;
     let rules = engine
@@ -320,7 +324,7 @@ fn summarise(rule: &Name, flags: &[Replayed], subject_months: f64) -> RuleSummar
     let count = |s: Stage| kept.iter().filter(|r| r.stage_when_known == s).count();
     RuleSummary {
         rule: rule.clone(),
-        raised: kept.len(),
+        standing: kept.len(),
         withdrawn: mine.len() - kept.len(),
         per_100_subject_months: if subject_months > 0.0 {
             kept.len() as f64 * 100.0 / subject_months
@@ -486,7 +490,8 @@ impl Backtest {
             "refused_examples": self.refused,
             "rules": self.rules.iter().map(|r| json!({
                 "rule": r.rule.as_str(),
-                "raised": r.raised,
+                "standing": r.standing,
+                "raised": r.standing + r.withdrawn,
                 "withdrawn": r.withdrawn,
                 "per_100_subject_months": r.per_100_subject_months,
                 "hours_from_window_open_to_known": r.hours_to_known.map(|(m, p, x)| json!({

@@ -58,14 +58,19 @@ fn flags_standing_at_the_end_are_batch_evaluations_and_none_is_known_early() {
     }
     for s in &result.rules {
         let (u, o, c) = s.stages;
-        assert_eq!(u + o + c, s.raised, "{}", s.rule);
-        assert_eq!(s.known_within.iter().sum::<usize>(), s.raised, "{}", s.rule);
+        assert_eq!(u + o + c, s.standing, "{}", s.rule);
+        assert_eq!(
+            s.known_within.iter().sum::<usize>(),
+            s.standing,
+            "{}",
+            s.rule
+        );
         let n = result
             .flags
             .iter()
             .filter(|r| r.flag.rule == s.rule && !r.withdrawn)
             .count();
-        assert_eq!(n, s.raised);
+        assert_eq!(n, s.standing);
     }
     // Subject-months: 300 youths over about half a year.
     assert!(result.subject_months > 1000.0 && result.subject_months < 2000.0);
@@ -140,7 +145,7 @@ fn a_lower_threshold_adds_flags_and_the_comparison_accounts_for_each() {
             .iter()
             .find(|r| r.rule == "repeated-missing")
             .unwrap()
-            .raised
+            .standing
     };
     assert!(count(&lower) > count(&baseline));
 }

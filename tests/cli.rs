@@ -719,8 +719,36 @@ fn backtest_reports_per_rule_and_the_changes_against_a_baseline() {
         .iter()
         .find(|r| r["rule"] == "repeated-missing")
         .unwrap();
-    assert_eq!(repeated["raised"], 1);
+    assert_eq!(repeated["standing"], 1);
     assert!(doc["changes"].is_null());
+
+    // A baseline with its own vocabulary reads the input with it: the custom kinds its rules
+    // use are not lost because the default vocabulary refuses them.
+    let custom = root.join("examples/custom-rules");
+    let out = run(&[
+        "backtest",
+        custom.join("timelines/example.yaml").to_str().unwrap(),
+        "--rules",
+        root.join("rules").to_str().unwrap(),
+        "--baseline",
+        custom.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("compared with the baseline: 0 flag(s) appear, 3 disappear"),
+        "{text}"
+    );
+    let out = run(&[
+        "backtest",
+        example.to_str().unwrap(),
+        "--from",
+        "2026-12-01T00:00:00+01:00",
+        "--to",
+        "2026-11-01T00:00:00+01:00",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is after --to"), "{}", stderr(&out));
 }
 
 #[test]

@@ -38,6 +38,15 @@ pub(crate) fn run(args: &Args<'_>) -> Result<ExitCode, Unusable> {
         from: time("--from", args.from)?,
         to: time("--to", args.to)?,
     };
+    if let (Some(from), Some(to)) = (options.from, options.to)
+        && from > to
+    {
+        return Err(Unusable(format!(
+            "--from {} is after --to {}; give the period's start first",
+            args.from.unwrap_or_default(),
+            args.to.unwrap_or_default()
+        )));
+    }
     let rules = load_rules(args.rules)?;
     let timeline = read_timeline(&rules, args.inputs, args.subjects)?;
     let new_engine = Engine::new(rules);
@@ -45,7 +54,21 @@ pub(crate) fn run(args: &Args<'_>) -> Result<ExitCode, Unusable> {
         Some(p) => Some(Engine::new(load_rules(Some(p))?)),
         None => None,
     };
-    let (new, old) = replay(&new_engine, baseline_engine.as_ref(), &timeline, &options);
+    // Each rule set reads the input with its own vocabulary, as its own `eval` would: records
+    // one of them refuses are not replayed through the other.
+    let baseline_timeline = match &baseline_engine {
+        Some(b) if b.rules().vocabulary() != new_engine.rules().vocabulary() => {
+            Some(read_timeline(b.rules(), args.inputs, args.subjects)?)
+        }
+        _ => None,
+    };
+    let (new, old) = replay(
+        &new_engine,
+        baseline_engine.as_ref(),
+        &timeline,
+        baseline_timeline.as_ref().unwrap_or(&timeline),
+        &options,
+    );
     let comparison = old.as_ref().map(|old| compare(&new, old));
     let mut out = BufWriter::new(io::stdout().lock());
     let written = match args.format {
@@ -69,6 +92,13 @@ pub(crate) fn run(args: &Args<'_>) -> Result<ExitCode, Unusable> {
         .iter()
         .try_for_each(|r| writeln!(err, "{r}"))
         .and_then(|()| {
+            baseline_timeline.iter().try_for_each(|t| {
+                t.rejected()
+                    .iter()
+                    .try_for_each(|r| writeln!(err, "baseline: {r}"))
+            })
+        })
+        .and_then(|()| {
             new.refused
                 .iter()
                 .try_for_each(|r| writeln!(err, "refused in the replay: {r}"))
@@ -81,20 +111,21 @@ fn replay(
     new: &Engine,
     baseline: Option<&Engine>,
     timeline: &early_signal::Timeline,
+    baseline_timeline: &early_signal::Timeline,
     options: &Options,
 ) -> (Backtest, Option<Backtest>) {
     #[cfg(feature = "parallel")]
     {
         rayon::join(
             || backtest(new, timeline, options),
-            || baseline.map(|b| backtest(b, timeline, options)),
+            || baseline.map(|b| backtest(b, baseline_timeline, options)),
         )
     }
     #[cfg(not(feature = "parallel"))]
     {
         (
             backtest(new, timeline, options),
-            baseline.map(|b| backtest(b, timeline, options)),
+            baseline.map(|b| backtest(b, baseline_timeline, options)),
         )
     }
 }
@@ -113,6 +144,9 @@ fn table(
     old: Option<&Backtest>,
     changes: Option<&Comparison>,
 ) -> io::Result<()> {
+    if new.records == 0 {
+        return writeln!(out, "no records to replay in the period");
+    }
     writeln!(
         out,
         "replayed {} records of {} subject(s) in the order they were recorded; flags known {} to {} ({:.1} subject-months)",
@@ -124,9 +158,13 @@ fn table(
     )?;
     writeln!(
         out,
-        "{:<34} {:>6} {:>9} {:>8}  {:>22}  {:>24}",
+        "`standing`: flags raised in the period and not withdrawn by a later record; the rate, the times and the stages count these"
+    )?;
+    writeln!(
+        out,
+        "{:<34} {:>14} {:>9} {:>8}  {:>22}  {:>24}",
         "rule",
-        "flags",
+        "standing",
         "withdrawn",
         "/100 mo",
         "window open → known",
@@ -134,21 +172,21 @@ fn table(
     )?;
     writeln!(
         out,
-        "{:<34} {:>6} {:>9} {:>8}  {:>22}  {:>24}",
+        "{:<34} {:>14} {:>9} {:>8}  {:>22}  {:>24}",
         "", "", "", "", "median / p90 / max", ""
     )?;
     for r in &new.rules {
         let base = old.and_then(|o| o.rules.iter().find(|x| x.rule == r.rule));
         let flags = match base {
-            Some(b) if b.raised != r.raised => format!("{} (was {})", r.raised, b.raised),
-            _ => r.raised.to_string(),
+            Some(b) if b.standing != r.standing => format!("{} (was {})", r.standing, b.standing),
+            _ => r.standing.to_string(),
         };
         let timing = r
             .hours_to_known
             .map(|(m, p, x)| format!("{} / {} / {}", hours(m), hours(p), hours(x)))
             .unwrap_or_else(|| "-".to_owned());
-        let total = r.raised.max(1) as f64;
-        let stages = if r.raised == 0 {
+        let total = r.standing.max(1) as f64;
+        let stages = if r.standing == 0 {
             "-".to_owned()
         } else {
             format!(
@@ -160,7 +198,7 @@ fn table(
         };
         writeln!(
             out,
-            "{:<34} {:>6} {:>9} {:>8.2}  {:>22}  {:>24}",
+            "{:<34} {:>14} {:>9} {:>8.2}  {:>22}  {:>24}",
             r.rule.as_str(),
             flags,
             r.withdrawn,
@@ -177,9 +215,9 @@ fn table(
         {
             writeln!(
                 out,
-                "{:<34} {:>6} (only in the baseline)",
+                "{:<34} {:>14} (only in the baseline)",
                 r.rule.as_str(),
-                format!("was {}", r.raised)
+                format!("was {}", r.standing)
             )?;
         }
     }

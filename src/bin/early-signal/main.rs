@@ -437,7 +437,11 @@ fn parse_as_of(as_of: Option<&str>) -> Result<Timestamp, Unusable> {
         Some(t) => {
             early_signal::time::parse_timestamp(t).map_err(|e| Unusable(format!("--as-of: {e}")))
         }
-        None => Ok(chrono::Local::now().fixed_offset()),
+        // Whole seconds: times derived from it are written in flags and suggestions.
+        None => {
+            let now = chrono::Local::now().fixed_offset();
+            Ok(now - chrono::TimeDelta::nanoseconds(i64::from(now.timestamp_subsec_nanos())))
+        }
     }
 }
 
