@@ -1184,3 +1184,59 @@ proptest! {
         prop_assert_eq!(live_keys(&live), batch_of(&case, &accepted), "monitor vs batch\n{:?}", case);
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// `Engine::explain` agrees with the evaluator on random rules and timelines: its flags are
+    /// batch evaluation's, and every suggestion, added to what was recorded by `as_of`, makes the
+    /// rule fire (with a suggested observation as evidence) when evaluated at the time it gives.
+    #[test]
+    fn explain_agrees_with_the_evaluator(case in case_strategy()) {
+        let rules = load_rules(&case);
+        let engine = Engine::new(rules.clone());
+        let tl = timeline_from_yaml(&case);
+        let as_of = case.as_of();
+        let report = engine.evaluate(&tl, as_of);
+        for st in tl.subjects() {
+            let subject = st.subject().id.as_str();
+            for rule in rules.rules() {
+                let why = engine.explain(&tl, &rule.id, subject, as_of).unwrap();
+                let mut expected: Vec<&str> = report
+                    .flags
+                    .iter()
+                    .filter(|f| f.rule == rule.id && f.subject == subject)
+                    .map(|f| f.id.as_str())
+                    .collect();
+                let mut got: Vec<&str> = why.flags.iter().map(|f| f.id.as_str()).collect();
+                expected.sort_unstable();
+                got.sort_unstable();
+                prop_assert_eq!(got, expected, "{}\n{:?}", why, case);
+                let Some(s) = why.near_miss.as_ref().and_then(|m| m.suggestion.as_ref()) else {
+                    continue;
+                };
+                let mut known = Timeline::new();
+                for x in tl.subjects() {
+                    known.add_subject(x.subject().clone()).unwrap();
+                    for o in x.observations().iter().filter(|o| o.recorded() <= as_of) {
+                        known.add_observation(&x.subject().id, o.clone()).unwrap();
+                    }
+                }
+                for o in &s.observations {
+                    let added = known.add_observation(subject, o.clone());
+                    prop_assert!(added.is_ok(), "{:?}\n{}\n{:?}", added, why, case);
+                }
+                let after = engine.evaluate(&known, s.evaluate_at);
+                let fired = after.flags.iter().any(|f| {
+                    f.rule == rule.id
+                        && f.subject == subject
+                        && (s.observations.is_empty()
+                            || f.evidence
+                                .iter()
+                                .any(|e| s.observations.iter().any(|o| o.id == e.observation)))
+                });
+                prop_assert!(fired, "the suggestion does not fire:\n{}\n{:?}", why, case);
+            }
+        }
+    }
+}
