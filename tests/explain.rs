@@ -64,7 +64,7 @@ fn near_misses_on_a_synthetic_region_are_completed_by_their_suggestions() {
         ts("2026-05-01T00:00:00+02:00"),
     ] {
         let report = engine.evaluate(&timeline, as_of);
-        for st in timeline.subjects().take(60) {
+        for st in timeline.subjects().take(40) {
             let subject = st.subject().id.as_str();
             for rule in rules.rules() {
                 let why = engine.explain(&timeline, &rule.id, subject, as_of).unwrap();
