@@ -238,21 +238,57 @@ struct SubjectState {
     obs: Vec<Observation>,
     /// The `at` and id of the first observation (in the total order) with each counterpart.
     first_contact: BTreeMap<String, (Timestamp, String)>,
-    /// One per rule, in rule-set order.
-    rules: Vec<RuleState>,
+    /// The state of the rules that have any for this subject.
+    rules: RuleStates,
     /// The horizon it was last pruned at (not part of a snapshot).
     pruned_at: Option<Timestamp>,
 }
 
 impl SubjectState {
-    fn new(subject: Subject, rules: usize) -> Self {
+    fn new(subject: Subject) -> Self {
         SubjectState {
             subject,
             obs: Vec::new(),
             first_contact: BTreeMap::new(),
-            rules: vec![RuleState::default(); rules],
+            rules: RuleStates::default(),
             pruned_at: None,
         }
+    }
+}
+
+/// Per-rule state of one subject, kept only for the rules that have any (most rules hold nothing
+/// for most subjects), by rule index, ascending.
+#[derive(Debug, Clone, Default)]
+struct RuleStates(Vec<(usize, RuleState)>);
+
+impl RuleStates {
+    /// Rule `r`'s state, created empty when it has none (always `Some`).
+    fn get_or_insert(&mut self, r: usize) -> Option<&mut RuleState> {
+        let at = self.0.partition_point(|(x, _)| *x < r);
+        if self.0.get(at).is_none_or(|(x, _)| *x != r) {
+            self.0.insert(at, (r, RuleState::default()));
+        }
+        self.0.get_mut(at).map(|(_, rs)| rs)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (usize, &RuleState)> {
+        self.0.iter().map(|(r, rs)| (*r, rs))
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut RuleState)> {
+        self.0.iter_mut().map(|(r, rs)| (*r, rs))
+    }
+
+    /// Forgets rule `r`'s state.
+    fn remove(&mut self, r: usize) {
+        self.0.retain(|(x, _)| *x != r);
+    }
+
+    /// Drops the entries left with nothing in them.
+    fn drop_empty(&mut self) {
+        self.0.retain(|(_, rs)| {
+            !(rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty())
+        });
     }
 }
 
@@ -372,7 +408,7 @@ impl Monitor {
         let mut out: Vec<Flag> = self
             .sorted_subjects()
             .into_iter()
-            .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.flags.iter()))
+            .flat_map(|(_, s)| s.rules.iter().flat_map(|(_, r)| r.flags.iter()))
             // Older flags are final; pruning may not have dropped them yet.
             .filter(|f| self.horizon().is_none_or(|h| f.raised_at >= h))
             .cloned()
@@ -391,7 +427,7 @@ impl Monitor {
         let mut out: Vec<Pending> = self
             .sorted_subjects()
             .into_iter()
-            .flat_map(|(_, s)| s.rules.iter().flat_map(|r| r.pending.iter()))
+            .flat_map(|(_, s)| s.rules.iter().flat_map(|(_, r)| r.pending.iter()))
             .cloned()
             .collect();
         out.sort_by(|a, b| {
@@ -549,7 +585,7 @@ impl Monitor {
                 id: subject.into(),
                 ..Subject::default()
             };
-            self.insert_subject(SubjectState::new(id, n_rules));
+            self.insert_subject(SubjectState::new(id));
         }
         let Some(state) = self.subjects.get_mut(subject) else {
             return Ok(Vec::new());
@@ -694,7 +730,6 @@ impl Monitor {
                 "protected fact `{name}` of subject `{id}` was removed before evaluation; it may not be used"
             ));
         }
-        let n_rules = self.engine.rules().rules().len();
         match self.subjects.get_mut(id.as_str()) {
             Some(state) if merge => {
                 state.subject.born = state.subject.born.or(subject.born);
@@ -702,7 +737,7 @@ impl Monitor {
             }
             Some(state) => state.subject = subject,
             None => {
-                self.insert_subject(SubjectState::new(subject, n_rules));
+                self.insert_subject(SubjectState::new(subject));
             }
         }
         let mut events = Vec::new();
@@ -766,7 +801,7 @@ impl Monitor {
         let Some(state) = self.subjects.get_mut(subject) else {
             return;
         };
-        let Some(rs) = state.rules.get_mut(r) else {
+        let Some(rs) = state.rules.get_or_insert(r) else {
             return;
         };
         let engine = &self.engine;
@@ -876,6 +911,9 @@ impl Monitor {
             if !old_pending.iter().any(|q| q.deadline == p.deadline) {
                 self.agenda.insert((p.deadline, subject.to_owned(), r));
             }
+        }
+        if rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty() {
+            state.rules.remove(r);
         }
     }
 
@@ -993,7 +1031,7 @@ impl Monitor {
             for (c, (t, o)) in &state.first_contact {
                 contacts.push(json!({"subject": id, "counterpart": c, "at": format_timestamp(t), "observation": o}));
             }
-            for (r, rs) in state.rules.iter().enumerate() {
+            for (r, rs) in state.rules.iter() {
                 for f in &rs.records {
                     let key: serde_json::Map<String, J> = f
                         .key
@@ -1119,7 +1157,7 @@ impl Monitor {
             obs.sort_by(|a, b| a.order_cmp(b));
             monitor.insert_subject(SubjectState {
                 obs,
-                ..SubjectState::new(st.subject().clone(), n_rules)
+                ..SubjectState::new(st.subject().clone())
             });
         }
         for c in list("first_contacts")? {
@@ -1172,12 +1210,12 @@ impl Monitor {
                 .subjects
                 .get_mut(subject)
                 .ok_or_else(|| bad(format!("a firing of unknown subject `{subject}`")))?;
-            if let Some(rs) = state.rules.get_mut(r) {
+            if let Some(rs) = state.rules.get_or_insert(r) {
                 rs.records.push(record);
             }
         }
         for state in monitor.subjects.values_mut() {
-            for rs in &mut state.rules {
+            for (_, rs) in state.rules.iter_mut() {
                 rs.records.sort_by_key(|a| a.raised_at);
             }
         }
@@ -1212,27 +1250,30 @@ fn prune_subject(state: &mut SubjectState, rules: &[Rule], h: Timestamp, retenti
     let keep_obs = minus(h, retention);
     let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
     state.obs.drain(..first_kept);
-    for (rs, rule) in state.rules.iter_mut().zip(rules) {
+    for (r, rs) in state.rules.iter_mut() {
+        let Some(rule) = rules.get(r) else { continue };
         rs.flags.retain(|f| f.raised_at >= h);
         // Final firings matter only as the latest kept one per key (cooldown) and as used
         // sequence first steps still inside the window.
         let cooldown_from = rule.cooldown.map(|c| minus(h, c));
         let mut latest: Vec<(Key, Timestamp)> = Vec::new();
-        for f in rs.records.iter().filter(|f| f.kept && f.raised_at < h) {
-            match latest.iter_mut().find(|(k, _)| *k == f.key) {
-                Some((_, t)) => *t = (*t).max(f.raised_at),
-                None => latest.push((f.key.clone(), f.raised_at)),
+        if cooldown_from.is_some() {
+            for f in rs.records.iter().filter(|f| f.kept && f.raised_at < h) {
+                match latest.iter_mut().find(|(k, _)| *k == f.key) {
+                    Some((_, t)) => *t = (*t).max(f.raised_at),
+                    None => latest.push((f.key.clone(), f.raised_at)),
+                }
             }
         }
-        let keep_first_steps = minus(h, retention);
         rs.records.retain(|f| {
             f.raised_at >= h
-                || (f.first_step.is_some() && f.raised_at >= keep_first_steps)
+                || (f.first_step.is_some() && f.raised_at >= keep_obs)
                 || (f.kept
                     && cooldown_from.is_some_and(|c| f.raised_at >= c)
                     && latest.iter().any(|(k, t)| *k == f.key && *t == f.raised_at))
         });
     }
+    state.rules.drop_empty();
 }
 
 /// What made the monitor evaluate a rule again, for the reason of a withdrawal.
