@@ -395,3 +395,36 @@ observations:
     assert!(s.observations.is_empty(), "{why}");
     assert_eq!(s.evaluate_at, ts("2026-03-05T10:00:00+01:00"));
 }
+
+#[test]
+fn a_profile_that_blocks_the_rule_is_named_when_no_example_can_be_built() {
+    let rules = RuleSet::builtin();
+    let engine = Engine::new(rules.clone());
+    let tl = timeline(
+        &rules,
+        "
+subject: y-7
+born: 2010-01-01
+facts:
+  - { name: residence, value: home }
+observations:
+  - { id: o-1, at: 2026-03-02T22:00:00+01:00, kind: missing.episode, attributes: { overnight: true } }
+",
+    );
+    let why = engine
+        .explain(
+            &tl,
+            "missing-from-institution",
+            "y-7",
+            ts("2026-03-05T00:00:00+01:00"),
+        )
+        .unwrap();
+    let miss = why.near_miss.as_ref().unwrap();
+    assert!(miss.suggestion.is_none(), "{why}");
+    assert!(
+        miss.profile
+            .iter()
+            .any(|p| p.starts_with("subject.residence is home")),
+        "{why}"
+    );
+}

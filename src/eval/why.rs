@@ -77,6 +77,10 @@ pub struct NearMiss {
     /// Observations that would make the rule fire, checked with the evaluator; `None` when
     /// none could be built (the text still says what is missing).
     pub suggestion: Option<Suggestion>,
+    /// Without a suggestion: conditions on the subject's profile (`subject.age`, facts) that do
+    /// not hold at `as_of`, which no added observation can change, e.g. "subject.residence is
+    /// `home`; the rule asks subject.residence matches `institution.*`".
+    pub profile: Vec<String>,
 }
 
 /// Observations that, added to the subject's timeline, make the rule fire when evaluated at
@@ -293,11 +297,16 @@ impl<'e> Why<'e> {
         };
         let mut flags = run.flags;
         crate::flag::sort_for_output(&mut flags);
-        let near_miss = if flags.is_empty() {
+        let mut near_miss = if flags.is_empty() {
             Some(self.near_miss(&view))
         } else {
             self.near_miss_for_other_keys(&view, &flags)
         };
+        if let Some(m) = near_miss.as_mut()
+            && m.suggestion.is_none()
+        {
+            m.profile = self.profile_blocks();
+        }
         Explanation {
             rule: self.rule.id.clone(),
             title: self.rule.title.clone(),
@@ -371,6 +380,36 @@ impl<'e> Why<'e> {
             observations: extra,
             evaluate_at: at,
         })
+    }
+
+    /// The rule's tests on the subject's profile (age, facts) that fail at `as_of`.
+    fn profile_blocks(&self) -> Vec<String> {
+        let probe = Observation::new("probe", self.as_of, "probe");
+        let mut out: Vec<String> = Vec::new();
+        self.rule.for_each_pred(&mut |p| {
+            p.for_each_test(&mut |field, m| {
+                if !matches!(field, Field::Age | Field::Fact(_)) {
+                    return;
+                }
+                let v = field.value(&probe, self.subject());
+                if m.matches(v) {
+                    return;
+                }
+                let has = match v {
+                    Some(v) => format!("is {}", show(v)),
+                    None => "is not known".to_owned(),
+                };
+                let line = format!(
+                    "{field} {has} at {}; the rule asks {field} {}",
+                    short(&self.as_of),
+                    matcher_text(m)
+                );
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            });
+        });
+        out
     }
 
     /// For a rule with `by` that fired for some values: the closest it came for the others.
@@ -484,6 +523,7 @@ impl<'e> Why<'e> {
             .and_then(|o| self.checked(vec![o]));
         NearMiss {
             scope: None,
+            profile: Vec::new(),
             closest,
             evidence: Vec::new(),
             missing: format!(
@@ -567,6 +607,7 @@ impl<'e> Why<'e> {
                 });
             return NearMiss {
                 scope: None,
+                profile: Vec::new(),
                 closest: self.none_where(pred),
                 evidence: Vec::new(),
                 missing: format!("{at_least} {what} within {within_words} would have flagged"),
@@ -693,6 +734,7 @@ impl<'e> Why<'e> {
         }
         NearMiss {
             scope: None,
+            profile: Vec::new(),
             closest: format!(
                 "{k} of {at_least} {what} within {within_words}{key_text}: {}{not_counted}",
                 listed.join(", ")
@@ -870,6 +912,7 @@ impl<'e> Why<'e> {
         };
         NearMiss {
             scope: None,
+            profile: Vec::new(),
             closest,
             evidence: chain_obs.iter().map(|o| o.id.clone()).collect(),
             missing,
@@ -907,6 +950,7 @@ impl<'e> Why<'e> {
             });
             return NearMiss {
                 scope: None,
+                profile: Vec::new(),
                 closest: format!("nothing to wait after: {}", self.none_where(after)),
                 evidence: Vec::new(),
                 missing: format!(
@@ -928,6 +972,7 @@ impl<'e> Why<'e> {
         match met {
             None => NearMiss {
                 scope: None,
+                profile: Vec::new(),
                 closest: format!(
                     "waiting since {}: nothing where {} yet",
                     describe(oa),
@@ -959,6 +1004,7 @@ impl<'e> Why<'e> {
                     });
                 NearMiss {
                     scope: None,
+                    profile: Vec::new(),
                     closest: format!(
                         "the wait after {} was met by {} within {within_words}",
                         describe(oa),
@@ -1077,6 +1123,7 @@ impl<'e> Why<'e> {
         }
         NearMiss {
             scope: None,
+            profile: Vec::new(),
             closest,
             evidence: present.values().map(|o| o.id.clone()).collect(),
             missing,
@@ -1702,9 +1749,14 @@ impl fmt::Display for Explanation {
                         writeln!(f, "    {}", o.to_json(&self.subject))?;
                     }
                 }
-                None => writeln!(
+                None if m.profile.is_empty() => writeln!(
                     f,
                     "  (no single example observation could be built that makes it flag)"
+                )?,
+                None => writeln!(
+                    f,
+                    "  (no example observation could be built; conditions on the subject's profile that do not hold: {})",
+                    m.profile.join("; ")
                 )?,
             }
         }
@@ -1757,6 +1809,7 @@ impl Explanation {
             })).collect::<Vec<_>>(),
             "near_miss": self.near_miss.as_ref().map(|m| json!({
                 "scope": m.scope,
+                "profile": m.profile,
                 "closest": m.closest,
                 "evidence": m.evidence,
                 "missing": m.missing,
