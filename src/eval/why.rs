@@ -182,7 +182,14 @@ impl Engine {
                 hint: String::new(),
             });
         };
-        Ok(Why::new(self, r, rule, st, as_of).explain())
+        Ok(Why {
+            engine: self,
+            r,
+            rule,
+            st,
+            as_of,
+        }
+        .explain())
     }
 }
 
@@ -210,22 +217,6 @@ struct Why<'e> {
 }
 
 impl<'e> Why<'e> {
-    fn new(
-        engine: &'e Engine,
-        r: usize,
-        rule: &'e Rule,
-        st: &'e SubjectTimeline,
-        as_of: Timestamp,
-    ) -> Self {
-        Why {
-            engine,
-            r,
-            rule,
-            st,
-            as_of,
-        }
-    }
-
     fn subject(&self) -> &'e Subject {
         self.st.subject()
     }
@@ -603,7 +594,15 @@ impl<'e> Why<'e> {
                         }
                         None => None,
                     };
-                    self.build_many(pred, at, at_least, distinct, key.as_ref(), Some(&first))
+                    self.build_many(
+                        pred,
+                        at,
+                        at_least,
+                        distinct,
+                        &[],
+                        key.as_ref(),
+                        Some(&first),
+                    )
                 });
             return NearMiss {
                 scope: None,
@@ -686,7 +685,7 @@ impl<'e> Why<'e> {
                     .iter()
                     .filter_map(|o| distinct.and_then(|f| f.value(o, subject)))
                     .collect();
-                self.build_many_like(pred, at, need, distinct, &taken, key.as_ref(), template)
+                self.build_many(pred, at, need, distinct, &taken, key.as_ref(), template)
             })
             .flatten();
         // Observations in that window with another value that the rule does not count, and why.
@@ -1154,23 +1153,10 @@ impl<'e> Why<'e> {
     /// The most observations a suggestion adds; a rule that needs more gets the text only.
     const MAX_SUGGESTED: usize = 20;
 
-    /// `count` suggestions without a template window: `n` observations matching `pred`.
-    fn build_many(
-        &self,
-        pred: &Pred,
-        at: Timestamp,
-        n: usize,
-        distinct: Option<&Field>,
-        key: Option<&(&Field, Value)>,
-        template: Option<&Observation>,
-    ) -> Option<Vec<Observation>> {
-        self.build_many_like(pred, at, n, distinct, &[], key, template)
-    }
-
     /// `n` observations matching `pred` one minute apart from `at`, with `distinct` values
     /// other than `taken` and the `by` key, copied from `template` where it fits.
     #[allow(clippy::too_many_arguments)]
-    fn build_many_like(
+    fn build_many(
         &self,
         pred: &Pred,
         at: Timestamp,

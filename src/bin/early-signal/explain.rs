@@ -1,10 +1,9 @@
 //! `early-signal explain`: why a rule did or did not fire for one subject.
 
-use crate::{Unusable, finish, load_rules, parse_as_of, read_timeline};
+use crate::{Input, Unusable, finish};
 use clap::ValueEnum;
 use early_signal::Engine;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Output format of `explain`.
@@ -19,17 +18,12 @@ pub(crate) enum Format {
 pub(crate) struct Args<'a> {
     pub rule: &'a str,
     pub subject: &'a str,
-    pub inputs: &'a [PathBuf],
-    pub rules: Option<&'a Path>,
-    pub subjects: Option<&'a Path>,
-    pub as_of: Option<&'a str>,
+    pub input: &'a Input,
     pub format: Format,
 }
 
 pub(crate) fn run(args: &Args<'_>) -> Result<ExitCode, Unusable> {
-    let as_of = parse_as_of(args.as_of)?;
-    let rules = load_rules(args.rules)?;
-    let timeline = read_timeline(&rules, args.inputs, args.subjects)?;
+    let (as_of, rules, timeline) = args.input.read()?;
     let engine = Engine::new(rules);
     let why = engine
         .explain(&timeline, args.rule, args.subject, as_of)

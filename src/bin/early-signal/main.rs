@@ -48,6 +48,16 @@ struct Input {
     as_of: Option<String>,
 }
 
+impl Input {
+    /// The evaluation time, the rules and the timeline they read.
+    fn read(&self) -> Result<(Timestamp, RuleSet, early_signal::Timeline), Unusable> {
+        let as_of = parse_as_of(self.as_of.as_deref())?;
+        let rules = load_rules(self.rules.as_deref())?;
+        let timeline = read_timeline(&rules, &self.inputs, self.subjects.as_deref())?;
+        Ok((as_of, rules, timeline))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Evaluate rules against timelines and print the flags.
@@ -256,39 +266,15 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Eval {
-            input:
-                Input {
-                    inputs,
-                    rules,
-                    subjects,
-                    as_of,
-                },
-            format,
-        } => eval(
-            &inputs,
-            rules.as_deref(),
-            subjects.as_deref(),
-            as_of.as_deref(),
-            format,
-        ),
+        Command::Eval { input, format } => eval(&input, format),
         Command::Report {
-            input:
-                Input {
-                    inputs,
-                    rules,
-                    subjects,
-                    as_of,
-                },
+            input,
             subject,
             html,
             explain,
         } => report::report(&report::ReportArgs {
-            inputs: &inputs,
+            input: &input,
             subject: &subject,
-            rules: rules.as_deref(),
-            subjects: subjects.as_deref(),
-            as_of: as_of.as_deref(),
             html: &html,
             explain: &explain,
         }),
@@ -318,21 +304,12 @@ fn main() -> ExitCode {
         Command::Explain {
             rule,
             subject,
-            input:
-                Input {
-                    inputs,
-                    rules,
-                    subjects,
-                    as_of,
-                },
+            input,
             format,
         } => explain::run(&explain::Args {
             rule: &rule,
             subject: &subject,
-            inputs: &inputs,
-            rules: rules.as_deref(),
-            subjects: subjects.as_deref(),
-            as_of: as_of.as_deref(),
+            input: &input,
             format,
         }),
         Command::Generate {
@@ -477,16 +454,8 @@ fn read_timeline(
     Ok(timeline)
 }
 
-fn eval(
-    inputs: &[PathBuf],
-    rules: Option<&Path>,
-    subjects: Option<&Path>,
-    as_of: Option<&str>,
-    format: EvalFormat,
-) -> Result<ExitCode, Unusable> {
-    let as_of = parse_as_of(as_of)?;
-    let rules = load_rules(rules)?;
-    let timeline = read_timeline(&rules, inputs, subjects)?;
+fn eval(input: &Input, format: EvalFormat) -> Result<ExitCode, Unusable> {
+    let (as_of, rules, timeline) = input.read()?;
     let engine = Engine::new(rules);
     let report = engine.evaluate(&timeline, as_of);
     // The process ends after the report is written: handing a million records back to the

@@ -1,18 +1,15 @@
 //! `early-signal report`: one subject's case as a self-contained HTML page.
 
-use super::{Unusable, load_rules, parse_as_of, read_timeline};
+use super::{Input, Unusable};
 use early_signal::{Engine, ReportOptions, Timeline, case_report};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// The options of `report`.
 pub(crate) struct ReportArgs<'a> {
-    pub(crate) inputs: &'a [PathBuf],
+    pub(crate) input: &'a Input,
     pub(crate) subject: &'a str,
-    pub(crate) rules: Option<&'a Path>,
-    pub(crate) subjects: Option<&'a Path>,
-    pub(crate) as_of: Option<&'a str>,
     /// The page's file; `-` is standard output.
     pub(crate) html: &'a Path,
     /// Rules whose explanation for the subject goes below the flags.
@@ -23,9 +20,7 @@ pub(crate) struct ReportArgs<'a> {
 const LISTED: usize = 10;
 
 pub(crate) fn report(args: &ReportArgs<'_>) -> Result<ExitCode, Unusable> {
-    let as_of = parse_as_of(args.as_of)?;
-    let rules = load_rules(args.rules)?;
-    let timeline = read_timeline(&rules, args.inputs, args.subjects)?;
+    let (as_of, rules, timeline) = args.input.read()?;
     let Some(subject) = timeline.subject(args.subject) else {
         return Err(unknown_subject(args.subject, &timeline));
     };
