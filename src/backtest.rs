@@ -104,8 +104,9 @@ pub struct Backtest {
 /// and summarises what each rule raised and when.
 ///
 /// Every observation is accepted however late it was recorded (the monitor's lateness bound is
-/// set to the whole history), so the flags left standing at the end are those
-/// [`Engine::evaluate`] gives at `to`; flags a later record withdrew are counted apart.
+/// the largest gap between a record's time and its `recorded_at` in the input), so the flags
+/// left standing at the end are those [`Engine::evaluate`] gives at `to`; flags a later record
+/// withdrew are counted apart.
 pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Backtest {
     let mut stream: Vec<(&str, &Observation)> = timeline
         .subjects()
@@ -145,7 +146,7 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
         max_clock_step: Duration::days(u16::MAX),
     };
     let records = stream.len();
-    let subjects_replayed = stream
+    let subjects = stream
         .iter()
         .map(|(s, _)| *s)
         .collect::<std::collections::HashSet<&str>>()
@@ -186,7 +187,6 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
             .cmp(&b.known)
             .then_with(|| a.flag.id.cmp(&b.flag.id))
     });
-    let subjects = subjects_replayed;
     let months = (to - from).num_seconds() as f64 / (30.44 * 86_400.0);
     let subject_months = subjects as f64 * months;
     let rules = engine
