@@ -590,16 +590,23 @@ impl Monitor {
         let Some(state) = self.subjects.get_mut(subject) else {
             return Ok(Vec::new());
         };
+        // A first contact that moves earlier changes the window of the flags whose evidence
+        // shares that counterpart, so every rule looks again. A counterpart seen for the first
+        // time cannot: no held observation, so no flag, names it yet.
         let mut first_contact_moved = false;
         if let Some(c) = &observation.counterpart {
-            let earlier = |(t, id): &(Timestamp, String)| {
-                (*t, id.as_str()) <= (observation.at, observation.id.as_str())
-            };
-            if !state.first_contact.get(c).is_some_and(earlier) {
-                first_contact_moved = true;
-                state
-                    .first_contact
-                    .insert(c.clone(), (observation.at, observation.id.clone()));
+            match state.first_contact.get_mut(c) {
+                Some(first) => {
+                    if (observation.at, observation.id.as_str()) < (first.0, first.1.as_str()) {
+                        first_contact_moved = true;
+                        *first = (observation.at, observation.id.clone());
+                    }
+                }
+                None => {
+                    state
+                        .first_contact
+                        .insert(c.clone(), (observation.at, observation.id.clone()));
+                }
             }
         }
         let rules = self.engine.rules().rules();
