@@ -23,7 +23,7 @@
 //!   the sequence first steps still inside a window, and one timestamp per counterpart (its first
 //!   contact, which a flag's recruitment window starts from). A subject is pruned when touched
 //!   (at most once per day of clock, and always before its cap would refuse), and a rolling sweep
-//!   prunes one more on every call. Caps on subjects and on observations (and
+//!   over all subjects, two per call, prunes those left unpruned for a week (quiet ones). Caps on subjects and on observations (and
 //!   counterparts) per subject refuse input instead of evicting anything. An id whose observation
 //!   was pruned is not remembered: a different observation under it is then accepted.
 //! - **Snapshots.** [`snapshot`](Monitor::snapshot) writes the state as a versioned JSON document;
@@ -240,8 +240,6 @@ struct SubjectState {
     first_contact: BTreeMap<String, (Timestamp, String)>,
     /// The state of the rules that have any for this subject.
     rules: RuleStates,
-    /// The horizon it was last pruned at (not part of a snapshot).
-    pruned_at: Option<Timestamp>,
 }
 
 impl SubjectState {
@@ -251,8 +249,77 @@ impl SubjectState {
             obs: Vec::new(),
             first_contact: BTreeMap::new(),
             rules: RuleStates::default(),
-            pruned_at: None,
         }
+    }
+}
+
+/// The tracked subjects: states in slots, found by id through a keyed hash (ids come from
+/// input), with the horizon each was last pruned at kept apart, so that the rolling sweep reads
+/// a dense array and touches only the subjects it prunes.
+#[derive(Debug, Clone, Default)]
+struct Subjects {
+    states: Vec<SubjectState>,
+    /// By slot: the horizon the subject was last pruned at (not part of a snapshot).
+    pruned_at: Vec<Option<Timestamp>>,
+    slots: HashMap<Name, usize>,
+}
+
+impl Subjects {
+    fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    fn slot(&self, id: &str) -> Option<usize> {
+        self.slots.get(id).copied()
+    }
+
+    fn contains_key(&self, id: &str) -> bool {
+        self.slots.contains_key(id)
+    }
+
+    fn get(&self, id: &str) -> Option<&SubjectState> {
+        self.states.get(self.slot(id)?)
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut SubjectState> {
+        let slot = self.slot(id)?;
+        self.states.get_mut(slot)
+    }
+
+    /// Adds a subject not tracked yet; returns its slot.
+    fn insert(&mut self, state: SubjectState) -> usize {
+        let slot = self.states.len();
+        self.slots.insert(state.subject.id.clone(), slot);
+        self.states.push(state);
+        self.pruned_at.push(None);
+        slot
+    }
+
+    /// Removes a subject; the last slot moves into its place.
+    fn remove(&mut self, id: &str) -> Option<SubjectState> {
+        let slot = self.slots.remove(id)?;
+        let state = self.states.swap_remove(slot);
+        self.pruned_at.swap_remove(slot);
+        if let Some(moved) = self.states.get(slot) {
+            self.slots.insert(moved.subject.id.clone(), slot);
+        }
+        Some(state)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &SubjectState> {
+        self.states.iter()
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut SubjectState> {
+        self.states.iter_mut()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Name, &SubjectState)> {
+        self.states.iter().map(|s| (&s.subject.id, s))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &Name> {
+        self.states.iter().map(|s| &s.subject.id)
     }
 }
 
@@ -307,8 +374,8 @@ pub struct Monitor {
     engine: Engine,
     config: MonitorConfig,
     clock: Option<Timestamp>,
-    /// By id; hashed (keyed), as ids come from input. Listings sort by id.
-    subjects: HashMap<Name, SubjectState>,
+    /// Listings sort by id.
+    subjects: Subjects,
     /// Pending absence deadlines: (deadline, subject, rule index).
     agenda: BTreeSet<(Timestamp, String, usize)>,
     /// The longest window of any rule: how far back from the horizon observations are kept.
@@ -316,15 +383,16 @@ pub struct Monitor {
     warnings: Vec<String>,
     /// Warnings not kept because more than [`MAX_WARNINGS`] waited.
     dropped_warnings: usize,
-    /// The ids for the rolling sweep (see `prune`): every tracked subject at least once; ids of
-    /// forgotten subjects are dropped when the sweep reaches them.
-    sweep_ids: Vec<Name>,
-    /// Where the sweep continues in `sweep_ids`.
+    /// The slot the rolling sweep (see `prune`) looks at next.
     sweep_pos: usize,
 }
 
-/// Subjects pruned per call by the rolling sweep.
-const SWEEP_STEP: usize = 1;
+/// Slots the rolling sweep looks at per call.
+const SWEEP_STEP: usize = 2;
+
+/// How many days a subject goes unpruned (its own records prune it at most daily) before the
+/// sweep prunes it: the sweep is for subjects that went quiet.
+const SWEEP_IDLE_DAYS: u16 = 7;
 
 /// Warnings kept until [`Monitor::take_warnings`]; more are counted, not kept.
 const MAX_WARNINGS: usize = 1000;
@@ -346,12 +414,11 @@ impl Monitor {
             engine,
             config,
             clock: None,
-            subjects: HashMap::new(),
+            subjects: Subjects::default(),
             agenda: BTreeSet::new(),
             retention,
             warnings: Vec::new(),
             dropped_warnings: 0,
-            sweep_ids: Vec::new(),
             sweep_pos: 0,
         }
     }
@@ -546,10 +613,14 @@ impl Monitor {
             });
         }
         // The cap counts what must be kept: prune first, as a restored monitor would have.
-        if let (Some(h), Some(state)) = (self.horizon(), self.subjects.get_mut(subject))
-            && state.obs.len() >= self.config.max_observations_per_subject
+        if let (Some(h), Some(slot)) = (self.horizon(), self.subjects.slot(subject))
+            && self
+                .subjects
+                .states
+                .get(slot)
+                .is_some_and(|s| s.obs.len() >= self.config.max_observations_per_subject)
         {
-            prune_subject(state, self.engine.rules().rules(), h, self.retention);
+            self.prune_slot(slot, h);
         }
         if let Some(state) = self.subjects.get(subject) {
             let new_counterpart = observation
@@ -778,13 +849,6 @@ impl Monitor {
     pub fn forget(&mut self, subject: &str) -> bool {
         let known = self.subjects.remove(subject).is_some();
         self.agenda.retain(|(_, s, _)| s != subject);
-        // Its id leaves the sweep's list at once too (erasure), keeping the list's order.
-        if let Some(i) = self.sweep_ids.iter().position(|id| id.as_str() == subject) {
-            self.sweep_ids.remove(i);
-            if i < self.sweep_pos {
-                self.sweep_pos -= 1;
-            }
-        }
         known
     }
 
@@ -953,55 +1017,55 @@ impl Monitor {
         }
     }
 
-    /// Drops what the horizon has made unnecessary: for `touched`, and for the next
-    /// [`SWEEP_STEP`] subjects of a rolling sweep over all of them, so that every call costs about
-    /// the same and every subject is pruned again after `subjects / SWEEP_STEP` calls.
+    /// Drops what the horizon has made unnecessary: for `touched` when it was last pruned a day
+    /// of horizon ago or more, and for the quiet subjects among the next [`SWEEP_STEP`] slots of a
+    /// rolling sweep over all of them (see [`SWEEP_IDLE_DAYS`]). So a subject that records arrive for
+    /// holds at most a day more than its window needs, a quiet one is emptied within
+    /// [`SWEEP_IDLE_DAYS`] plus one round of the sweep, and every call costs about the same.
     fn prune(&mut self, touched: Option<&str>) {
         let Some(h) = self.horizon() else { return };
-        let rules = self.engine.rules().rules();
-        let retention = self.retention;
-        // Pruning at an earlier horizon keeps a little more and is just as correct; at most once
-        // a day of horizon per subject bounds memory as well and keeps the scan off most calls.
-        let due = |s: &SubjectState| s.pruned_at.is_none_or(|p| h >= plus(p, Duration::days(1)));
-        if let Some(state) = touched.and_then(|s| self.subjects.get_mut(s))
-            && due(state)
+        let due = |p: &Option<Timestamp>, after: Duration| p.is_none_or(|p| h >= plus(p, after));
+        if let Some(slot) = touched.and_then(|s| self.subjects.slot(s))
+            && self
+                .subjects
+                .pruned_at
+                .get(slot)
+                .is_some_and(|p| due(p, Duration::days(1)))
         {
-            prune_subject(state, rules, h, retention);
+            self.prune_slot(slot, h);
         }
-        for _ in 0..SWEEP_STEP {
-            if self.sweep_pos >= self.sweep_ids.len() {
-                // Round done. Subjects forgotten and tracked again left a second entry: start
-                // afresh when they make up half of the list (no copying of strings, so this
-                // stays cheap).
+        for _ in 0..SWEEP_STEP.min(self.subjects.len()) {
+            if self.sweep_pos >= self.subjects.len() {
                 self.sweep_pos = 0;
-                if self.sweep_ids.len() > 2 * self.subjects.len() {
-                    // Sorted, so that which subject is pruned when does not follow hashing.
-                    self.sweep_ids = self.subjects.keys().cloned().collect();
-                    self.sweep_ids.sort_unstable();
-                }
             }
-            let Some(id) = self.sweep_ids.get(self.sweep_pos) else {
-                break;
-            };
-            match self.subjects.get_mut(id) {
-                Some(state) => {
-                    if due(state) {
-                        prune_subject(state, rules, h, retention);
-                    }
-                    self.sweep_pos += 1;
-                }
-                None => {
-                    self.sweep_ids.swap_remove(self.sweep_pos);
-                }
+            let slot = self.sweep_pos;
+            self.sweep_pos += 1;
+            if self
+                .subjects
+                .pruned_at
+                .get(slot)
+                .is_some_and(|p| due(p, Duration::days(SWEEP_IDLE_DAYS)))
+            {
+                self.prune_slot(slot, h);
             }
+        }
+    }
+
+    /// Prunes the subject in `slot` at horizon `h`.
+    fn prune_slot(&mut self, slot: usize, h: Timestamp) {
+        let rules = self.engine.rules().rules();
+        if let (Some(state), Some(p)) = (
+            self.subjects.states.get_mut(slot),
+            self.subjects.pruned_at.get_mut(slot),
+        ) {
+            prune_subject(state, rules, h, self.retention);
+            *p = Some(h);
         }
     }
 
     /// Starts tracking a subject (its id is its key).
     fn insert_subject(&mut self, state: SubjectState) {
-        let id = state.subject.id.clone();
-        self.sweep_ids.push(id.clone());
-        self.subjects.insert(id, state);
+        self.subjects.insert(state);
     }
 
     /// The subjects in id order, for listings that must not depend on hashing.
@@ -1229,7 +1293,7 @@ impl Monitor {
         // Observations that happen after the clock wait on the agenda, as they did in the original.
         if let Some(clock) = monitor.clock {
             let mut waiting = Vec::new();
-            for (id, state) in &monitor.subjects {
+            for (id, state) in monitor.subjects.iter() {
                 for o in state.obs.iter().filter(|o| o.at > clock) {
                     for r in (0..n_rules).filter(|&r| monitor.engine.rule_sees(r, &o.kind)) {
                         waiting.push((o.at, id.to_string(), r));
@@ -1253,7 +1317,6 @@ impl Monitor {
 
 /// Drops one subject's observations, firings and flags that the horizon `h` has made unnecessary.
 fn prune_subject(state: &mut SubjectState, rules: &[Rule], h: Timestamp, retention: Duration) {
-    state.pruned_at = Some(h);
     let keep_obs = minus(h, retention);
     let first_kept = state.obs.partition_point(|o| o.at < keep_obs);
     state.obs.drain(..first_kept);

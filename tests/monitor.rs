@@ -567,3 +567,28 @@ fn forget_removes_the_subject_everywhere_and_the_sweep_goes_on() {
     }
     assert!(m.snapshot().contains("\"a\"") && !m.snapshot().contains("\"b\""));
 }
+
+#[test]
+fn a_subject_that_goes_quiet_is_emptied_by_the_sweep() {
+    let mut m = monitor(MonitorConfig::default());
+    let day0: early_signal::Timestamp = "2026-03-01T10:00:00+01:00".parse().unwrap();
+    for i in 0..50 {
+        let at = day0 + chrono::Duration::minutes(i);
+        m.observe("quiet", obs(&format!("q-{i}"), &at.to_rfc3339(), "x"))
+            .unwrap();
+    }
+    // Another subject's records move the clock for 50 days: past the 7-day windows and the
+    // 30-day lateness bound (day 37), and the week more a quiet subject may stay unpruned; the
+    // quiet one is never touched again.
+    for d in 1..=50 {
+        let at = day0 + chrono::Duration::days(d);
+        m.observe("busy", obs(&format!("b-{d}"), &at.to_rfc3339(), "x"))
+            .unwrap();
+    }
+    assert_eq!(m.subject_count(), 2);
+    assert!(
+        m.observation_count() <= 50,
+        "the quiet subject's 50 observations should have been pruned; {} held",
+        m.observation_count()
+    );
+}
