@@ -743,30 +743,41 @@ fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], recor
 
 /// A JSON Lines observation as it usually comes: strings where strings belong, scalar attributes.
 #[derive(serde::Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct FastObservation<'a> {
+pub(crate) struct FastObservation<'a> {
+    /// The youth's pseudonymous id.
     #[serde(borrow)]
-    subject: std::borrow::Cow<'a, str>,
+    pub(crate) subject: std::borrow::Cow<'a, str>,
+    /// The observation's id.
     #[serde(borrow)]
-    id: std::borrow::Cow<'a, str>,
+    pub(crate) id: std::borrow::Cow<'a, str>,
+    /// When it happened, as written.
     #[serde(borrow)]
-    at: std::borrow::Cow<'a, str>,
+    pub(crate) at: std::borrow::Cow<'a, str>,
+    /// When it was recorded, as written.
     #[serde(borrow, default)]
-    recorded_at: Option<std::borrow::Cow<'a, str>>,
+    pub(crate) recorded_at: Option<std::borrow::Cow<'a, str>>,
+    /// The kind.
     #[serde(borrow)]
-    kind: std::borrow::Cow<'a, str>,
+    pub(crate) kind: std::borrow::Cow<'a, str>,
+    /// The channel.
     #[serde(borrow, default)]
-    channel: Option<std::borrow::Cow<'a, str>>,
+    pub(crate) channel: Option<std::borrow::Cow<'a, str>>,
+    /// The counterpart's pseudonymous id.
     #[serde(borrow, default)]
-    counterpart: Option<std::borrow::Cow<'a, str>>,
+    pub(crate) counterpart: Option<std::borrow::Cow<'a, str>>,
+    /// Who reported it.
     #[serde(borrow, default)]
-    source: Option<std::borrow::Cow<'a, str>>,
+    pub(crate) source: Option<std::borrow::Cow<'a, str>>,
+    /// The attributes, in the order written, names possibly repeated.
     #[serde(borrow, default)]
-    attributes: Option<RawAttributes<'a>>,
+    pub(crate) attributes: Option<RawAttributes<'a>>,
 }
 
 /// A JSON object of attributes as written, names borrowed from the line where possible.
-struct RawAttributes<'a>(Vec<(Cow<'a, str>, serde_json::Value)>);
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(crate) struct RawAttributes<'a>(pub(crate) Vec<(Cow<'a, str>, serde_json::Value)>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawAttributes<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -819,15 +830,15 @@ fn fast_observation<'a>(
     if names.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
         return None;
     }
-    for (key, v) in &raw {
+    for (key, v) in raw {
         let value = match v {
             serde_json::Value::Null => continue,
-            serde_json::Value::Bool(b) => crate::timeline::Value::Bool(*b),
+            serde_json::Value::Bool(b) => crate::timeline::Value::Bool(b),
             serde_json::Value::Number(n) => crate::timeline::Value::Number(n.as_f64()?),
-            serde_json::Value::String(s) => crate::timeline::Value::String(s.clone()),
+            serde_json::Value::String(s) => crate::timeline::Value::String(s),
             _ => return None,
         };
-        pairs.push((name(key), value));
+        pairs.push((name(&key), value));
     }
     let attributes = Attributes::from_pairs(pairs).ok()?;
     let o = Observation {
