@@ -742,6 +742,7 @@ fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], recor
 }
 
 /// A JSON Lines observation as it usually comes: strings where strings belong, scalar attributes.
+/// Read by [`crate::scan::observation`] when the line is plain, by serde otherwise.
 #[derive(serde::Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
@@ -808,7 +809,11 @@ fn fast_observation<'a>(
     line: &'a str,
     vocabulary: Option<&Vocabulary>,
 ) -> Option<(Cow<'a, str>, Observation)> {
-    let f: FastObservation<'_> = serde_json::from_str(line).ok()?;
+    // The hand-written scanner takes the plain case; serde reads what it leaves (escapes, say).
+    let f: FastObservation<'_> = match crate::scan::observation(line) {
+        Some(f) => f,
+        None => serde_json::from_str(line).ok()?,
+    };
     let name = |s: &str| vocabulary.map_or_else(|| Name::from(s), |v| v.name(s));
     if f.subject.is_empty() || f.id.is_empty() || f.kind.is_empty() {
         return None;

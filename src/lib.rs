@@ -34,6 +34,7 @@ mod report;
 mod rule;
 mod ruleset;
 mod ruletest;
+mod scan;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod time;

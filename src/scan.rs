@@ -1,0 +1,752 @@
+//! A hand-written reader for the flat JSON layout of a well-formed observation line.
+//!
+//! [`observation`] reads one JSON Lines observation into the same [`FastObservation`] that
+//! `serde_json::from_str` would give, without going through serde. It only takes the plain
+//! case: whenever anything is unusual (an escape or a control character in a string, an unknown
+//! or repeated key, a nested attribute value, a number it does not convert with certainty,
+//! trailing text) it returns `None`, and the caller falls back to serde and then to the general
+//! path, which words the precise error. Whenever it returns `Some`, the result is the one serde
+//! gives (the property test below checks this).
+
+use crate::input::{FastObservation, RawAttributes};
+use serde_json::{Number, Value};
+use std::borrow::Cow;
+
+/// Longest mantissa (integer and fraction digits together) converted here; longer numbers go to
+/// serde. Both conversions are correctly rounded, so they agree; the bound keeps well away from
+/// any digit truncation inside serde_json's float parser.
+const MAX_MANTISSA_DIGITS: usize = 64;
+/// Longest exponent (in digits) converted here; longer ones go to serde, which saturates or
+/// refuses them in ways not worth copying.
+const MAX_EXPONENT_DIGITS: usize = 4;
+
+/// Reads `line`, a single JSON object, as an observation; `None` when it is not the plain case.
+pub(crate) fn observation(line: &str) -> Option<FastObservation<'_>> {
+    let mut c = Cursor { s: line, i: 0 };
+    let mut subject = None;
+    let mut id = None;
+    let mut at = None;
+    let mut recorded_at = None;
+    let mut kind = None;
+    let mut channel = None;
+    let mut counterpart = None;
+    let mut source = None;
+    let mut attributes = None;
+    let mut seen = 0u16;
+    c.ws();
+    if !c.eat(b'{') {
+        return None;
+    }
+    c.ws();
+    if !c.eat(b'}') {
+        loop {
+            let key = c.string()?;
+            c.ws();
+            if !c.eat(b':') {
+                return None;
+            }
+            c.ws();
+            let bit = match key {
+                "subject" => 1,
+                "id" => 2,
+                "at" => 4,
+                "recorded_at" => 8,
+                "kind" => 16,
+                "channel" => 32,
+                "counterpart" => 64,
+                "source" => 128,
+                "attributes" => 256,
+                _ => return None,
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match key {
+                "subject" => subject = Some(c.string()?),
+                "id" => id = Some(c.string()?),
+                "at" => at = Some(c.string()?),
+                "kind" => kind = Some(c.string()?),
+                "recorded_at" => recorded_at = c.optional_string()?,
+                "channel" => channel = c.optional_string()?,
+                "counterpart" => counterpart = c.optional_string()?,
+                "source" => source = c.optional_string()?,
+                _ => attributes = c.attributes()?,
+            }
+            c.ws();
+            if c.eat(b',') {
+                c.ws();
+                continue;
+            }
+            if !c.eat(b'}') {
+                return None;
+            }
+            break;
+        }
+    }
+    c.ws();
+    if c.i != line.len() {
+        return None;
+    }
+    Some(FastObservation {
+        subject: Cow::Borrowed(subject?),
+        id: Cow::Borrowed(id?),
+        at: Cow::Borrowed(at?),
+        recorded_at: recorded_at.map(Cow::Borrowed),
+        kind: Cow::Borrowed(kind?),
+        channel: channel.map(Cow::Borrowed),
+        counterpart: counterpart.map(Cow::Borrowed),
+        source: source.map(Cow::Borrowed),
+        attributes,
+    })
+}
+
+/// A position in the line being read.
+struct Cursor<'a> {
+    /// The whole line.
+    s: &'a str,
+    /// The byte offset of the next unread byte.
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next byte, not consumed.
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    /// Skips JSON whitespace: space, tab, line feed and carriage return.
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Consumes `b` if it comes next.
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    /// Consumes `word` if it comes next.
+    fn eat_word(&mut self, word: &str) -> bool {
+        let hit = self
+            .s
+            .as_bytes()
+            .get(self.i..)
+            .is_some_and(|rest| rest.starts_with(word.as_bytes()));
+        if hit {
+            self.i += word.len();
+        }
+        hit
+    }
+
+    /// Consumes a run of ASCII digits; returns how many.
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A string without escapes or control characters, borrowed from the line.
+    fn string(&mut self) -> Option<&'a str> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.i;
+        let rest = self.s.as_bytes().get(start..)?;
+        let len = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if rest.get(len) != Some(&b'"') {
+            return None;
+        }
+        self.i = start + len + 1;
+        self.s.get(start..start + len)
+    }
+
+    /// A string or `null` (absent, as serde reads an `Option`).
+    fn optional_string(&mut self) -> Option<Option<&'a str>> {
+        if self.eat_word("null") {
+            Some(None)
+        } else {
+            self.string().map(Some)
+        }
+    }
+
+    /// `null` or an object of scalar attribute values.
+    fn attributes(&mut self) -> Option<Option<RawAttributes<'a>>> {
+        if self.eat_word("null") {
+            return Some(None);
+        }
+        if !self.eat(b'{') {
+            return None;
+        }
+        let mut out = Vec::new();
+        self.ws();
+        if self.eat(b'}') {
+            return Some(Some(RawAttributes(out)));
+        }
+        loop {
+            let key = self.string()?;
+            self.ws();
+            if !self.eat(b':') {
+                return None;
+            }
+            self.ws();
+            let value = match self.peek()? {
+                b'"' => Value::String(self.string()?.to_owned()),
+                b't' if self.eat_word("true") => Value::Bool(true),
+                b'f' if self.eat_word("false") => Value::Bool(false),
+                b'n' if self.eat_word("null") => Value::Null,
+                b'-' | b'0'..=b'9' => Value::Number(self.number()?),
+                _ => return None,
+            };
+            out.push((Cow::Borrowed(key), value));
+            self.ws();
+            if self.eat(b',') {
+                self.ws();
+                continue;
+            }
+            return self.eat(b'}').then_some(Some(RawAttributes(out)));
+        }
+    }
+
+    /// A number following the JSON grammar, as serde_json makes it: an integer that fits is a
+    /// `u64` (or, negative, an `i64`; `-0` is the float `-0.0`), anything else an `f64`.
+    fn number(&mut self) -> Option<Number> {
+        let start = self.i;
+        let negative = self.eat(b'-');
+        let int_start = self.i;
+        let int_digits = match self.peek()? {
+            b'0' => {
+                self.i += 1;
+                1
+            }
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        };
+        let int_end = self.i;
+        let mut mantissa_digits = int_digits;
+        let mut integer = true;
+        if self.eat(b'.') {
+            let n = self.digits();
+            if n == 0 {
+                return None;
+            }
+            mantissa_digits += n;
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            let n = self.digits();
+            if n == 0 || n > MAX_EXPONENT_DIGITS {
+                return None;
+            }
+            integer = false;
+        }
+        if integer && let Ok(magnitude) = self.s.get(int_start..int_end)?.parse::<u64>() {
+            // serde_json's `parse_number`, step for step.
+            if !negative {
+                return Some(Number::from(magnitude));
+            }
+            let neg = (magnitude as i64).wrapping_neg();
+            return if neg >= 0 {
+                Number::from_f64(-(magnitude as f64))
+            } else {
+                Some(Number::from(neg))
+            };
+        }
+        if mantissa_digits > MAX_MANTISSA_DIGITS {
+            return None;
+        }
+        // Correctly rounded, as serde_json's `float_roundtrip` parser is; serde refuses what
+        // overflows to infinity, and so does `from_f64`.
+        let f: f64 = self.s.get(start..self.i)?.parse().ok()?;
+        Number::from_f64(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::observation;
+    use crate::input::FastObservation;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use serde_json::Value;
+
+    /// A piece of JSON text, and whether it is plain: text the scanner must take whenever serde
+    /// accepts the line it is part of.
+    type Piece = (String, bool);
+
+    /// Checks one line: a scanned line equals what serde reads; a plain line serde reads is
+    /// scanned.
+    fn check(line: &str, plain: bool) -> Result<(), TestCaseError> {
+        let scanned = observation(line);
+        let serde: Option<FastObservation<'_>> = serde_json::from_str(line).ok();
+        if let Some(s) = &scanned {
+            let Some(d) = &serde else {
+                return Err(TestCaseError::fail(format!(
+                    "scanner took a line serde refuses: {line:?}"
+                )));
+            };
+            prop_assert_eq!(s, d, "line {:?}", line);
+            let attrs = |o: &FastObservation<'_>| -> Vec<Option<u64>> {
+                o.attributes
+                    .iter()
+                    .flat_map(|a| &a.0)
+                    .map(|(_, v)| match v {
+                        Value::Number(n) => n.as_f64().map(f64::to_bits),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            prop_assert_eq!(attrs(s), attrs(d), "number bits differ in {:?}", line);
+        }
+        if plain && serde.is_some() {
+            prop_assert!(scanned.is_some(), "scanner left a plain line: {:?}", line);
+        }
+        Ok(())
+    }
+
+    fn quoted(s: &str) -> String {
+        format!("\"{s}\"")
+    }
+
+    /// Strings: plain ones (ASCII and not), with escapes, with control characters, malformed.
+    fn string() -> BoxedStrategy<Piece> {
+        let parts = select(vec![
+            "a",
+            "é",
+            "😀",
+            " ",
+            "\\n",
+            "\\\"",
+            "\\\\",
+            "\\/",
+            "\\u00e9",
+            "\\ud83d\\ude00",
+            "\\u0000",
+            "\\t",
+            "\u{7f}",
+        ]);
+        let bad_parts = select(vec!["a", "\u{1}", "\t", "\u{1f}", "\\x", "\\u12", "\\"]);
+        prop_oneof![
+            20 => "[a-zA-Z0-9 _.:+-]{0,12}".prop_map(|s| (quoted(&s), true)),
+            4 => "[a-zé漢😀\u{7f} ]{0,5}".prop_map(|s| (quoted(&s), true)),
+            3 => prop::collection::vec(parts, 0..5).prop_map(|p| (quoted(&p.concat()), false)),
+            1 => prop::collection::vec(bad_parts, 0..3).prop_map(|p| (quoted(&p.concat()), false)),
+            1 => select(vec!["\"abc", "'a'", "\"a\"\"", "abc", "\"\u{2028}\""])
+                .prop_map(|s| (s.to_owned(), s == "\"\u{2028}\"")),
+        ]
+        .boxed()
+    }
+
+    /// Number literals of many shapes, valid and not.
+    fn number() -> BoxedStrategy<Piece> {
+        let special = select(vec![
+            ("0", true),
+            ("-0", true),
+            ("0.0", true),
+            ("-0.0", true),
+            ("-0e0", true),
+            ("1.0e400", true),
+            ("-1.0e400", true),
+            ("1e-400", true),
+            ("-1e-400", true),
+            ("0e400", true),
+            ("4.9406564584124654e-324", true),
+            ("2.4703282292062327e-324", true),
+            ("2.4703282292062328e-324", true),
+            ("2.2250738585072011e-308", true),
+            ("2.2250738585072014e-308", true),
+            ("1.7976931348623157e308", true),
+            ("1.7976931348623158e308", true),
+            ("1.7976931348623159e308", true),
+            ("9007199254740993", true),
+            ("9007199254740993.0", true),
+            ("9007199254740993.000000000000000000000000001", true),
+            ("18446744073709551615", true),
+            ("18446744073709551616", true),
+            ("-9223372036854775807", true),
+            ("-9223372036854775808", true),
+            ("-9223372036854775809", true),
+            ("-18446744073709551615", true),
+            ("-18446744073709551616", true),
+            ("123456789012345678901234567890", true),
+            ("1E+2", true),
+            ("1e-0", true),
+            ("100e-2", true),
+            ("1e99999", false),
+            ("1e-99999", false),
+            ("0e99999", false),
+            ("1e00001", false),
+            ("1e99999999999", false),
+            ("1e-99999999999", false),
+            (
+                "10000000000000000000000000000000000000000000000000000000000000000000000",
+                false,
+            ),
+            ("01", false),
+            ("-01", false),
+            ("1.", false),
+            (".5", false),
+            ("+1", false),
+            ("1e", false),
+            ("1e+", false),
+            ("1.e5", false),
+            ("--1", false),
+            ("-", false),
+            ("0x10", false),
+            ("NaN", false),
+            ("Infinity", false),
+            ("1_000", false),
+        ]);
+        prop_oneof![
+            2 => any::<u64>().prop_map(|n| (n.to_string(), true)),
+            2 => any::<i64>().prop_map(|n| (n.to_string(), true)),
+            2 => any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| (format!("{f:?}"), true)),
+            1 => any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| (format!("{f:e}"), true)),
+            1 => any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| {
+                let s = format!("{f}");
+                let digits = s.bytes().filter(u8::is_ascii_digit).count();
+                (s, digits <= super::MAX_MANTISSA_DIGITS)
+            }),
+            3 => "-?(0|[1-9][0-9]{0,30})(\\.[0-9]{1,30})?([eE][+-]?[0-9]{1,4})?".prop_map(|s| (s, true)),
+            3 => special.prop_map(|(s, p)| (s.to_owned(), p)),
+        ]
+        .boxed()
+    }
+
+    /// Whitespace JSON allows between tokens, often none.
+    fn good_ws() -> BoxedStrategy<Piece> {
+        select(vec!["", "", "", " ", "\t", "\n", "\r", "  \r\n"])
+            .prop_map(|s| (s.to_owned(), true))
+            .boxed()
+    }
+
+    /// Whitespace that JSON refuses (Unicode spaces, vertical tab, form feed).
+    fn bad_ws() -> BoxedStrategy<Piece> {
+        select(vec!["\u{a0}", "\u{feff}", "\u{b}", "\u{c}", "\u{2028}"])
+            .prop_map(|s| (s.to_owned(), false))
+            .boxed()
+    }
+
+    /// Whitespace between tokens, rarely one JSON refuses.
+    fn ws() -> BoxedStrategy<Piece> {
+        prop_oneof![60 => good_ws(), 1 => bad_ws()].boxed()
+    }
+
+    /// An attribute value of any JSON type, nested ones included.
+    fn attribute_value() -> BoxedStrategy<Piece> {
+        let good = select(vec!["true", "false", "null"]).prop_map(|s| (s.to_owned(), true));
+        let bad = select(vec![
+            ("[]", false),
+            ("[1]", false),
+            ("{}", false),
+            ("{\"a\":1}", false),
+            ("[\"x\",{\"b\":null}]", false),
+            ("tru", false),
+            ("nul", false),
+            ("True", false),
+            ("truex", false),
+        ])
+        .prop_map(|(s, p)| (s.to_owned(), p));
+        prop_oneof![5 => string(), 5 => number(), 3 => good, 1 => bad].boxed()
+    }
+
+    /// The value of `attributes`: mostly an object, sometimes null or something else.
+    fn attributes() -> BoxedStrategy<Piece> {
+        let key = prop_oneof![
+            12 => select(vec!["relation", "age_gap_years", "a", "b", "a", "é", ""])
+                .prop_map(|k| (quoted(k), true)),
+            1 => select(vec!["re\\u006cation", "a\\n", "\u{1}"]).prop_map(|k| (quoted(k), false)),
+        ];
+        let entry = (ws(), key, ws(), ws(), attribute_value(), ws());
+        let object = prop::collection::vec(entry, 0..5).prop_map(|entries| {
+            let mut plain = true;
+            let body: Vec<String> = entries
+                .into_iter()
+                .map(|(w1, k, w2, w3, v, w4)| {
+                    plain &= w1.1 && k.1 && w2.1 && w3.1 && v.1 && w4.1;
+                    format!("{}{}{}:{}{}{}", w1.0, k.0, w2.0, w3.0, v.0, w4.0)
+                })
+                .collect();
+            (format!("{{{}}}", body.join(",")), plain)
+        });
+        prop_oneof![
+            6 => object,
+            1 => select(vec![("null", true), ("[]", false), ("\"x\"", false), ("1", false)])
+                .prop_map(|(s, p)| (s.to_owned(), p)),
+        ]
+        .boxed()
+    }
+
+    /// The value of a string field: mostly a string, sometimes null or another type.
+    fn field_value() -> BoxedStrategy<Piece> {
+        prop_oneof![
+            30 => string(),
+            1 => Just(("null".to_owned(), true)),
+            1 => attribute_value(),
+        ]
+        .boxed()
+    }
+
+    const NAMES: [&str; 9] = [
+        "subject",
+        "id",
+        "at",
+        "recorded_at",
+        "kind",
+        "channel",
+        "counterpart",
+        "source",
+        "attributes",
+    ];
+
+    /// A line: some of the nine fields in any order, perhaps an unknown or repeated key, random
+    /// whitespace, perhaps trailing text or a truncation.
+    fn line() -> impl Strategy<Value = (String, bool)> {
+        let values = (
+            [
+                field_value(),
+                field_value(),
+                field_value(),
+                field_value(),
+                field_value(),
+            ],
+            [field_value(), field_value(), field_value()],
+            attributes(),
+        );
+        let order = Just((0..NAMES.len()).collect::<Vec<usize>>()).prop_shuffle();
+        let include = prop::collection::vec(prop::bool::weighted(0.95), NAMES.len());
+        let extra = prop::option::weighted(
+            0.1,
+            (
+                select(vec![
+                    "Subject",
+                    "extra",
+                    "subject ",
+                    "subj\\u0065ct",
+                    "attributes",
+                    "id",
+                ]),
+                field_value(),
+                any::<prop::sample::Index>(),
+            ),
+        );
+        let spaces = prop_oneof![
+            9 => prop::collection::vec(good_ws(), 40),
+            1 => prop::collection::vec(prop_oneof![4 => good_ws(), 1 => bad_ws()], 40),
+        ];
+        let trailing = select(vec![
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            ("", true),
+            (" \n", true),
+            ("x", false),
+            ("}", false),
+            (",", false),
+            ("{}", false),
+            ("\u{0}", false),
+            (" 1", false),
+        ]);
+        let cut = prop::option::weighted(0.05, any::<prop::sample::Index>());
+        (values, order, include, extra, spaces, trailing, cut).prop_map(
+            |(
+                ([a, b, c, d, e], [f, g, h], attrs),
+                order,
+                include,
+                extra,
+                spaces,
+                trailing,
+                cut,
+            )| {
+                let values = [a, b, c, d, e, f, g, h, attrs];
+                let mut ws = spaces.into_iter().cycle();
+                let mut plain = true;
+                let mut next_ws = |plain: &mut bool| {
+                    let (s, p) = ws.next().unwrap_or_default();
+                    *plain &= p;
+                    s
+                };
+                let mut entries: Vec<String> = Vec::new();
+                for i in order {
+                    if !include.get(i).copied().unwrap_or(true) {
+                        continue;
+                    }
+                    let (value, p) = &values[i];
+                    plain &= *p;
+                    entries.push(format!(
+                        "{}\"{}\"{}:{}{}{}",
+                        next_ws(&mut plain),
+                        NAMES[i],
+                        next_ws(&mut plain),
+                        next_ws(&mut plain),
+                        value,
+                        next_ws(&mut plain)
+                    ));
+                }
+                if let Some((key, (value, _), at)) = extra {
+                    let at = at.index(entries.len() + 1);
+                    entries.insert(at, format!("\"{key}\":{value}"));
+                    plain = false;
+                }
+                let mut text = format!(
+                    "{}{{{}{}}}{}{}",
+                    next_ws(&mut plain),
+                    next_ws(&mut plain),
+                    entries.join(","),
+                    next_ws(&mut plain),
+                    trailing.0
+                );
+                plain &= trailing.1;
+                if let Some(cut) = cut {
+                    let mut at = cut.index(text.len() + 1);
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    text.truncate(at);
+                    plain = false;
+                }
+                (text, plain)
+            },
+        )
+    }
+
+    /// Wraps an attribute value into an otherwise typical line.
+    fn with_attribute(value: &str) -> String {
+        format!(
+            r#"{{"at":"2026-01-01T00:01:00+01:00","attributes":{{"n":{value}}},"id":"o-1","kind":"k","subject":"y-1"}}"#
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(ProptestConfig::default().cases.max(4096)))]
+
+        /// Whatever the scanner reads, serde reads the same; what serde reads of a plain line,
+        /// the scanner reads too.
+        #[test]
+        fn scanner_agrees_with_serde((text, plain) in line()) {
+            check(&text, plain)?;
+        }
+
+        /// Numbers in the JSON grammar, densely: correctly rounded as serde_json does it.
+        #[test]
+        fn numbers_agree_with_serde(
+            negative in any::<bool>(),
+            digits in "[1-9][0-9]{0,40}",
+            point in any::<prop::sample::Index>(),
+            exponent in -360i32..330,
+        ) {
+            let point = point.index(digits.len());
+            let (int, frac) = digits.split_at(point.max(1));
+            let sign = if negative { "-" } else { "" };
+            let frac = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+            let literal = format!("{sign}{int}{frac}e{exponent}");
+            check(&with_attribute(&literal), true)?;
+            let literal = format!("{sign}{int}{frac}");
+            check(&with_attribute(&literal), true)?;
+        }
+    }
+
+    /// Typical lines are taken, and every one of them equals serde's reading.
+    #[test]
+    fn typical_lines() {
+        for line in [
+            r#"{"at":"2026-01-01T00:01:00+01:00","attributes":{"age_gap_years":0.0,"relation":"peer"},"channel":"in_person","counterpart":"c-1149-3","id":"o-82","kind":"contact.new","source":"mentor","subject":"y-001149"}"#,
+            r#"{"at":"2026-01-01T00:02:00+01:00","id":"o-68","kind":"safety.check","source":"youth_worker","subject":"y-006450"}"#,
+            r#" { "subject" : "y" , "id" : "o" , "at" : "t" , "kind" : "k" , "channel" : null , "attributes" : { } } "#,
+            r#"{"subject":"y","id":"o","at":"t","kind":"k","attributes":null,"source":null}"#,
+            r#"{"subject":"","id":"","at":"","kind":"","attributes":{"a":1,"a":null,"b":-0,"c":true,"d":"é😀"}}"#,
+        ] {
+            assert!(observation(line).is_some(), "{line}");
+            check(line, true).unwrap();
+        }
+        for line in [
+            r#"{"subject":"y","id":"o","at":"t"}"#,
+            r#"{"subject":"y","id":"o","at":"t","kind":"k","kind":"k"}"#,
+            r#"{"subject":"y","id":"o","at":"t","kind":"k","other":1}"#,
+            r#"{"subject":"y\n","id":"o","at":"t","kind":"k"}"#,
+            r#"{"subject":"y","id":"o","at":"t","kind":"k","attributes":{"a":[1]}}"#,
+            r#"{"subject":"y","id":"o","at":"t","kind":"k"} x"#,
+            r#"{"subject":"y","id":"o","at":"t","kind":"k",}"#,
+            r#"{"subject":"y","id":"o","at":"t","kind":null}"#,
+            "{\"subject\":\"y\",\"id\":\"o\",\"at\":\"t\",\"kind\":\"k\u{1}\"}",
+        ] {
+            assert!(observation(line).is_none(), "{line}");
+        }
+    }
+
+    /// Numbers: the variant serde_json gives (u64, i64 or f64) and the exact float.
+    #[test]
+    fn numbers_as_serde_makes_them() {
+        for literal in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "0.5",
+            "-0.0",
+            "1e2",
+            "1E-2",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "2.4703282292062328e-324",
+            "1.7976931348623158e308",
+        ] {
+            let line = with_attribute(literal);
+            assert!(observation(&line).is_some(), "{literal}");
+            check(&line, true).unwrap();
+        }
+        for literal in [
+            "1.0e400", "-1e309", "1e00001", "01", "1.", ".5", "+1", "NaN",
+        ] {
+            assert!(observation(&with_attribute(literal)).is_none(), "{literal}");
+        }
+    }
+
+    /// Every line of a generated region is taken by the scanner, as serde reads it.
+    #[test]
+    fn generated_region_is_scanned() {
+        let config = crate::generate::WorkloadConfig {
+            subjects: 60,
+            observations_per_subject: 40,
+            recruitment_share: 0.3,
+            ..Default::default()
+        };
+        let workload = crate::generate::generate(&config);
+        let mut subjects = Vec::new();
+        let mut observations = Vec::new();
+        workload
+            .write_jsonl(&mut subjects, &mut observations)
+            .unwrap();
+        let text = String::from_utf8(observations).unwrap();
+        let mut lines = 0;
+        for line in text.lines() {
+            assert!(observation(line).is_some(), "not scanned: {line}");
+            check(line, true).unwrap();
+            lines += 1;
+        }
+        assert!(lines > 1000, "{lines} lines");
+    }
+}
