@@ -7,7 +7,8 @@ use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
 use crate::time::{parse_date, parse_timestamp};
 use crate::timeline::{
-    Bound, Fact, Observation, Origin, Subject, Timeline, parse_bound, pos_origin, scalar_value,
+    Bound, Fact, LineObservation, Observation, Origin, Subject, Timeline, parse_bound, pos_origin,
+    scalar_value,
 };
 use crate::vocabulary::{Vocabulary, did_you_mean};
 use serde::Deserialize;
@@ -644,6 +645,65 @@ fn too_long(file: &Arc<str>, line: u32, bytes: usize, max: usize) -> Rejection {
         None,
         None,
     )
+}
+
+/// One line read as an observation into the empty timeline `tl`, which keeps nothing of it (see
+/// [`Timeline::read_observation_line`]).
+pub(crate) fn read_observation_line(
+    tl: &mut Timeline,
+    file: &str,
+    n: u32,
+    line: &str,
+) -> Result<LineObservation, Rejection> {
+    let file: Arc<str> = Arc::from(file);
+    let origin = Origin {
+        file: file.clone(),
+        line: n,
+        column: 0,
+    };
+    let plain = line.trim_start_matches('\u{feff}').trim();
+    // The common case straight through the checks; anything else (and every refusal of the
+    // reader's own) takes the reader's path, which words it exactly as `read_jsonl` does.
+    if line.len() <= tl.limits().max_line_bytes
+        && !plain.contains('\n')
+        && let Some((subject, o)) = fast_observation(plain, tl.vocabulary().map(|v| &**v))
+    {
+        return match tl.check_observation_from(&subject, o, Some(&origin)) {
+            Ok(observation) => Ok(LineObservation {
+                subject: subject.into_owned(),
+                observation,
+                warnings: std::mem::take(&mut tl.warnings),
+            }),
+            Err((e, id)) => Err(Rejection::at(
+                e.reason,
+                Some(&origin),
+                Some(&subject),
+                Some(&id),
+            )),
+        };
+    }
+    read_jsonl_line(tl, &file, n, line.as_bytes(), Record::Observation);
+    if let Some(r) = tl.rejected().first() {
+        return Err(r.clone());
+    }
+    let warnings = std::mem::take(&mut tl.warnings);
+    let read = tl.subjects().next().and_then(|st| {
+        let o = st.observations().first()?;
+        Some((st.subject().id.to_string(), o.clone()))
+    });
+    match read {
+        Some((subject, observation)) => Ok(LineObservation {
+            subject,
+            observation,
+            warnings,
+        }),
+        None => Err(Rejection::at(
+            "the line holds no observation".into(),
+            Some(&origin),
+            None,
+            None,
+        )),
+    }
 }
 
 /// One line of JSON Lines (line number `n`, without its newline).

@@ -56,6 +56,7 @@ pub use ruleset::RuleSet;
 pub use ruletest::TestOutcome;
 pub use time::{Duration, Timestamp};
 pub use timeline::{
-    Bound, Fact, InputError, Observation, Origin, Subject, SubjectTimeline, Timeline, Value,
+    Bound, Fact, InputError, LineObservation, Observation, Origin, Subject, SubjectTimeline,
+    Timeline, Value,
 };
 pub use vocabulary::{KindDecl, ValueType, Vocabulary};

@@ -257,6 +257,18 @@ impl SubjectTimeline {
     }
 }
 
+/// One observation read from a line of JSON Lines, not added to any timeline (see
+/// [`Timeline::read_observation_line`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineObservation {
+    /// The youth's pseudonymous id (the line's `subject`).
+    pub subject: String,
+    /// The record, with its names shared with the vocabulary.
+    pub observation: Observation,
+    /// Protected attributes removed from it, one warning each.
+    pub warnings: Vec<Warning>,
+}
+
 /// Error returned when a record cannot be added to a [`Timeline`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{reason}")]
@@ -280,7 +292,7 @@ pub struct Timeline {
     rejected: Vec<Rejection>,
     /// Rejections beyond [`Limits::max_rejections`], counted but not kept.
     rejections_not_listed: usize,
-    warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
     duplicates: usize,
     vocabulary: Option<Arc<Vocabulary>>,
     limits: Limits,
@@ -457,12 +469,15 @@ impl Timeline {
         Ok(())
     }
 
-    pub(crate) fn add_observation_from(
+    /// The checks of an observation that do not depend on what is held (ids, protected and
+    /// non-finite attributes, the vocabulary); the accepted record, with its names shared.
+    /// Warnings (a protected attribute removed) are added to [`warnings`](Self::warnings).
+    pub(crate) fn check_observation_from(
         &mut self,
         subject: &str,
         mut observation: Observation,
-        origin: Option<Origin>,
-    ) -> Result<(), (InputError, String)> {
+        origin: Option<&Origin>,
+    ) -> Result<Observation, (InputError, String)> {
         if subject.is_empty() {
             return Err((
                 InputError {
@@ -493,7 +508,7 @@ impl Timeline {
                     "protected attribute `{name}` of observation `{}` was removed before evaluation; it may not be used",
                     observation.id
                 ),
-                origin.as_ref(),
+                origin,
                 Some(subject),
             ));
         }
@@ -512,6 +527,16 @@ impl Timeline {
             }
             v.share(&mut observation);
         }
+        Ok(observation)
+    }
+
+    pub(crate) fn add_observation_from(
+        &mut self,
+        subject: &str,
+        observation: Observation,
+        origin: Option<Origin>,
+    ) -> Result<(), (InputError, String)> {
+        let observation = self.check_observation_from(subject, observation, origin.as_ref())?;
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let max = self.limits.max_observations_per_subject;
         let entry = match self.entry(subject) {
@@ -630,6 +655,40 @@ impl Timeline {
             bytes.as_ref(),
             crate::input::Record::Observation,
         );
+    }
+
+    /// Reads one line of JSON Lines as an observation with every check
+    /// [`read_jsonl`](Self::read_jsonl) applies to it (this timeline's vocabulary and limits),
+    /// without adding it: for feeding a [`Monitor`](crate::Monitor) from JSON Lines one record at
+    /// a time. `file` and `line_number` say where the line came from, for the rejection and the
+    /// warnings.
+    ///
+    /// ```
+    /// use early_signal::{RuleSet, Timeline};
+    /// let timeline = RuleSet::builtin().new_timeline();
+    /// let line = r#"{"subject": "y-1", "id": "a", "at": "2026-03-02T21:00:00+01:00", "kind": "disclosure"}"#;
+    /// let read = timeline.read_observation_line("stdin", 1, line)?;
+    /// assert_eq!((read.subject.as_str(), read.observation.kind.as_str()), ("y-1", "disclosure"));
+    /// let typo = r#"{"subject": "y-1", "id": "b", "at": "2026-03-02T21:00:00+01:00", "kind": "disclosur"}"#;
+    /// let refused = timeline.read_observation_line("stdin", 2, typo).unwrap_err();
+    /// assert!(refused.reason.contains("did you mean `disclosure`"));
+    /// # Ok::<(), early_signal::Rejection>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The rejection `read_jsonl` would list for the line; a blank line is refused too.
+    pub fn read_observation_line(
+        &self,
+        file: &str,
+        line_number: u32,
+        line: &str,
+    ) -> Result<LineObservation, Rejection> {
+        let mut scratch = Timeline {
+            vocabulary: self.vocabulary.clone(),
+            limits: self.limits.clone(),
+            ..Timeline::default()
+        };
+        crate::input::read_observation_line(&mut scratch, file, line_number, line)
     }
 
     /// Reads JSON Lines of observations from `reader` line by line, as

@@ -251,3 +251,48 @@ fn a_crlf_line_of_exactly_the_limit_is_read() {
     assert_eq!(tl.rejected().len(), 1);
     assert!(tl.rejected()[0].reason.contains("more than the 200"));
 }
+
+/// `read_observation_line` gives, line by line, what `read_jsonl` keeps or refuses for that line.
+#[test]
+fn one_line_is_read_as_read_jsonl_reads_it() {
+    let rules = RuleSet::builtin();
+    let reader = rules.new_timeline();
+    let lines = [
+        r#"{"subject":"y-1","id":"a","at":"2026-03-02T21:00:00+01:00","kind":"contact.new","channel":"online.social_media","counterpart":"c-1","attributes":{"relation":"unknown","age_gap_years":6}}"#,
+        r#"  {"subject":"y-1","id":"b","at":"2026-03-02T21:00:00+01:00","kind":"disclosure","source":"mentor"}  "#,
+        // escapes and key order take the general path
+        r#"{"kind":"disclosure","id":"c\u0041","subject":"y-\u0031","at":"2026-03-02T21:00:00+01:00"}"#,
+        r#"{"subject":"y-1","id":"d","at":"2026-03-02T21:00:00+01:00","kind":"disclosur"}"#,
+        r#"{"subject":"y-1","id":"e","at":"2026-03-02T21:00:00+01:00","kind":"disclosure","attributes":{"religion":"x"}}"#,
+        r#"{"subject":"y-1","id":"f","at":"2026-03-02","kind":"disclosure"}"#,
+        r#"{"subject":"y-1","id":"g","at":"2026-03-02T21:00:00+01:00","kind":"disclosure","extra":1}"#,
+        r#"{"subject":"y-1","born":"2010-04-01"}"#,
+        r#"{"advance_to":"2026-03-03T00:00:00+01:00"}"#,
+        r#"{"subject":"y-1","id":"h","at":"2026-03-02T21:00:00+01:00","kind":"disclosure""#,
+        "",
+        "[1,2]",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let n = u32::try_from(i + 1).unwrap();
+        let read = reader.read_observation_line("in.jsonl", n, line);
+        let mut whole = rules.new_timeline();
+        // The line at its own number, so that rejections and warnings carry the same place.
+        let text = format!("{}{line}", "\n".repeat(i));
+        whole.read_jsonl("in.jsonl", text.as_bytes());
+        match (&read, whole.rejected().first()) {
+            (Err(refused), Some(expected)) => assert_eq!(refused, expected, "line {n}"),
+            (Ok(got), None) => {
+                let st = whole.subjects().next().expect("one subject");
+                assert_eq!(got.subject, st.subject().id.as_str(), "line {n}");
+                assert_eq!(&got.observation, &st.observations()[0], "line {n}");
+                assert_eq!(got.warnings, whole.warnings(), "line {n}");
+            }
+            (Err(refused), None) => {
+                // Only lines that hold no observation at all.
+                assert_eq!(whole.observation_count(), 0, "line {n}: {refused:?}");
+                assert!(refused.reason.contains("no observation"), "line {n}");
+            }
+            (Ok(got), Some(expected)) => panic!("line {n}: read {got:?}, but read_jsonl refused it: {expected:?}"),
+        }
+    }
+}

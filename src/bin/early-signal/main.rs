@@ -758,9 +758,25 @@ enum WatchLine {
     AdvanceTo(Timestamp),
 }
 
-/// Reads one `watch` input line with the ordinary JSON Lines readers (so it gets exactly the
-/// checks `eval` applies). Warnings (a protected attribute removed) are returned beside it.
-fn watch_line(rules: &RuleSet, line: &str) -> Result<(WatchLine, Vec<String>), String> {
+/// Reads one `watch` input line (number `n`) with the ordinary JSON Lines readers (so it gets
+/// exactly the checks `eval` applies). Warnings (a protected attribute removed) are returned
+/// beside it. `reader` is an empty timeline with the rules' vocabulary.
+fn watch_line(
+    rules: &RuleSet,
+    reader: &early_signal::Timeline,
+    n: usize,
+    line: &str,
+) -> Result<(WatchLine, Vec<String>), String> {
+    // The common line, an observation, is read without building a JSON tree first; anything
+    // else (a subject record, `advance_to`, a refused line) is sorted out below.
+    let number = u32::try_from(n).unwrap_or(u32::MAX);
+    if let Ok(read) = reader.read_observation_line("stdin", number, line) {
+        let warnings = read.warnings.into_iter().map(|w| w.message).collect();
+        return Ok((
+            WatchLine::Observation(read.subject, read.observation),
+            warnings,
+        ));
+    }
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let Some(object) = value.as_object() else {
@@ -993,6 +1009,12 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
     let mut input = stdin.lock();
     let mut line = Vec::new();
     let mut n = 0usize;
+    let reader = monitor
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .engine()
+        .rules()
+        .new_timeline();
     while let Some(too_long) = next_line(&mut input, &mut line, max)
         .map_err(|e| Unusable(format!("cannot read stdin: {e}")))?
     {
@@ -1019,18 +1041,19 @@ fn watch(args: &WatchArgs<'_>) -> Result<ExitCode, Unusable> {
             continue;
         }
         let mut guard = monitor.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = watch_line(guard.engine().rules(), text).and_then(|(record, warnings)| {
-            for w in warnings {
-                let _ = writeln!(err, "stdin:{n}: warning: {w}");
-            }
-            match record {
-                WatchLine::Observation(subject, o) => {
-                    guard.observe(&subject, o).map_err(|e| e.to_string())
+        let result =
+            watch_line(guard.engine().rules(), &reader, n, text).and_then(|(record, warnings)| {
+                for w in warnings {
+                    let _ = writeln!(err, "stdin:{n}: warning: {w}");
                 }
-                WatchLine::Subject(s) => guard.merge_subject(s).map_err(|e| e.to_string()),
-                WatchLine::AdvanceTo(t) => Ok(guard.advance_to(t)),
-            }
-        });
+                match record {
+                    WatchLine::Observation(subject, o) => {
+                        guard.observe(&subject, o).map_err(|e| e.to_string())
+                    }
+                    WatchLine::Subject(s) => guard.merge_subject(s).map_err(|e| e.to_string()),
+                    WatchLine::AdvanceTo(t) => Ok(guard.advance_to(t)),
+                }
+            });
         match result {
             Ok(events) => {
                 // One line per event, flushed at once, while the monitor is held.
