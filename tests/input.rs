@@ -292,7 +292,9 @@ fn one_line_is_read_as_read_jsonl_reads_it() {
                 assert_eq!(whole.observation_count(), 0, "line {n}: {refused:?}");
                 assert!(refused.reason.contains("no observation"), "line {n}");
             }
-            (Ok(got), Some(expected)) => panic!("line {n}: read {got:?}, but read_jsonl refused it: {expected:?}"),
+            (Ok(got), Some(expected)) => {
+                panic!("line {n}: read {got:?}, but read_jsonl refused it: {expected:?}")
+            }
         }
     }
 }
