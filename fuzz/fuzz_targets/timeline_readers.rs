@@ -25,6 +25,25 @@ fuzz_target!(|data: &[u8]| {
         subjects.read_jsonl("o.jsonl", data);
         let mut streamed = fresh();
         let _ = streamed.read_jsonl_reader("o.jsonl", data);
+        // One line at a time, `read_observation_line` keeps or refuses what `read_jsonl` does.
+        let reader = fresh();
+        for (i, line) in text.split('\n').enumerate().take(16) {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let read = reader.read_observation_line("o.jsonl", n, line);
+            let mut whole = fresh();
+            whole.read_jsonl("o.jsonl", format!("{}{line}", "\n".repeat(i)).as_bytes());
+            match (&read, whole.rejected().first()) {
+                (Err(refused), Some(expected)) => assert_eq!(refused, expected),
+                (Ok(got), None) => {
+                    let st = whole.subjects().next().expect("one subject");
+                    assert_eq!(got.subject, st.subject().id.as_str());
+                    assert_eq!(Some(&got.observation), st.observations().first());
+                    assert_eq!(got.warnings.as_slice(), whole.warnings());
+                }
+                (Err(_), None) => assert_eq!(whole.observation_count(), 0),
+                (Ok(_), Some(_)) => panic!("read a line that read_jsonl refuses"),
+            }
+        }
         for tl in [&yaml, &jsonl, &subjects, &streamed] {
             let _ = tl.observation_count();
             for s in tl.subjects() {
