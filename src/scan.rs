@@ -564,17 +564,8 @@ mod tests {
         .boxed()
     }
 
-    const NAMES: [&str; 9] = [
-        "subject",
-        "id",
-        "at",
-        "recorded_at",
-        "kind",
-        "channel",
-        "counterpart",
-        "source",
-        "attributes",
-    ];
+    /// The nine field names, as the general reader knows them.
+    const NAMES: &[&str] = crate::input::OBSERVATION_FIELDS;
 
     /// A line: some of the nine fields in any order, perhaps an unknown or repeated key, random
     /// whitespace, perhaps trailing text or a truncation.
