@@ -376,8 +376,8 @@ pub struct Monitor {
     clock: Option<Timestamp>,
     /// Listings sort by id.
     subjects: Subjects,
-    /// Pending absence deadlines: (deadline, subject, rule index).
-    agenda: BTreeSet<(Timestamp, String, usize)>,
+    /// When to evaluate a rule for a subject again: (time, subject, rule index, why).
+    agenda: BTreeSet<(Timestamp, String, usize, Due)>,
     /// The longest window of any rule: how far back from the horizon observations are kept.
     retention: Duration,
     warnings: Vec<String>,
@@ -385,6 +385,17 @@ pub struct Monitor {
     dropped_warnings: usize,
     /// The slot the rolling sweep (see `prune`) looks at next.
     sweep_pos: usize,
+}
+
+/// Why an entry is on the agenda. Both kinds can fall on the same time for the same subject and
+/// rule; keeping them apart means that a deadline answered (and taken off) does not take a
+/// planned observation with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    /// An observation recorded before it happens counts from its `at`.
+    Planned,
+    /// An absence deadline.
+    Deadline,
 }
 
 /// Slots the rolling sweep looks at per call.
@@ -713,7 +724,8 @@ impl Monitor {
             // Rules that can see its kind look again when the clock reaches it (the same set a
             // restored monitor puts on its agenda).
             for r in (0..n_rules).filter(|&r| self.engine.rule_sees(r, &kind)) {
-                self.agenda.insert((at, subject.to_owned(), r));
+                self.agenda
+                    .insert((at, subject.to_owned(), r, Due::Planned));
             }
         }
         // Firings raised before the new observation cannot change (each pattern decides at an
@@ -848,7 +860,7 @@ impl Monitor {
     /// monitor knew it. No events: the flags are not withdrawn, the subject is gone.
     pub fn forget(&mut self, subject: &str) -> bool {
         let known = self.subjects.remove(subject).is_some();
-        self.agenda.retain(|(_, s, _)| s != subject);
+        self.agenda.retain(|(_, s, ..)| s != subject);
         known
     }
 
@@ -975,12 +987,14 @@ impl Monitor {
         let old_pending = std::mem::replace(&mut rs.pending, run.pending);
         for p in &old_pending {
             if !rs.pending.iter().any(|q| q.deadline == p.deadline) {
-                self.agenda.remove(&(p.deadline, subject.to_owned(), r));
+                self.agenda
+                    .remove(&(p.deadline, subject.to_owned(), r, Due::Deadline));
             }
         }
         for p in &rs.pending {
             if !old_pending.iter().any(|q| q.deadline == p.deadline) {
-                self.agenda.insert((p.deadline, subject.to_owned(), r));
+                self.agenda
+                    .insert((p.deadline, subject.to_owned(), r, Due::Deadline));
             }
         }
         if rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty() {
@@ -1002,7 +1016,7 @@ impl Monitor {
             if first.0 > clock {
                 break;
             }
-            if let Some((t, subject, r)) = self.agenda.pop_first() {
+            if let Some((t, subject, r, _)) = self.agenda.pop_first() {
                 // Popped in time order: the first entry of a pair is its earliest.
                 due.entry((subject, r)).or_insert(t);
             }
@@ -1296,7 +1310,7 @@ impl Monitor {
             for (id, state) in monitor.subjects.iter() {
                 for o in state.obs.iter().filter(|o| o.at > clock) {
                     for r in (0..n_rules).filter(|&r| monitor.engine.rule_sees(r, &o.kind)) {
-                        waiting.push((o.at, id.to_string(), r));
+                        waiting.push((o.at, id.to_string(), r, Due::Planned));
                     }
                 }
             }

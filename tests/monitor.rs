@@ -592,3 +592,27 @@ fn a_subject_that_goes_quiet_is_emptied_by_the_sweep() {
         m.observation_count()
     );
 }
+
+/// A planned record whose time is exactly another record's absence deadline: answering that
+/// deadline must not take the planned record off the agenda (found by a review's fuzzing).
+#[test]
+fn a_planned_record_at_a_deadline_still_counts_when_the_deadline_is_answered() {
+    let mut m = monitor(MonitorConfig::default());
+    m.observe("y", obs("e1", "2026-01-01T00:00:00+01:00", "end"))
+        .unwrap();
+    // Planned for 4 January 00:00, e1's deadline, entered on 1 January.
+    let mut planned = obs("e2", "2026-01-04T00:00:00+01:00", "end");
+    planned.recorded_at = Some(ts("2026-01-01T01:00:00+01:00"));
+    m.observe("y", planned).unwrap();
+    m.observe("y", obs("i1", "2026-01-01T02:00:00+01:00", "interview"))
+        .unwrap();
+    let events = m.advance_to(ts("2026-01-10T00:00:00+01:00"));
+    let raised: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Raised(f) if f.rule == "no-interview" => Some(f.evidence[0].observation.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raised, ["e2"], "{events:?}");
+}
