@@ -662,10 +662,21 @@ pub(crate) fn read_observation_line(
         column: 0,
     };
     let plain = line.trim_start_matches('\u{feff}').trim();
+    if plain.contains('\n') {
+        return Err(Rejection::at(
+            "the text holds more than one line; JSON Lines has one record per line".into(),
+            Some(&origin),
+            None,
+            None,
+        ));
+    }
     // The common case straight through the checks; anything else (and every refusal of the
-    // reader's own) takes the reader's path, which words it exactly as `read_jsonl` does.
-    if line.len() <= tl.limits().max_line_bytes
-        && !plain.contains('\n')
+    // reader's own) takes the reader's path, which words it exactly as `read_jsonl` does. The
+    // checks against what is held cannot refuse a first record unless a limit is zero.
+    let limits = tl.limits();
+    if line.len() <= limits.max_line_bytes
+        && limits.max_subjects > 0
+        && limits.max_observations_per_subject > 0
         && let Some((subject, o)) = fast_observation(plain, tl.vocabulary().map(|v| &**v))
     {
         return match tl.check_observation_from(&subject, o, Some(&origin)) {
@@ -872,7 +883,9 @@ fn fast_observation<'a>(
     // The hand-written scanner takes the plain case; serde reads what it leaves (escapes, say).
     let f: FastObservation<'_> = match crate::scan::observation(line) {
         Some(f) => f,
-        None => serde_json::from_str(line).ok()?,
+        // Only an object: a derived struct would also take the array form `["y-1", …]`.
+        None if line.starts_with('{') => serde_json::from_str(line).ok()?,
+        None => return None,
     };
     let name = |s: &str| vocabulary.map_or_else(|| Name::from(s), |v| v.name(s));
     if f.subject.is_empty() || f.id.is_empty() || f.kind.is_empty() {

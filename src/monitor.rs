@@ -1258,6 +1258,22 @@ impl Monitor {
                 .first_contact
                 .insert(counterpart.to_owned(), (at, observation.to_owned()));
         }
+        // A snapshot written here lists the first contact of every counterpart held; one edited
+        // by hand may not, and a flag's window and the re-evaluation after a new counterpart
+        // rely on it: the earliest held observation stands in for a missing or later one.
+        for state in monitor.subjects.values_mut() {
+            let SubjectState {
+                obs, first_contact, ..
+            } = state;
+            for o in obs.iter() {
+                let Some(c) = &o.counterpart else { continue };
+                let earlier =
+                    |(t, id): &(Timestamp, String)| (*t, id.as_str()) <= (o.at, o.id.as_str());
+                if !first_contact.get(c).is_some_and(earlier) {
+                    first_contact.insert(c.clone(), (o.at, o.id.clone()));
+                }
+            }
+        }
         let index: BTreeMap<&str, usize> = monitor
             .engine
             .rules()

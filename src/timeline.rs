@@ -676,7 +676,8 @@ impl Timeline {
     /// ```
     ///
     /// # Errors
-    /// The rejection `read_jsonl` would list for the line; a blank line is refused too.
+    /// The rejection `read_jsonl` would list for the line; a blank line, and text holding more
+    /// than one line, are refused too.
     pub fn read_observation_line(
         &self,
         file: &str,
@@ -688,6 +689,8 @@ impl Timeline {
             limits: self.limits.clone(),
             ..Timeline::default()
         };
+        // The line's own rejection must be listed, whatever the limit on listing them.
+        scratch.limits.max_rejections = scratch.limits.max_rejections.max(1);
         crate::input::read_observation_line(&mut scratch, file, line_number, line)
     }
 

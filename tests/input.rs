@@ -298,3 +298,78 @@ fn one_line_is_read_as_read_jsonl_reads_it() {
         }
     }
 }
+
+/// A JSON array is not an observation, whatever it holds (serde's derived readers would take the
+/// array form of a struct).
+#[test]
+fn an_array_line_is_refused_not_read_as_an_observation() {
+    let line = r#"["y-1","a","2026-03-02T21:00:00+01:00",null,"disclosure"]"#;
+    let mut tl = RuleSet::builtin().new_timeline();
+    tl.read_jsonl("in.jsonl", line);
+    assert_eq!(tl.observation_count(), 0);
+    let refused = &tl.rejected()[0];
+    assert!(
+        refused.reason.contains("must be a mapping"),
+        "{}",
+        refused.reason
+    );
+    let reader = RuleSet::builtin().new_timeline();
+    assert_eq!(
+        reader
+            .read_observation_line("in.jsonl", 1, line)
+            .unwrap_err(),
+        *refused
+    );
+}
+
+/// The limits of the timeline apply to a single line too; the line's own reason is given even
+/// when the timeline lists no rejections; text of two lines is not one line.
+#[test]
+fn one_line_is_read_under_the_timeline_limits() {
+    let line = r#"{"subject":"y-1","id":"a","at":"2026-03-02T21:00:00+01:00","kind":"disclosure"}"#;
+    for limits in [
+        early_signal::Limits {
+            max_subjects: 0,
+            ..Default::default()
+        },
+        early_signal::Limits {
+            max_observations_per_subject: 0,
+            ..Default::default()
+        },
+    ] {
+        let mut reader = RuleSet::builtin().new_timeline();
+        reader.set_limits(limits.clone());
+        let mut whole = RuleSet::builtin().new_timeline();
+        whole.set_limits(limits);
+        whole.read_jsonl("in.jsonl", line);
+        assert_eq!(
+            reader
+                .read_observation_line("in.jsonl", 1, line)
+                .unwrap_err(),
+            whole.rejected()[0]
+        );
+    }
+    let mut quiet = RuleSet::builtin().new_timeline();
+    quiet.set_limits(early_signal::Limits {
+        max_rejections: 0,
+        ..Default::default()
+    });
+    let typo = line.replace("disclosure", "disclosur");
+    let refused = quiet
+        .read_observation_line("in.jsonl", 1, &typo)
+        .unwrap_err();
+    assert!(
+        refused.reason.contains("undeclared kind"),
+        "{}",
+        refused.reason
+    );
+    let two = line.replace(",\"id\"", ",\n\"id\"");
+    let refused = quiet
+        .read_observation_line("in.jsonl", 1, &two)
+        .unwrap_err();
+    assert!(
+        refused.reason.contains("more than one line"),
+        "{}",
+        refused.reason
+    );
+}

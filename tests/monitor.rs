@@ -616,3 +616,26 @@ fn a_planned_record_at_a_deadline_still_counts_when_the_deadline_is_answered() {
         .collect();
     assert_eq!(raised, ["e2"], "{events:?}");
 }
+
+/// A snapshot edited by hand that lost its first contacts gets them back from the observations
+/// held, so that flag windows and later re-evaluations stay as they were.
+#[test]
+fn a_snapshot_without_first_contacts_gets_them_from_the_observations() {
+    let mut a = monitor(MonitorConfig::default());
+    for (id, at, c) in [
+        ("c1", "2026-03-01T10:00:00+01:00", "p"),
+        ("c2", "2026-03-02T10:00:00+01:00", "q"),
+        ("c3", "2026-03-03T10:00:00+01:00", "p"),
+    ] {
+        a.observe("y", with_counterpart(obs(id, at, "x"), c))
+            .unwrap();
+    }
+    let snapshot = a.snapshot();
+    let mut doc: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
+    let contacts = doc["first_contacts"].as_array_mut().unwrap();
+    assert_eq!(contacts.len(), 2);
+    contacts.clear();
+    let engine = a.engine().clone();
+    let b = Monitor::restore(engine, &doc.to_string()).unwrap();
+    assert_eq!(b.snapshot(), snapshot);
+}
