@@ -768,9 +768,12 @@ fn watch_line(
     line: &str,
 ) -> Result<(WatchLine, Vec<String>), String> {
     // The common line, an observation, is read without building a JSON tree first; anything
-    // else (a subject record, `advance_to`, a refused line) is sorted out below.
+    // else (a subject record, `advance_to`, a refused line) is sorted out below. Lines without
+    // a `kind` (subject records, `advance_to`) go there at once; both ways read alike.
     let number = u32::try_from(n).unwrap_or(u32::MAX);
-    if let Ok(read) = reader.read_observation_line("stdin", number, line) {
+    if line.contains("\"kind\"")
+        && let Ok(read) = reader.read_observation_line("stdin", number, line)
+    {
         let warnings = read.warnings.into_iter().map(|w| w.message).collect();
         return Ok((
             WatchLine::Observation(read.subject, read.observation),
