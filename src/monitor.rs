@@ -380,7 +380,8 @@ pub struct Monitor {
     agenda: BTreeSet<(Timestamp, String, usize, Due)>,
     /// The longest window of any rule: how far back from the horizon observations are kept.
     retention: Duration,
-    warnings: Vec<String>,
+    /// With the subject each concerns, so that `forget` can drop them.
+    warnings: Vec<(String, String)>,
     /// Warnings not kept because more than [`MAX_WARNINGS`] waited.
     dropped_warnings: usize,
     /// The slot the rolling sweep (see `prune`) looks at next.
@@ -441,9 +442,9 @@ impl Monitor {
         self.config.max_observations_per_subject = max_observations_per_subject;
     }
 
-    fn warn(&mut self, message: String) {
+    fn warn(&mut self, subject: &str, message: String) {
         if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(message);
+            self.warnings.push((subject.to_owned(), message));
         } else {
             self.dropped_warnings += 1;
         }
@@ -518,7 +519,10 @@ impl Monitor {
     /// Warnings gathered since the last call (protected attributes removed), oldest first. At most
     /// 1,000 are kept between calls; a last line says how many more there were.
     pub fn take_warnings(&mut self) -> Vec<String> {
-        let mut out = std::mem::take(&mut self.warnings);
+        let mut out: Vec<String> = std::mem::take(&mut self.warnings)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
         if self.dropped_warnings > 0 {
             out.push(format!(
                 "{} more warning(s) were not kept; call take_warnings more often",
@@ -655,7 +659,7 @@ impl Monitor {
             });
         }
         for name in protected {
-            self.warn(format!(
+            self.warn(subject, format!(
                 "protected attribute `{name}` of observation `{}` of subject `{subject}` was removed before evaluation; it may not be used",
                 observation.id
             ));
@@ -816,7 +820,7 @@ impl Monitor {
             });
         }
         for name in removed {
-            self.warn(format!(
+            self.warn(&id, format!(
                 "protected fact `{name}` of subject `{id}` was removed before evaluation; it may not be used"
             ));
         }
@@ -861,6 +865,8 @@ impl Monitor {
     pub fn forget(&mut self, subject: &str) -> bool {
         let known = self.subjects.remove(subject).is_some();
         self.agenda.retain(|(_, s, ..)| s != subject);
+        // Warnings not yet taken name it too.
+        self.warnings.retain(|(s, _)| s != subject);
         known
     }
 

@@ -639,3 +639,19 @@ fn a_snapshot_without_first_contacts_gets_them_from_the_observations() {
     let b = Monitor::restore(engine, &doc.to_string()).unwrap();
     assert_eq!(b.snapshot(), snapshot);
 }
+
+/// Erasure covers the warnings not yet taken: they name the subject.
+#[test]
+fn forget_drops_the_warnings_that_name_the_subject() {
+    let mut m = monitor(MonitorConfig::default());
+    for s in ["gone", "kept"] {
+        let mut o = obs(&format!("{s}-1"), "2026-03-01T10:00:00+01:00", "x");
+        o.attributes
+            .insert("religion".into(), early_signal::Value::from("x"));
+        m.observe(s, o).unwrap();
+    }
+    assert!(m.forget("gone"));
+    let warnings = m.take_warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`kept`") && !warnings[0].contains("`gone`"));
+}
