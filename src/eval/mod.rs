@@ -258,19 +258,42 @@ impl Engine {
                 .map(|o| o.at)
         };
         // Each rule sees only the observations of kinds it can use.
+        // One flat list grouped by rule (a counting sort), in the total order within each rule,
+        // rather than a growing list per rule: with many rules that was an allocation each.
         let rules = self.rules.rules();
-        let mut per_rule: Vec<Vec<&Observation>> = vec![Vec::new(); rules.len()];
+        let mut starts = vec![0usize; rules.len() + 1];
         for o in &obs {
             for &r in self.index.rules_for(&o.kind) {
-                if let Some(list) = per_rule.get_mut(r) {
-                    list.push(o);
+                if let Some(c) = starts.get_mut(r + 1) {
+                    *c += 1;
                 }
             }
         }
-        for (rule, seen) in rules.iter().zip(&per_rule) {
-            if seen.is_empty() {
-                continue;
+        for r in 1..starts.len() {
+            let before = starts.get(r - 1).copied().unwrap_or(0);
+            if let Some(c) = starts.get_mut(r) {
+                *c += before;
             }
+        }
+        let mut next = starts.clone();
+        // Every slot is written below; the first observation only fills them until then.
+        let Some(&fill) = obs.first() else { return };
+        let mut grouped: Vec<&Observation> = vec![fill; starts.last().copied().unwrap_or(0)];
+        for o in &obs {
+            for &r in self.index.rules_for(&o.kind) {
+                if let Some(at) = next.get_mut(r)
+                    && let Some(slot) = grouped.get_mut(*at)
+                {
+                    *slot = o;
+                    *at += 1;
+                }
+            }
+        }
+        for (rule, bounds) in rules.iter().zip(starts.windows(2)) {
+            let seen = match bounds {
+                [from, to] if from < to => grouped.get(*from..*to).unwrap_or_default(),
+                _ => continue,
+            };
             let run = self.run_rule(rule, seen, subject, as_of, None, &first_contact);
             report.flags.extend(run.flags);
             report.pending.extend(run.pending);
