@@ -671,7 +671,7 @@ impl Monitor {
                 id: subject.into(),
                 ..Subject::default()
             };
-            self.insert_subject(SubjectState::new(id));
+            self.subjects.insert(SubjectState::new(id));
         }
         let Some(state) = self.subjects.get_mut(subject) else {
             return Ok(Vec::new());
@@ -831,7 +831,7 @@ impl Monitor {
             }
             Some(state) => state.subject = subject,
             None => {
-                self.insert_subject(SubjectState::new(subject));
+                self.subjects.insert(SubjectState::new(subject));
             }
         }
         let mut events = Vec::new();
@@ -1083,11 +1083,6 @@ impl Monitor {
         }
     }
 
-    /// Starts tracking a subject (its id is its key).
-    fn insert_subject(&mut self, state: SubjectState) {
-        self.subjects.insert(state);
-    }
-
     /// The subjects in id order, for listings that must not depend on hashing.
     fn sorted_subjects(&self) -> Vec<(&Name, &SubjectState)> {
         let mut all: Vec<(&Name, &SubjectState)> = self.subjects.iter().collect();
@@ -1246,7 +1241,7 @@ impl Monitor {
         for st in tl.subjects() {
             let mut obs = st.observations().to_vec();
             obs.sort_by(|a, b| a.order_cmp(b));
-            monitor.insert_subject(SubjectState {
+            monitor.subjects.insert(SubjectState {
                 obs,
                 ..SubjectState::new(st.subject().clone())
             });

@@ -771,14 +771,21 @@ fn watch_line(
     // else (a subject record, `advance_to`, a refused line) is sorted out below. Lines without
     // a `kind` (subject records, `advance_to`) go there at once; both ways read alike.
     let number = u32::try_from(n).unwrap_or(u32::MAX);
-    if line.contains("\"kind\"")
-        && let Ok(read) = reader.read_observation_line("stdin", number, line)
-    {
-        let warnings = read.warnings.into_iter().map(|w| w.message).collect();
-        return Ok((
-            WatchLine::Observation(read.subject, read.observation),
-            warnings,
-        ));
+    let as_observation = || {
+        reader
+            .read_observation_line("stdin", number, line)
+            .map(|read| {
+                let warnings = read.warnings.into_iter().map(|w| w.message).collect();
+                (
+                    WatchLine::Observation(read.subject, read.observation),
+                    warnings,
+                )
+            })
+            .map_err(|r| r.reason)
+    };
+    let first = line.contains("\"kind\"").then(as_observation);
+    if let Some(Ok(read)) = first {
+        return Ok(read);
     }
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
@@ -795,33 +802,25 @@ fn watch_line(
         let t = early_signal::time::parse_timestamp(t).map_err(|e| format!("`advance_to`: {e}"))?;
         return Ok((WatchLine::AdvanceTo(t), Vec::new()));
     }
-    let mut tl = rules.new_timeline();
     // A subject record has only `subject`, `born` and `facts`; anything else is read as an
     // observation, so that a broken one gets the observation reader's message.
     let is_observation = object
         .keys()
         .any(|k| !matches!(k.as_str(), "subject" | "born" | "facts"));
     if is_observation {
-        tl.read_jsonl("stdin", line);
-    } else {
-        tl.read_subjects_jsonl("stdin", line);
+        // Refused above already, or without a literal `kind` key (escaped, say): read it now.
+        return first.unwrap_or_else(as_observation);
     }
+    let mut tl = rules.new_timeline();
+    tl.read_subjects_jsonl("stdin", line);
     if let Some(r) = tl.rejected().first() {
         return Err(r.reason.clone());
     }
     let warnings = tl.warnings().iter().map(|w| w.message.clone()).collect();
-    let Some(st) = tl.subjects().next() else {
-        return Err("the line holds no record".into());
-    };
-    let record = if is_observation {
-        match st.observations().first() {
-            Some(o) => WatchLine::Observation(st.subject().id.to_string(), o.clone()),
-            None => return Err("the line holds no observation".into()),
-        }
-    } else {
-        WatchLine::Subject(st.subject().clone())
-    };
-    Ok((record, warnings))
+    match tl.subjects().next() {
+        Some(st) => Ok((WatchLine::Subject(st.subject().clone()), warnings)),
+        None => Err("the line holds no record".into()),
+    }
 }
 
 /// Saves the monitor's state atomically: written and synced to `<path>.tmp-<pid>` beside it, then
