@@ -631,7 +631,7 @@ fn skip_line(reader: &mut impl std::io::BufRead) -> std::io::Result<usize> {
 }
 
 /// The rejection of a line longer than [`Limits::max_line_bytes`](crate::Limits::max_line_bytes).
-fn too_long(file: &Arc<str>, line: u32, bytes: usize, max: usize) -> Rejection {
+pub(crate) fn too_long(file: &Arc<str>, line: u32, bytes: usize, max: usize) -> Rejection {
     let origin = Origin {
         file: file.clone(),
         line,
@@ -718,7 +718,13 @@ pub(crate) fn read_observation_line(
 }
 
 /// One line of JSON Lines (line number `n`, without its newline).
-fn read_jsonl_line(tl: &mut Timeline, file: &Arc<str>, n: u32, raw: &[u8], record: Record) {
+pub(crate) fn read_jsonl_line(
+    tl: &mut Timeline,
+    file: &Arc<str>,
+    n: u32,
+    raw: &[u8],
+    record: Record,
+) {
     let max = tl.limits().max_line_bytes;
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.len() > max {

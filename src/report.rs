@@ -159,3 +159,29 @@ pub struct Report {
     /// Counts.
     pub stats: Stats,
 }
+
+impl Report {
+    /// An empty report to gather part of an evaluation into (see [`append`](Self::append)).
+    pub(crate) fn part(as_of: Timestamp) -> Report {
+        Report {
+            as_of,
+            ruleset: String::new(),
+            flags: Vec::new(),
+            pending: Vec::new(),
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Appends what `part` found after what this report holds.
+    pub(crate) fn append(&mut self, part: Report) {
+        self.flags.extend(part.flags);
+        self.pending.extend(part.pending);
+        self.rejected.extend(part.rejected);
+        self.warnings.extend(part.warnings);
+        self.stats.subjects += part.stats.subjects;
+        self.stats.observations += part.stats.observations;
+        self.stats.ignored_after_as_of += part.stats.ignored_after_as_of;
+    }
+}

@@ -584,6 +584,68 @@ impl Timeline {
         Ok(())
     }
 
+    /// An empty timeline with this one's vocabulary, limits and keyed id hashing (so that a
+    /// subject moved between the two keeps its index), which lists every rejection: for reading
+    /// one subject at a time, the caller applying the limit on listing.
+    pub(crate) fn scratch(&self) -> Timeline {
+        let mut limits = self.limits.clone();
+        limits.max_rejections = usize::MAX;
+        Timeline {
+            ids: self.ids.clone(),
+            vocabulary: self.vocabulary.clone(),
+            limits,
+            ..Timeline::default()
+        }
+    }
+
+    /// The ids of the subjects held, in no particular order.
+    pub(crate) fn subject_ids(&self) -> impl Iterator<Item = &str> {
+        self.subjects.keys().map(String::as_str)
+    }
+
+    /// Takes subject `id` out of this timeline.
+    pub(crate) fn take_subject(&mut self, id: &str) -> Option<SubjectTimeline> {
+        self.subjects.remove(id)
+    }
+
+    /// Puts a subject taken from a timeline made by [`scratch`](Self::scratch) into it.
+    pub(crate) fn put_subject(&mut self, st: SubjectTimeline) {
+        self.subjects.insert(st.subject.id.to_string(), st);
+    }
+
+    /// The only subject held, when there is one.
+    pub(crate) fn only_subject(&self) -> Option<&SubjectTimeline> {
+        self.subjects.values().next()
+    }
+
+    /// Takes the rejections and warnings listed so far.
+    pub(crate) fn take_notes(&mut self) -> (Vec<Rejection>, Vec<Warning>) {
+        (
+            std::mem::take(&mut self.rejected),
+            std::mem::take(&mut self.warnings),
+        )
+    }
+
+    /// Counts `n` rejections that are not listed.
+    pub(crate) fn count_unlisted(&mut self, n: usize) {
+        self.rejections_not_listed += n;
+    }
+
+    /// Adds `n` to the observations given more than once with identical content.
+    pub(crate) fn count_duplicates(&mut self, n: usize) {
+        self.duplicates += n;
+    }
+
+    /// Rejections and duplicates found while reading, as [`reject`](Self::reject) lists them.
+    pub(crate) fn into_read(self) -> crate::eval::Read {
+        crate::eval::Read {
+            rejected: self.rejected,
+            not_listed: self.rejections_not_listed,
+            warnings: self.warnings,
+            duplicates: self.duplicates,
+        }
+    }
+
     pub(crate) fn reject(&mut self, rejection: Rejection) {
         if self.rejected.len() < self.limits.max_rejections {
             self.rejected.push(rejection);

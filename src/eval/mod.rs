@@ -1,5 +1,6 @@
 //! The evaluator: rules × a timeline at `as_of` → a [`Report`].
 
+mod bulk;
 mod explain;
 mod patterns;
 mod why;
@@ -123,37 +124,23 @@ impl Engine {
     /// rejected while reading are carried into the report; observations that do not fit this rule
     /// set's vocabulary are rejected here.
     pub fn evaluate(&self, timeline: &Timeline, as_of: Timestamp) -> Report {
-        let mut report = Report {
+        let mut report = self.report_for(
             as_of,
-            ruleset: self.rules.digest().to_owned(),
-            flags: Vec::new(),
-            pending: Vec::new(),
-            rejected: timeline.rejected().to_vec(),
-            warnings: timeline.warnings().to_vec(),
-            stats: Stats::default(),
-        };
-        if timeline.rejections_not_listed() > 0 {
-            report.warnings.push(Warning::new(format!(
-                "{} more record(s) were rejected than are listed (the first {} are); fix the listed problems and read the input again",
-                timeline.rejections_not_listed(),
-                timeline.rejected().len()
-            )));
-        }
-        if timeline.duplicates() > 0 {
-            report.warnings.push(Warning::new(format!(
-                "{} observation(s) were given more than once with identical content; each counts once",
-                timeline.duplicates()
-            )));
-        }
-        // Records already checked against this very vocabulary need no second check.
-        let recheck = match (self.rules.vocabulary_arc(), timeline.vocabulary()) {
-            (Some(mine), Some(theirs)) => !Arc::ptr_eq(mine, theirs) && **mine != **theirs,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
+            Read {
+                rejected: timeline.rejected().to_vec(),
+                not_listed: timeline.rejections_not_listed(),
+                warnings: timeline.warnings().to_vec(),
+                duplicates: timeline.duplicates(),
+            },
+        );
+        let recheck = self.recheck(timeline);
         #[cfg(not(feature = "parallel"))]
-        for st in timeline.subjects() {
-            self.evaluate_subject(st, as_of, recheck, &mut report);
+        {
+            let mut part = Report::part(as_of);
+            for st in timeline.subjects() {
+                self.evaluate_subject(st, as_of, recheck, &mut part);
+            }
+            report.append(part);
         }
         // Subjects are independent: each is evaluated into its own report, merged in subject order,
         // so the result is identical to the serial one.
@@ -164,34 +151,64 @@ impl Engine {
             let parts: Vec<Report> = subjects
                 .par_iter()
                 .map(|st| {
-                    let mut part = Report {
-                        as_of,
-                        ruleset: String::new(),
-                        flags: Vec::new(),
-                        pending: Vec::new(),
-                        rejected: Vec::new(),
-                        warnings: Vec::new(),
-                        stats: Stats::default(),
-                    };
+                    let mut part = Report::part(as_of);
                     self.evaluate_subject(st, as_of, recheck, &mut part);
                     part
                 })
                 .collect();
             for part in parts {
-                report.flags.extend(part.flags);
-                report.pending.extend(part.pending);
-                report.rejected.extend(part.rejected);
-                report.warnings.extend(part.warnings);
-                report.stats.subjects += part.stats.subjects;
-                report.stats.observations += part.stats.observations;
-                report.stats.ignored_after_as_of += part.stats.ignored_after_as_of;
+                report.append(part);
             }
         }
+        self.finish(&mut report);
+        report
+    }
+
+    /// A report that starts with what reading found (design: the reader's rejections and warnings
+    /// come first, then the counts that concern all of it).
+    fn report_for(&self, as_of: Timestamp, read: Read) -> Report {
+        let mut report = Report {
+            as_of,
+            ruleset: self.rules.digest().to_owned(),
+            flags: Vec::new(),
+            pending: Vec::new(),
+            rejected: read.rejected,
+            warnings: read.warnings,
+            stats: Stats::default(),
+        };
+        if read.not_listed > 0 {
+            report.warnings.push(Warning::new(format!(
+                "{} more record(s) were rejected than are listed (the first {} are); fix the listed problems and read the input again",
+                read.not_listed,
+                report.rejected.len()
+            )));
+        }
+        if read.duplicates > 0 {
+            report.warnings.push(Warning::new(format!(
+                "{} observation(s) were given more than once with identical content; each counts once",
+                read.duplicates
+            )));
+        }
+        report
+    }
+
+    /// Whether the records of `timeline` must be checked against this rule set's vocabulary:
+    /// records already checked against this very vocabulary need no second check.
+    fn recheck(&self, timeline: &Timeline) -> bool {
+        match (self.rules.vocabulary_arc(), timeline.vocabulary()) {
+            (Some(mine), Some(theirs)) => !Arc::ptr_eq(mine, theirs) && **mine != **theirs,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// The closing warning and the output order.
+    fn finish(&self, report: &mut Report) {
         if report.stats.ignored_after_as_of > 0 {
             report.warnings.push(Warning::new(format!(
                 "{} observation(s) happened or were recorded after as_of {} and were ignored",
                 report.stats.ignored_after_as_of,
-                crate::time::format_timestamp(&as_of)
+                crate::time::format_timestamp(&report.as_of)
             )));
         }
         crate::flag::sort_for_output(&mut report.flags);
@@ -202,7 +219,6 @@ impl Engine {
                 .then_with(|| a.rule.cmp(&b.rule))
                 .then_with(|| a.after.cmp(&b.after))
         });
-        report
     }
 
     fn evaluate_subject(
@@ -514,6 +530,18 @@ fn cooldown(
         out.push((f, kept));
     }
     out
+}
+
+/// What reading the input found, before any rule ran.
+pub(crate) struct Read {
+    /// Refused records, as many as are listed.
+    pub rejected: Vec<Rejection>,
+    /// Refused records beyond those listed.
+    pub not_listed: usize,
+    /// Warnings from reading.
+    pub warnings: Vec<Warning>,
+    /// Observations given more than once with identical content.
+    pub duplicates: usize,
 }
 
 /// What [`Engine::run_rule`] found for one rule and one subject.

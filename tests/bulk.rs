@@ -1,0 +1,280 @@
+//! `Engine::evaluate_jsonl` (one youth at a time) gives exactly the report of reading the files
+//! into a timeline and evaluating it: flags, pending deadlines, rejections, warnings and counts,
+//! in the same order.
+
+use early_signal::generate::{WorkloadConfig, generate};
+use early_signal::{Engine, Limits, Report, RuleSet, Timeline, Timestamp};
+use proptest::prelude::*;
+
+fn as_of() -> Timestamp {
+    "2026-03-20T00:00:00+01:00".parse().unwrap()
+}
+
+/// The report both ways, asserted equal.
+fn both(
+    rules: &RuleSet,
+    subjects: &str,
+    files: &[(&str, &[u8])],
+    limits: Option<Limits>,
+    as_of: Timestamp,
+) -> Report {
+    let base = || {
+        let mut tl = rules.new_timeline();
+        if let Some(l) = &limits {
+            tl.set_limits(l.clone());
+        }
+        tl.read_subjects_jsonl_reader("s.jsonl", subjects.as_bytes())
+            .unwrap();
+        tl
+    };
+    let engine = Engine::new(rules.clone());
+    let mut whole: Timeline = base();
+    for (name, bytes) in files {
+        whole.read_jsonl_reader(name, *bytes).unwrap();
+    }
+    let expected = engine.evaluate(&whole, as_of);
+    let got = engine.evaluate_jsonl(base(), files, as_of);
+    assert_eq!(
+        serde_json::to_string_pretty(&got).unwrap(),
+        serde_json::to_string_pretty(&expected).unwrap()
+    );
+    assert_eq!(got, expected);
+    expected
+}
+
+const SUBJECTS: &str = r#"{"subject": "y-1", "born": "2011-05-01"}
+{"subject": "y-2", "born": "2010-01-01", "facts": [{"name": "residence", "value": "institution.open"}]}
+{"subject": "y-9", "born": "2010-01-01"}
+{"subject": "y-2", "born": "2010-02-02"}
+"#;
+
+fn line(subject: &str, id: &str, day: u32, kind: &str, extra: &str) -> String {
+    format!(
+        r#"{{"subject": "{subject}", "id": "{id}", "at": "2026-03-{day:02}T21:00:00+01:00", "kind": "{kind}"{extra}}}"#
+    )
+}
+
+#[test]
+fn odd_lines_give_the_same_report() {
+    let rules = RuleSet::builtin();
+    let mut text = String::new();
+    let mut add = |l: String| {
+        text.push_str(&l);
+        text.push('\n');
+    };
+    add(line(
+        "y-1",
+        "a",
+        2,
+        "contact.new",
+        r#", "channel": "online.social_media", "counterpart": "c-1""#,
+    ));
+    add(line(
+        "y-1",
+        "a",
+        2,
+        "contact.new",
+        r#", "channel": "online.social_media", "counterpart": "c-1""#,
+    ));
+    add(line("y-1", "a", 3, "contact.new", ""));
+    add(line(
+        "y-1",
+        "b",
+        3,
+        "meeting.in_person",
+        r#", "counterpart": "c-1""#,
+    ));
+    add(line(
+        "y-2",
+        "a",
+        4,
+        "disclosure",
+        r#", "attributes": {"ethnicity": "x", "religion": "y"}"#,
+    ));
+    add(line("y-2", "b", 4, "disclosre", ""));
+    add(line(
+        "y-3",
+        "a",
+        5,
+        "threat.blackmail",
+        r#", "counterpart": "c-2""#,
+    ));
+    add("{\"subject\": \"y-\\u0031\", \"id\": \"e\", \"at\": \"2026-03-05T21:00:00+01:00\", \"kind\": \"disclosure\"}".into());
+    add("{\"subject\": \"y-4\", \"id\": \"e\", \"at\": \"2026-03-05T21:00:00+01:00\", \"kind\": \"disclosure\"} trailing".into());
+    add("not json".into());
+    add(String::new());
+    add("   ".into());
+    add("[\"y-1\", \"z\"]".into());
+    add(line("y-5", "a", 6, "missing.episode", "") + "\r");
+    add(format!(
+        "\u{feff}{}",
+        line("y-5", "b", 7, "missing.episode", "")
+    ));
+    add(line("", "a", 6, "missing.episode", ""));
+    add(line("y-6", "", 6, "missing.episode", ""));
+    add(line("y-7", "a", 30, "disclosure", ""));
+    add(line(
+        "y-1",
+        "c",
+        8,
+        "contact.new",
+        r#", "attributes": {"age_gap_years": 1e999}"#,
+    ));
+    add(r#"{"id": "x", "at": "2026-03-05T21:00:00+01:00", "kind": "disclosure"}"#.into());
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"{\"subject\": \"y-8\", \"id\": \"\xff\"}\n");
+    bytes.extend_from_slice(line("y-8", "a", 9, "disclosure", "").as_bytes());
+    let second = format!(
+        "{}\n{}\n",
+        line(
+            "y-1",
+            "a",
+            2,
+            "contact.new",
+            r#", "channel": "online.social_media", "counterpart": "c-1""#
+        ),
+        line("y-8", "b", 9, "disclosure", "")
+    );
+    let report = both(
+        &rules,
+        SUBJECTS,
+        &[("one.jsonl", &bytes), ("two.jsonl", second.as_bytes())],
+        None,
+        as_of(),
+    );
+    assert!(report.rejected.len() >= 10, "{:#?}", report.rejected);
+    assert!(!report.flags.is_empty());
+}
+
+#[test]
+fn limits_give_the_same_report() {
+    let rules = RuleSet::builtin();
+    let mut text = String::new();
+    for s in 0..6 {
+        for i in 0..5 {
+            text.push_str(&line(
+                &format!("y-{s}"),
+                &format!("o-{i}"),
+                1 + i,
+                "disclosure",
+                "",
+            ));
+            text.push('\n');
+        }
+        text.push_str("broken\n");
+    }
+    text.push_str(&format!("{}\n", "x".repeat(300)));
+    // Too long and ending in `\r`: the line reader counts the `\r` too.
+    text.push_str(&format!("{}\r\n", "y".repeat(300)));
+    let limited = |f: &dyn Fn(&mut Limits)| {
+        let mut l = Limits::default();
+        f(&mut l);
+        both(
+            &rules,
+            SUBJECTS,
+            &[("o.jsonl", text.as_bytes())],
+            Some(l),
+            as_of(),
+        )
+    };
+    let r = limited(&|l| l.max_rejections = 3);
+    assert_eq!(r.rejected.len(), 3);
+    limited(&|l| l.max_rejections = 0);
+    limited(&|l| l.max_observations_per_subject = 2);
+    limited(&|l| l.max_line_bytes = 120);
+    limited(&|l| l.max_line_bytes = 200);
+    // More youths than may be held, and limits of zero: read in order, as the readers do.
+    limited(&|l| l.max_subjects = 4);
+    limited(&|l| l.max_subjects = 0);
+    limited(&|l| l.max_observations_per_subject = 0);
+}
+
+#[test]
+fn a_generated_region_gives_the_same_report() {
+    let rules = RuleSet::builtin();
+    let workload = generate(&WorkloadConfig {
+        subjects: 300,
+        observations_per_subject: 40,
+        ..WorkloadConfig::default()
+    });
+    let (mut subjects, mut observations) = (Vec::new(), Vec::new());
+    workload
+        .write_jsonl(&mut subjects, &mut observations)
+        .unwrap();
+    let subjects = String::from_utf8(subjects).unwrap();
+    let (first, second) = observations.split_at(observations.len() / 2);
+    let cut = first.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let (first, rest) = observations.split_at(cut);
+    let _ = second;
+    for as_of in ["2026-02-01T00:00:00+01:00", "2027-01-01T00:00:00+01:00"] {
+        let report = both(
+            &rules,
+            &subjects,
+            &[("a.jsonl", first), ("b.jsonl", rest)],
+            None,
+            as_of.parse().unwrap(),
+        );
+        assert!(report.stats.subjects >= 300);
+    }
+}
+
+/// One line of a random input: plain and odd records of a few youths, with shared ids.
+fn arb_line() -> impl Strategy<Value = String> {
+    let subject = prop::sample::select(vec!["y-1", "y-2", "y-3", "y-9", ""]);
+    let id = prop::sample::select(vec!["a", "b", "c", ""]);
+    let kind = prop::sample::select(vec![
+        "contact.new",
+        "meeting.in_person",
+        "disclosure",
+        "missing.episode",
+        "threat.blackmail",
+        "contactnew",
+    ]);
+    let extra = prop::sample::select(vec![
+        "",
+        r#", "channel": "online.social_media", "counterpart": "c-1""#,
+        r#", "counterpart": "c-2", "source": "mentor""#,
+        r#", "attributes": {"relation": "peer", "age_gap_years": 1}"#,
+        r#", "attributes": {"nationality": "x"}"#,
+        r#", "recorded_at": "2026-03-25T10:00:00+01:00""#,
+    ]);
+    let form = 0..8u8;
+    (subject, id, 1..28u32, kind, extra, form).prop_map(|(s, i, d, k, e, form)| {
+        let plain = line(s, i, d, k, e);
+        match form {
+            0 => plain.replacen("\"subject\": \"y-", "\"subject\": \"y\\u002d", 1),
+            1 => format!("{plain}\r"),
+            2 => plain.replacen('{', "{ \"colour\": 1,", 1),
+            3 => String::new(),
+            4 => plain.replacen("2026-03", "2026-13", 1),
+            _ => plain,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_inputs_give_the_same_report(
+        a in prop::collection::vec(arb_line(), 0..40),
+        b in prop::collection::vec(arb_line(), 0..10),
+        max_rejections in prop::sample::select(vec![0usize, 2, 100_000]),
+        per_subject in prop::sample::select(vec![3usize, 1_000_000]),
+    ) {
+        let rules = RuleSet::builtin();
+        let (a, b) = (a.join("\n"), b.join("\n"));
+        let limits = Limits {
+            max_rejections,
+            max_observations_per_subject: per_subject,
+            ..Limits::default()
+        };
+        both(
+            &rules,
+            SUBJECTS,
+            &[("a.jsonl", a.as_bytes()), ("b.jsonl", b.as_bytes())],
+            Some(limits),
+            as_of(),
+        );
+    }
+}
