@@ -22,6 +22,24 @@ const MAX_EXPONENT_DIGITS: usize = 4;
 
 /// Reads `line`, a single JSON object, as an observation; `None` when it is not the plain case.
 pub(crate) fn observation(line: &str) -> Option<FastObservation<'_>> {
+    object(line, Cursor::attributes)
+}
+
+/// The `subject` of `line` when it is the plain case, read as [`observation`] reads it but
+/// without keeping the attributes (so without allocating): whenever this gives a subject, any
+/// reader that accepts the line reads that subject.
+pub(crate) fn subject(line: &str) -> Option<&str> {
+    object(line, |c| c.skip_attributes().map(|()| None)).map(|o| match o.subject {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(_) => "",
+    })
+}
+
+/// The flat object of an observation, its attributes read by `attributes`.
+fn object<'a>(
+    line: &'a str,
+    attributes_with: impl Fn(&mut Cursor<'a>) -> Option<Option<RawAttributes<'a>>>,
+) -> Option<FastObservation<'a>> {
     let mut c = Cursor { s: line, i: 0 };
     let mut subject = None;
     let mut id = None;
@@ -59,7 +77,7 @@ pub(crate) fn observation(line: &str) -> Option<FastObservation<'_>> {
                 Field::Channel => channel = c.optional_string()?,
                 Field::Counterpart => counterpart = c.optional_string()?,
                 Field::Source => source = c.optional_string()?,
-                Field::Attributes => attributes = c.attributes()?,
+                Field::Attributes => attributes = attributes_with(&mut c)?,
             }
             c.ws();
             if c.eat(b',') {
@@ -116,6 +134,26 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
     (stop != 0).then(|| offset + (stop.trailing_zeros() / 8) as usize)
 }
 
+/// The offset of the first newline in `bytes`, eight bytes at a time (as [`string_end`]).
+pub(crate) fn newline(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().ok()?);
+        let x = w ^ (ONES * u64::from(b'\n'));
+        let hit = x.wrapping_sub(ONES) & !x & HIGH;
+        if hit != 0 {
+            return Some(offset + (hit.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| offset + i)
+}
+
 /// Flags (high bit set) the bytes of `w` that are a quote, a backslash or below `0x20`; above
 /// the lowest flagged byte, flags may be false.
 fn stops(w: u64) -> u64 {
@@ -140,6 +178,14 @@ enum Field {
     Counterpart = 64,
     Source = 128,
     Attributes = 256,
+}
+
+/// An attribute value as written, borrowed from the line.
+enum Scalar<'a> {
+    Str(&'a str),
+    Bool(bool),
+    Null,
+    Number(Number),
 }
 
 /// A position in the line being read.
@@ -245,16 +291,35 @@ impl<'a> Cursor<'a> {
 
     /// `null` or an object of scalar attribute values.
     fn attributes(&mut self) -> Option<Option<RawAttributes<'a>>> {
+        let mut out = Vec::new();
+        let given = self.each_attribute(|key, value| {
+            let value = match value {
+                Scalar::Str(s) => Value::String(s.to_owned()),
+                Scalar::Bool(b) => Value::Bool(b),
+                Scalar::Null => Value::Null,
+                Scalar::Number(n) => Value::Number(n),
+            };
+            out.push((Cow::Borrowed(key), value));
+        })?;
+        Some(given.then_some(RawAttributes(out)))
+    }
+
+    /// Reads the attributes as [`attributes`](Self::attributes) does, keeping nothing.
+    fn skip_attributes(&mut self) -> Option<()> {
+        self.each_attribute(|_, _| ()).map(|_| ())
+    }
+
+    /// `null` (false) or an object of scalar attribute values (true), each handed to `each`.
+    fn each_attribute(&mut self, mut each: impl FnMut(&'a str, Scalar<'a>)) -> Option<bool> {
         if self.eat_word("null") {
-            return Some(None);
+            return Some(false);
         }
         if !self.eat(b'{') {
             return None;
         }
-        let mut out = Vec::new();
         self.ws();
         if self.eat(b'}') {
-            return Some(Some(RawAttributes(out)));
+            return Some(true);
         }
         loop {
             let key = self.string()?;
@@ -264,20 +329,20 @@ impl<'a> Cursor<'a> {
             }
             self.ws();
             let value = match self.peek()? {
-                b'"' => Value::String(self.string()?.to_owned()),
-                b't' if self.eat_word("true") => Value::Bool(true),
-                b'f' if self.eat_word("false") => Value::Bool(false),
-                b'n' if self.eat_word("null") => Value::Null,
-                b'-' | b'0'..=b'9' => Value::Number(self.number()?),
+                b'"' => Scalar::Str(self.string()?),
+                b't' if self.eat_word("true") => Scalar::Bool(true),
+                b'f' if self.eat_word("false") => Scalar::Bool(false),
+                b'n' if self.eat_word("null") => Scalar::Null,
+                b'-' | b'0'..=b'9' => Scalar::Number(self.number()?),
                 _ => return None,
             };
-            out.push((Cow::Borrowed(key), value));
+            each(key, value);
             self.ws();
             if self.eat(b',') {
                 self.ws();
                 continue;
             }
-            return self.eat(b'}').then_some(Some(RawAttributes(out)));
+            return self.eat(b'}').then_some(true);
         }
     }
 
@@ -341,11 +406,19 @@ impl<'a> Cursor<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::observation;
+    use super::{observation, subject};
     use crate::input::FastObservation;
     use proptest::prelude::*;
     use proptest::sample::select;
     use serde_json::Value;
+
+    proptest! {
+        #[test]
+        fn newline_finds_the_first_newline(bytes in prop::collection::vec(
+            select(vec![b'a', b'\n', 0x0b, 0x8a, 0xff, 0x00]), 0..40)) {
+            prop_assert_eq!(super::newline(&bytes), bytes.iter().position(|&b| b == b'\n'));
+        }
+    }
 
     /// A piece of JSON text, and whether it is plain: text the scanner must take whenever serde
     /// accepts the line it is part of.
@@ -377,6 +450,14 @@ mod tests {
         }
         if plain && serde.is_some() {
             prop_assert!(scanned.is_some(), "scanner left a plain line: {:?}", line);
+        }
+        // The skim finds the subject any reader that takes the line reads.
+        let skimmed = subject(line);
+        if let Some(s) = &scanned {
+            prop_assert_eq!(skimmed, Some(s.subject.as_ref()), "line {:?}", line);
+        }
+        if let (Some(skimmed), Ok(v)) = (skimmed, serde_json::from_str::<Value>(line)) {
+            prop_assert_eq!(v.get("subject").and_then(Value::as_str), Some(skimmed));
         }
         Ok(())
     }

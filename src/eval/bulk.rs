@@ -52,10 +52,19 @@ struct Notes {
 
 impl Notes {
     fn add(&mut self, place: (u32, u32), rejected: Vec<Rejection>, warnings: Vec<Warning>) {
-        self.rejected
-            .extend(rejected.into_iter().map(|r| (place, r)));
-        self.warnings
-            .extend(warnings.into_iter().map(|w| (place, w)));
+        self.add_all(
+            rejected.into_iter().map(|r| (place, r)).collect(),
+            warnings.into_iter().map(|w| (place, w)).collect(),
+        );
+    }
+
+    fn add_all(
+        &mut self,
+        rejected: Vec<((u32, u32), Rejection)>,
+        warnings: Vec<((u32, u32), Warning)>,
+    ) {
+        self.rejected.extend(rejected);
+        self.warnings.extend(warnings);
         if self.rejected.len() >= self.room.saturating_mul(2).max(1024) {
             self.trim();
         }
@@ -114,8 +123,10 @@ impl Engine {
         // are read on their own; a line refused then is refused whatever else is held (only a
         // limit of zero makes a first record depend on others, and then the files are read the
         // usual way below).
-        let mut group_of: HashMap<Cow<'_, str>, u32> = HashMap::new();
-        let mut subjects: Vec<Cow<'_, str>> = Vec::new();
+        // Owned keys: a key borrowed from the text would be a read of memory long gone from the
+        // cache at every lookup.
+        let mut group_of: HashMap<Box<str>, u32> = HashMap::new();
+        let mut subjects: Vec<Box<str>> = Vec::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut groups: Vec<u32> = Vec::new();
         let mut probe = timeline.scratch();
@@ -129,7 +140,7 @@ impl Engine {
             while start < bytes.len() {
                 let end = bytes
                     .get(start..)
-                    .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+                    .and_then(crate::scan::newline)
                     .map_or(bytes.len(), |i| start + i);
                 number = number.saturating_add(1);
                 let raw = bytes.get(start..end).unwrap_or_default();
@@ -164,12 +175,13 @@ impl Engine {
                         }
                     }
                 };
-                let g = match group_of.get(&subject) {
+                let g = match group_of.get(subject.as_ref()) {
                     Some(&g) => g,
                     None => {
                         let g = u32::try_from(subjects.len()).unwrap_or(u32::MAX);
-                        group_of.insert(subject.clone(), g);
-                        subjects.push(subject);
+                        let key: Box<str> = subject.into();
+                        group_of.insert(key.clone(), g);
+                        subjects.push(key);
                         g
                     }
                 };
@@ -233,49 +245,43 @@ impl Engine {
         all.sort_unstable_by(|a, b| a.0.cmp(b.0));
 
         let recheck = self.recheck(&timeline);
+        // Each youth with its lines and what `timeline` held of it, in evaluation order.
+        let mut youths: Vec<Youth<'_>> = all
+            .into_iter()
+            .map(|(id, g)| Youth {
+                lines: g
+                    .and_then(|g| Some(*starts.get(g)?..*starts.get(g + 1)?))
+                    .and_then(|range| order.get(range))
+                    .unwrap_or_default(),
+                held: timeline.take_subject(id),
+            })
+            .collect();
+        let input = Input {
+            base: &timeline,
+            files,
+            names: &names,
+            lines: &lines,
+            as_of,
+            recheck,
+        };
+        #[cfg(not(feature = "parallel"))]
+        let done = vec![self.read_and_evaluate(&input, &mut youths)];
+        // Youths are independent: read and evaluated in parts on all cores, merged in order.
+        #[cfg(feature = "parallel")]
+        let done: Vec<Done> = {
+            use rayon::prelude::*;
+            youths
+                .par_chunks_mut(64)
+                .map(|part| self.read_and_evaluate(&input, part))
+                .collect()
+        };
+        drop(youths);
         let mut part = Report::part(as_of);
         let mut duplicates = 0;
-        let mut text: Vec<u8> = Vec::new();
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        for (id, g) in all {
-            let mut one = timeline.scratch();
-            if let Some(st) = timeline.take_subject(id) {
-                one.put_subject(st);
-            }
-            let range = g.and_then(|g| Some(*starts.get(g)?..*starts.get(g + 1)?));
-            let mine = order.get(range.unwrap_or_default()).unwrap_or_default();
-            // A youth's lines lie scattered over the text: copied together first, their reads
-            // from memory overlap instead of waiting for one another.
-            text.clear();
-            spans.clear();
-            for &i in mine {
-                let Some(line) = lines.get(i as usize) else {
-                    continue;
-                };
-                let Some((_, bytes)) = files.get(line.file as usize) else {
-                    continue;
-                };
-                let from = text.len();
-                text.extend_from_slice(bytes.get(line.start..line.end).unwrap_or_default());
-                spans.push((from, text.len()));
-            }
-            for (&i, &(from, to)) in mine.iter().zip(&spans) {
-                let (Some(line), Some(raw)) = (lines.get(i as usize), text.get(from..to)) else {
-                    continue;
-                };
-                let Some(name) = names.get(line.file as usize) else {
-                    continue;
-                };
-                read_jsonl_line(&mut one, name, line.number, raw, Record::Observation);
-                if !one.rejected().is_empty() || !one.warnings().is_empty() {
-                    let (rejected, warnings) = one.take_notes();
-                    notes.add((line.file, line.number), rejected, warnings);
-                }
-            }
-            duplicates += one.duplicates();
-            if let Some(st) = one.only_subject() {
-                self.evaluate_subject(st, as_of, recheck, &mut part);
-            }
+        for d in done {
+            notes.add_all(d.rejected, d.warnings);
+            duplicates += d.duplicates;
+            part.append(d.report);
         }
 
         notes.trim();
@@ -296,6 +302,92 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Reads the lines of each of `youths` into a timeline of its own, on top of what was held
+    /// of it, and evaluates it; the notes reading left come with the place of their line.
+    fn read_and_evaluate(&self, input: &Input<'_>, youths: &mut [Youth<'_>]) -> Done {
+        let mut done = Done {
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            duplicates: 0,
+            report: Report::part(input.as_of),
+        };
+        let mut text: Vec<u8> = Vec::new();
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for youth in youths {
+            let mut one = input.base.scratch();
+            if let Some(st) = youth.held.take() {
+                one.put_subject(st);
+            }
+            // A youth's lines lie scattered over the text: copied together first, their reads
+            // from memory overlap instead of waiting for one another.
+            text.clear();
+            spans.clear();
+            for &i in youth.lines {
+                let Some(line) = input.lines.get(i as usize) else {
+                    continue;
+                };
+                let Some((_, bytes)) = input.files.get(line.file as usize) else {
+                    continue;
+                };
+                let from = text.len();
+                text.extend_from_slice(bytes.get(line.start..line.end).unwrap_or_default());
+                spans.push((from, text.len()));
+            }
+            for (&i, &(from, to)) in youth.lines.iter().zip(&spans) {
+                let (Some(line), Some(raw)) = (input.lines.get(i as usize), text.get(from..to))
+                else {
+                    continue;
+                };
+                let Some(name) = input.names.get(line.file as usize) else {
+                    continue;
+                };
+                read_jsonl_line(&mut one, name, line.number, raw, Record::Observation);
+                if !one.rejected().is_empty() || !one.warnings().is_empty() {
+                    let (rejected, warnings) = one.take_notes();
+                    let place = (line.file, line.number);
+                    done.rejected
+                        .extend(rejected.into_iter().map(|r| (place, r)));
+                    done.warnings
+                        .extend(warnings.into_iter().map(|w| (place, w)));
+                }
+            }
+            done.duplicates += one.duplicates();
+            if let Some(st) = one.only_subject() {
+                self.evaluate_subject(st, input.as_of, input.recheck, &mut done.report);
+            }
+        }
+        done
+    }
+}
+
+/// What every youth's reading shares.
+struct Input<'a> {
+    /// The timeline the records are read on top of (its vocabulary, limits and id hashing).
+    base: &'a Timeline,
+    files: &'a [(&'a str, &'a [u8])],
+    names: &'a [Arc<str>],
+    lines: &'a [Line],
+    as_of: Timestamp,
+    recheck: bool,
+}
+
+/// One youth to read and evaluate.
+struct Youth<'a> {
+    /// Its lines (indices into the lines), in line order.
+    lines: &'a [u32],
+    /// What the timeline held of it.
+    held: Option<crate::timeline::SubjectTimeline>,
+}
+
+/// What reading and evaluating some youths gave.
+struct Done {
+    rejected: Vec<((u32, u32), Rejection)>,
+    warnings: Vec<((u32, u32), Warning)>,
+    duplicates: usize,
+    report: Report,
+}
+
 /// A first look at a line as the line reader will see it (without its newline).
 fn look(raw: &[u8], max: usize) -> Look<'_> {
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -309,11 +401,8 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
     if line.is_empty() {
         return Look::Blank;
     }
-    match crate::scan::observation(line) {
-        Some(o) => match o.subject {
-            Cow::Borrowed(s) if !s.is_empty() => Look::Subject(s),
-            _ => Look::Other,
-        },
-        None => Look::Other,
+    match crate::scan::subject(line) {
+        Some(s) if !s.is_empty() => Look::Subject(s),
+        _ => Look::Other,
     }
 }
