@@ -2,6 +2,9 @@
 //!
 //! - `batch/default_pack`: the default pack over a generated region, observations per second;
 //! - `batch/generated_rules_1000`: the same workload under 1,000 generated rules;
+//! - `jsonl/read_then_evaluate` and `jsonl/one_youth_at_a_time`: from JSON Lines text in memory
+//!   to the report with the default pack, lines per second: read into a timeline and evaluated,
+//!   or with `Engine::evaluate_jsonl` (the `eval` command's way);
 //! - `load/default_pack` and `load/generated_rules_1000`: parsing and checking the rule sets.
 //!
 //! `EARLY_SIGNAL_BENCH_SUBJECTS` (default 10,000) sets the region's size; each youth has 100
@@ -78,6 +81,44 @@ fn batch(c: &mut Criterion) {
     g.finish();
 }
 
+fn jsonl(c: &mut Criterion) {
+    let workload = generate(&WorkloadConfig {
+        subjects: subjects(),
+        ..WorkloadConfig::default()
+    });
+    let (mut subjects_text, mut text) = (Vec::new(), Vec::new());
+    workload
+        .write_jsonl(&mut subjects_text, &mut text)
+        .expect("written to memory");
+    drop(workload);
+    let lines = text.iter().filter(|&&b| b == b'\n').count();
+    let rules = RuleSet::builtin();
+    let engine = Engine::new(rules.clone());
+    let as_of: Timestamp = "2027-01-01T00:00:00+01:00".parse().expect("timestamp");
+    let with_subjects = || {
+        let mut tl = rules.new_timeline();
+        tl.read_subjects_jsonl("subjects.jsonl", &subjects_text);
+        tl
+    };
+    let mut g = c.benchmark_group("jsonl");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(lines as u64));
+    g.bench_function("read_then_evaluate", |b| {
+        b.iter(|| {
+            let mut tl = with_subjects();
+            tl.read_jsonl("observations.jsonl", &text);
+            black_box(engine.evaluate(&tl, as_of))
+        })
+    });
+    g.bench_function("one_youth_at_a_time", |b| {
+        b.iter(|| {
+            let files = [("observations.jsonl", text.as_slice())];
+            black_box(engine.evaluate_jsonl(with_subjects(), &files, as_of))
+        })
+    });
+    g.finish();
+}
+
 fn load(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     let pack = pack_files();
@@ -90,5 +131,5 @@ fn load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, batch, load);
+criterion_group!(benches, batch, jsonl, load);
 criterion_main!(benches);
