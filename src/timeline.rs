@@ -494,11 +494,11 @@ impl Timeline {
                 observation.id,
             ));
         }
-        let vocab = self.vocabulary.clone();
+        let vocab = self.vocabulary.as_deref();
         let protected: Vec<Name> = observation
             .attributes
             .keys()
-            .filter(|k| is_protected(vocab.as_deref(), k))
+            .filter(|k| is_protected(vocab, k))
             .cloned()
             .collect();
         for name in protected {
@@ -521,7 +521,7 @@ impl Timeline {
                 format!("attribute `{name}` is not a finite number; numbers must be finite");
             return Err((InputError { reason }, observation.id));
         }
-        if let Some(v) = &vocab {
+        if let Some(v) = vocab {
             if let Err(reason) = v.check_observation(&observation) {
                 return Err((InputError { reason }, observation.id));
             }
