@@ -44,6 +44,20 @@ fuzz_target!(|data: &[u8]| {
                 (Ok(_), Some(_)) => panic!("read a line that read_jsonl refuses"),
             }
         }
+        // One youth at a time gives the report of reading the files and then evaluating, also
+        // with the input cut into two files and with the subjects read first.
+        let cut = data.len() / 2;
+        let (first, second) = data.split_at(cut);
+        let mut both = fresh();
+        both.read_subjects_jsonl("s.jsonl", data);
+        let base = both.clone();
+        let _ = both.read_jsonl_reader("a.jsonl", first);
+        let _ = both.read_jsonl_reader("b.jsonl", second);
+        for as_of in as_ofs().into_iter().take(2) {
+            let expected = engine.evaluate(&both, as_of);
+            let got = engine.evaluate_jsonl(base.clone(), &[("a.jsonl", first), ("b.jsonl", second)], as_of);
+            assert_eq!(got, expected);
+        }
         for tl in [&yaml, &jsonl, &subjects, &streamed] {
             let _ = tl.observation_count();
             for s in tl.subjects() {
