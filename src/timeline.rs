@@ -446,10 +446,16 @@ impl Timeline {
                 ));
                 continue;
             }
-            if let Some(Err(reason)) = vocab
-                .as_ref()
-                .map(|v| v.check_fact(&fact.name, &fact.value))
-            {
+            let verdict = match &fact.value {
+                Value::Number(n) if !n.is_finite() => Err(format!(
+                    "fact `{}` is not a finite number; numbers must be finite",
+                    fact.name
+                )),
+                _ => vocab
+                    .as_ref()
+                    .map_or(Ok(()), |v| v.check_fact(&fact.name, &fact.value)),
+            };
+            if let Err(reason) = verdict {
                 self.reject(Rejection::at(
                     reason,
                     origin.as_ref(),

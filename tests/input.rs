@@ -373,3 +373,64 @@ fn one_line_is_read_under_the_timeline_limits() {
         refused.reason
     );
 }
+
+#[test]
+fn a_non_finite_number_in_a_yaml_timeline_refuses_only_its_record() {
+    let mut tl = Timeline::new();
+    tl.read_yaml(
+        "t.yaml",
+        "subject: y-1\nfacts:\n  - { name: score, value: .nan }\n  - { name: residence, value: home }\nobservations:\n  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: disclosure }\n  - { id: b, at: 2026-03-02T22:00:00+01:00, kind: contact.new, attributes: { age_gap_years: .inf } }\n  - { id: c, at: 2026-03-02T23:00:00+01:00, kind: disclosure, attributes: { n: -.inf } }\n  - { id: d, at: 2026-03-02T23:30:00+01:00, kind: disclosure }\n",
+    )
+    .unwrap();
+    let st = tl.subject("y-1").unwrap();
+    let kept: Vec<&str> = st.observations().iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(kept, ["a", "d"]);
+    assert_eq!(st.subject().facts.len(), 1);
+    let refused: Vec<(Option<u32>, &str)> = tl
+        .rejected()
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:#?}");
+    assert!(refused[0].1.contains("fact `score` is not a finite number"));
+    assert_eq!((refused[1].0, refused[2].0), (Some(7), Some(8)));
+    assert!(
+        refused[1]
+            .1
+            .contains("`age_gap_years` is not a finite number")
+    );
+}
+
+#[test]
+fn non_finite_numbers_in_rule_files_are_still_refused() {
+    let err = RuleSet::from_yaml_str(
+        "r.yaml",
+        "vocabulary:\n  kinds: { x: { attributes: { n: { type: number } } } }\nrules:\n  - id: r\n    title: t\n    class: contact\n    severity: low\n    rationale: r\n    when:\n      match: { kind: x, attributes.n: { gte: .inf } }\n",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("finite"), "{err}");
+}
+
+#[test]
+fn a_birth_date_after_an_observation_is_warned_about() {
+    let mut tl = Timeline::new();
+    tl.read_yaml(
+        "t.yaml",
+        "subject: y-1\nborn: 2027-01-01\nobservations:\n  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: disclosure }\n---\nsubject: y-2\nborn: 2011-01-01\nobservations:\n  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: disclosure }\n",
+    )
+    .unwrap();
+    let report =
+        Engine::new(RuleSet::builtin()).evaluate(&tl, "2026-03-03T00:00:00+01:00".parse().unwrap());
+    let warned: Vec<(Option<&str>, &str)> = report
+        .warnings
+        .iter()
+        .map(|w| (w.subject.as_deref(), w.message.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:#?}");
+    assert_eq!(warned[0].0, Some("y-1"));
+    assert!(
+        warned[0]
+            .1
+            .contains("born on 2027-01-01, after its observation `a`")
+    );
+}

@@ -259,6 +259,20 @@ impl Engine {
                 Some(&subject.id),
             ));
         }
+        if let (Some(born), Some(first)) = (subject.born, obs.first())
+            && first.at.date_naive() < born
+        {
+            report.warnings.push(Warning::at(
+                format!(
+                    "subject `{}` was born on {born}, after its observation `{}` of {}: check the date of birth (`subject.age` is negative before it)",
+                    subject.id,
+                    first.id,
+                    first.at.date_naive()
+                ),
+                None,
+                Some(&subject.id),
+            ));
+        }
         for fact in &self.facts_used {
             if obs.iter().any(|o| fact_overlap(subject, fact, &o.at)) {
                 report.warnings.push(Warning::at(
