@@ -1,0 +1,468 @@
+//! Review of `Engine::evaluate_jsonl`: more inputs checked against reading the files into a
+//! timeline and evaluating it (odd lines, preloaded timelines, timelines without a vocabulary,
+//! custom rule sets, small limits).
+
+use early_signal::{Engine, Limits, Report, RuleSet, Timeline, Timestamp};
+use proptest::prelude::*;
+use std::sync::{Mutex, OnceLock};
+
+/// Tests of this file run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn builtin() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(RuleSet::builtin)
+}
+
+/// A rule set without a vocabulary: any kind is read, protected names are the built-in ones.
+fn custom() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| {
+        RuleSet::from_yaml_str(
+            "c.yaml",
+            "rules:
+  - id: any-disclosure
+    version: 1
+    title: any disclosure
+    class: risk
+    severity: high
+    rationale: review
+    when: { match: { kind: disclosure } }
+  - id: two-contacts
+    version: 1
+    title: two contacts
+    class: risk
+    severity: medium
+    rationale: review
+    when:
+      count:
+        match: { kind: contact.* }
+        at_least: 2
+        within: 7d
+",
+        )
+        .unwrap()
+    })
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// How the timeline is made before the JSON Lines are read on top of it.
+#[derive(Debug, Clone)]
+struct Base {
+    /// With the rule set's vocabulary, or `Timeline::new()`.
+    vocabulary: bool,
+    limits: Limits,
+    subjects: String,
+    yaml: Option<String>,
+}
+
+impl Base {
+    fn make(&self, rules: &RuleSet) -> Timeline {
+        let mut tl = if self.vocabulary {
+            rules.new_timeline()
+        } else {
+            Timeline::new()
+        };
+        tl.set_limits(self.limits.clone());
+        tl.read_subjects_jsonl_reader("s.jsonl", self.subjects.as_bytes())
+            .unwrap();
+        if let Some(y) = &self.yaml {
+            tl.read_yaml("t.yaml", y).unwrap();
+        }
+        tl
+    }
+}
+
+/// The report both ways, asserted equal.
+fn both(rules: &RuleSet, base: &Base, files: &[(&str, &[u8])], as_of: Timestamp) -> Report {
+    let engine = Engine::new(rules.clone());
+    let mut whole = base.make(rules);
+    for (name, bytes) in files {
+        whole.read_jsonl_reader(name, *bytes).unwrap();
+    }
+    let expected = engine.evaluate(&whole, as_of);
+    let got = engine.evaluate_jsonl(base.make(rules), files, as_of);
+    assert_eq!(
+        serde_json::to_string_pretty(&got).unwrap(),
+        serde_json::to_string_pretty(&expected).unwrap()
+    );
+    assert_eq!(got, expected);
+    expected
+}
+
+fn plain_base() -> Base {
+    Base {
+        vocabulary: true,
+        limits: Limits::default(),
+        subjects: String::new(),
+        yaml: None,
+    }
+}
+
+fn obs(subject: &str, id: &str, day: u32, kind: &str, extra: &str) -> String {
+    format!(
+        r#"{{"subject": "{subject}", "id": "{id}", "at": "2026-03-{day:02}T21:00:00+01:00", "kind": "{kind}"{extra}}}"#
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand cases
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn subjects_only_in_the_subjects_file_and_preloaded_youths() {
+    let _one = serial();
+    let subjects = r#"{"subject": "y-1", "born": "2011-05-01"}
+{"subject": "y-0", "born": "2010-01-01", "facts": [{"name": "residence", "value": "institution.open"}, {"name": "religion", "value": "x"}]}
+{"subject": "y-2", "born": "2010-01-01"}
+{"subject": "y-2", "born": "2010-02-02"}
+not json
+{"subject": "zz", "born": "2009-01-01", "facts": [{"name": "residence", "value": "nowhere"}]}
+"#;
+    let yaml = "subject: y-1
+observations:
+  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: contact.new, counterpart: c-1, channel: online.social_media }
+  - { id: late, at: 2026-04-02T21:00:00+01:00, kind: disclosure }
+---
+subject: y-3
+born: 2012-01-01
+observations:
+  - { id: a, at: 2026-03-03T21:00:00+01:00, kind: disclosure, attributes: { nationality: x } }
+";
+    let file = [
+        obs("y-1", "a", 2, "contact.new", r#", "channel": "online.social_media", "counterpart": "c-1""#),
+        obs("y-1", "a", 3, "contact.new", ""),
+        obs("y-3", "a", 3, "disclosure", r#", "attributes": {"nationality": "x"}"#),
+        obs("y-3", "b", 4, "meeting.in_person", r#", "counterpart": "c-1", "attributes": {"religion": "r", "nationality": "n"}"#),
+        obs("y-4", "a", 30, "disclosure", ""),
+        "{\"subject\": \"y\\u002d1\", \"id\": \"b\", \"at\": \"2026-03-04T21:00:00+01:00\", \"kind\": \"meeting.in_person\", \"counterpart\": \"c-1\"}".into(),
+    ]
+    .join("\n");
+    for vocabulary in [true, false] {
+        for max_rejections in [0, 1, 2, 3, 100] {
+            let base = Base {
+                vocabulary,
+                limits: Limits {
+                    max_rejections,
+                    ..Limits::default()
+                },
+                subjects: subjects.into(),
+                yaml: Some(yaml.into()),
+            };
+            for as_of in ["2026-03-20T00:00:00+01:00", "2026-03-03T00:00:00+01:00"] {
+                both(builtin(), &base, &[("a.jsonl", file.as_bytes())], ts(as_of));
+                both(custom(), &base, &[("a.jsonl", file.as_bytes())], ts(as_of));
+            }
+        }
+    }
+}
+
+#[test]
+fn lines_around_the_length_limit() {
+    let _one = serial();
+    let plain = obs("y-1", "a", 2, "disclosure", "");
+    let n = plain.len();
+    let mut lines = Vec::new();
+    for pad in 0..4 {
+        let padded = plain.replacen('{', &format!("{{{}", " ".repeat(pad)), 1);
+        lines.push(padded.clone());
+        lines.push(format!("{padded}\r"));
+        lines.push(format!("{padded}\r\r"));
+        lines.push(format!("\u{feff}{padded}"));
+        lines.push(format!(" {padded} "));
+    }
+    let text = lines.join("\n");
+    for max in n.saturating_sub(3)..n + 8 {
+        for ending in ["", "\n", "\r\n", "\r"] {
+            let body = format!("{text}{ending}");
+            let base = Base {
+                limits: Limits {
+                    max_line_bytes: max,
+                    max_rejections: 5,
+                    ..Limits::default()
+                },
+                ..plain_base()
+            };
+            both(
+                builtin(),
+                &base,
+                &[("a.jsonl", body.as_bytes()), ("b.jsonl", plain.as_bytes())],
+                ts("2026-03-20T00:00:00+01:00"),
+            );
+        }
+    }
+    for max in [0, 1, 2] {
+        let base = Base {
+            limits: Limits {
+                max_line_bytes: max,
+                ..Limits::default()
+            },
+            ..plain_base()
+        };
+        both(
+            builtin(),
+            &base,
+            &[("a.jsonl", b"\n\r\n \r\n\r\r\nx\n\xef\xbb\xbf\n{}\n")],
+            ts("2026-03-20T00:00:00+01:00"),
+        );
+    }
+}
+
+#[test]
+fn many_and_empty_files() {
+    let _one = serial();
+    let a = obs("y-1", "a", 2, "contact.new", r#", "counterpart": "c""#);
+    let b = obs("y-1", "a", 2, "contact.new", r#", "counterpart": "d""#);
+    let c = obs("y-2", "a", 2, "disclosure", "");
+    let files: Vec<(String, Vec<u8>)> = (0..40)
+        .map(|i| {
+            let text = match i % 5 {
+                0 => String::new(),
+                1 => a.clone(),
+                2 => format!("{b}\n"),
+                3 => format!("{c}\n\n{a}"),
+                _ => "\n\n".into(),
+            };
+            (format!("f{i}.jsonl"), text.into_bytes())
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    for max_rejections in [0, 3, 100] {
+        let base = Base {
+            limits: Limits {
+                max_rejections,
+                ..Limits::default()
+            },
+            ..plain_base()
+        };
+        both(builtin(), &base, &files, ts("2026-03-20T00:00:00+01:00"));
+    }
+    both(
+        builtin(),
+        &plain_base(),
+        &[],
+        ts("2026-03-20T00:00:00+01:00"),
+    );
+}
+
+#[test]
+fn max_subjects_around_the_count() {
+    let _one = serial();
+    let subjects = "{\"subject\": \"y-1\", \"born\": \"2011-05-01\"}\n{\"subject\": \"s-only\", \"born\": \"2011-05-01\"}\n";
+    let file = [
+        obs("y-1", "a", 2, "disclosure", ""),
+        obs("y-2", "a", 2, "no.such", ""),
+        obs("y-3", "a", 2, "disclosure", ""),
+        "{\"subject\": \"y-\\u0034\", \"id\": \"a\", \"at\": \"2026-03-02T21:00:00+01:00\", \"kind\": \"disclosure\"}".into(),
+        obs("y-5", "a", 2, "disclosure", ""),
+    ]
+    .join("\n");
+    for max_subjects in 0..8 {
+        for per in [0, 1, 5] {
+            let base = Base {
+                limits: Limits {
+                    max_subjects,
+                    max_observations_per_subject: per,
+                    max_rejections: 2,
+                    ..Limits::default()
+                },
+                subjects: subjects.into(),
+                ..plain_base()
+            };
+            both(
+                builtin(),
+                &base,
+                &[("a.jsonl", file.as_bytes())],
+                ts("2026-03-20T00:00:00+01:00"),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random inputs
+// ---------------------------------------------------------------------------------------------
+
+fn arb_subject() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["y-1", "y-2", "y-3", "s-only", "é", "y-1 ", "Y-1", ""])
+}
+
+/// One observation line, plain or bent in a way the skim may read differently from the reader.
+fn arb_line() -> impl Strategy<Value = Vec<u8>> {
+    let id = prop::sample::select(vec!["a", "b", "c", ""]);
+    let kind = prop::sample::select(vec![
+        "contact.new",
+        "meeting.in_person",
+        "disclosure",
+        "missing.episode",
+        "threat.blackmail",
+        "contactnew",
+    ]);
+    let extra = prop::sample::select(vec![
+        "",
+        r#", "channel": "online.social_media", "counterpart": "c-1""#,
+        r#", "counterpart": "c-1", "source": "mentor""#,
+        r#", "attributes": {"relation": "peer", "age_gap_years": 1}"#,
+        r#", "attributes": {"nationality": "x", "religion": "y"}"#,
+        r#", "attributes": {"religion": "y", "age_gap_years": 1e999}"#,
+        r#", "attributes": {"relation": "peer", "relation": null}"#,
+        r#", "attributes": {"x": [1]}"#,
+        r#", "recorded_at": "2026-03-25T10:00:00+01:00""#,
+        r#", "subject": "y-2""#,
+        r#", "channel": null"#,
+    ]);
+    (arb_subject(), id, 1..28u32, kind, extra, 0..20u8, 0..4u8).prop_map(
+        |(s, i, d, k, e, form, edge)| {
+            let plain = obs(s, i, d, k, e);
+            let mut line: Vec<u8> = match form {
+                0 => plain
+                    .replacen("\"subject\": \"", "\"subject\": \"\\u0079", 1)
+                    .into_bytes(),
+                1 => plain
+                    .replacen("\"subject\"", "\"sub\\u006aect\"", 1)
+                    .into_bytes(),
+                2 => plain.replacen('{', "{ \"colour\": 1,", 1).into_bytes(),
+                3 => Vec::new(),
+                4 => plain.replacen("2026-03", "2026-13", 1).into_bytes(),
+                5 => plain
+                    .replacen("\"subject\": \"", "\"subject\": \"\t", 1)
+                    .into_bytes(),
+                6 => plain.replacen(": ", ":\u{a0}", 1).into_bytes(),
+                7 => plain.replacen(", ", " ,\t", 2).into_bytes(),
+                8 => {
+                    let mut b = plain.into_bytes();
+                    let at = b.len() / 2;
+                    b.insert(at, 0xff);
+                    b
+                }
+                9 => format!("[{plain}]").into_bytes(),
+                10 => plain
+                    .replacen("\"subject\": \"", "\"subject\": 1, \"x\": \"", 1)
+                    .into_bytes(),
+                11 => plain.replacen("\"y-", "\"y\\/", 1).into_bytes(),
+                12 => format!("{plain} {{}}").into_bytes(),
+                _ => plain.into_bytes(),
+            };
+            match edge {
+                0 => line.extend_from_slice(b"\r"),
+                1 => {
+                    let mut b = "\u{feff} ".as_bytes().to_vec();
+                    b.extend(line);
+                    line = b;
+                }
+                2 => line.extend_from_slice(" \u{3000}".as_bytes()),
+                _ => {}
+            }
+            line
+        },
+    )
+}
+
+fn arb_subjects_file() -> impl Strategy<Value = String> {
+    let line = prop::sample::select(vec![
+        r#"{"subject": "y-1", "born": "2011-05-01"}"#,
+        r#"{"subject": "y-2", "born": "2010-01-01", "facts": [{"name": "residence", "value": "institution.open"}]}"#,
+        r#"{"subject": "y-2", "born": "2010-02-02"}"#,
+        r#"{"subject": "s-only", "born": "2010-02-02", "facts": [{"name": "religion", "value": "x"}]}"#,
+        r#"{"subject": "y-3", "facts": [{"name": "residence", "value": "nowhere"}]}"#,
+        r#"{"subject": "é", "born": "2012-02-02"}"#,
+        "garbage",
+    ]);
+    prop::collection::vec(line, 0..5).prop_map(|l| l.join("\n"))
+}
+
+fn arb_yaml() -> impl Strategy<Value = Option<String>> {
+    prop::sample::select(vec![
+        None,
+        Some(
+            "subject: y-1
+observations:
+  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: contact.new, counterpart: c-1, channel: online.social_media }
+  - { id: z, at: 2026-03-05T21:00:00+01:00, kind: meeting.in_person, counterpart: c-1 }
+"
+            .to_string(),
+        ),
+        Some(
+            "subject: y-9
+born: 2011-01-01
+observations:
+  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: disclosure, attributes: { religion: x } }
+---
+subject: y-2
+observations:
+  - { id: b, at: 2026-03-02T21:00:00+01:00, kind: bogus }
+"
+            .to_string(),
+        ),
+    ])
+}
+
+/// A file of random lines, with or without its last newline, `\n` or `\r\n` separated.
+fn arb_file() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec(arb_line(), 0..25),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, crlf, last)| {
+            let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+            let mut out = lines.join(sep);
+            if last {
+                out.extend_from_slice(sep);
+            }
+            out
+        })
+}
+
+fn arb_limits() -> impl Strategy<Value = Limits> {
+    (
+        prop::sample::select(vec![0usize, 1, 2, 5, 100_000]),
+        prop::sample::select(vec![0usize, 1, 2, 1_000_000]),
+        prop::sample::select(vec![0usize, 1, 3, 5, 10_000_000]),
+        prop::sample::select(vec![0usize, 80, 110, 140, 1 << 20]),
+    )
+        .prop_map(|(rejections, per, subjects, line)| Limits {
+            max_rejections: rejections,
+            max_observations_per_subject: per,
+            max_subjects: subjects,
+            max_line_bytes: line,
+            ..Limits::default()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn random_inputs_on_random_timelines_give_the_same_report(
+        files in prop::collection::vec(arb_file(), 0..4),
+        subjects in arb_subjects_file(),
+        yaml in arb_yaml(),
+        limits in arb_limits(),
+        vocabulary in any::<bool>(),
+        use_custom in any::<bool>(),
+        as_of in prop::sample::select(vec![
+            "2026-03-20T00:00:00+01:00",
+            "2026-03-05T00:00:00+01:00",
+            "2027-01-01T00:00:00Z",
+        ]),
+    ) {
+        let _one = serial();
+        let rules = if use_custom { custom() } else { builtin() };
+        let base = Base { vocabulary, limits, subjects, yaml };
+        let names: Vec<String> = (0..files.len()).map(|i| format!("f{i}.jsonl")).collect();
+        let files: Vec<(&str, &[u8])> =
+            names.iter().map(String::as_str).zip(files.iter().map(Vec::as_slice)).collect();
+        both(rules, &base, &files, ts(as_of));
+    }
+}
