@@ -1,16 +1,50 @@
 //! Review of `Engine::evaluate_jsonl`: more inputs checked against reading the files into a
 //! timeline and evaluating it (odd lines, preloaded timelines, timelines without a vocabulary,
-//! custom rule sets, small limits).
+//! custom rule sets, small limits), and a check that it holds no more memory than reading does.
 
 use early_signal::{Engine, Limits, Report, RuleSet, Timeline, Timestamp};
 use proptest::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// Tests of this file run one at a time.
+/// Counts the bytes allocated now and at most, for the memory test.
+struct Counting;
+
+static NOW: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        NOW.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Tests of this file run one at a time, so that the memory test measures only itself.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Bytes allocated at most while `f` runs, above what was allocated when it started.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let start = NOW.load(Ordering::Relaxed);
+    PEAK.store(start, Ordering::Relaxed);
+    let out = f();
+    (out, PEAK.load(Ordering::Relaxed) - start)
 }
 
 fn builtin() -> &'static RuleSet {
@@ -110,6 +144,55 @@ fn obs(subject: &str, id: &str, day: u32, kind: &str, extra: &str) -> String {
     format!(
         r#"{{"subject": "{subject}", "id": "{id}", "at": "2026-03-{day:02}T21:00:00+01:00", "kind": "{kind}"{extra}}}"#
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------------------------
+
+/// Lines the reader refuses, all of plain youths: reading lists only `max_rejections` of them and
+/// counts the rest, so evaluating them one youth at a time must not hold a reason per line.
+#[test]
+fn refused_lines_of_plain_youths_are_not_all_held() {
+    let _one = serial();
+    let rules = builtin();
+    let lines = 30_000;
+    let mut text = String::new();
+    for i in 0..lines {
+        // An undeclared kind: refused by the vocabulary, after the skim grouped it by youth.
+        text.push_str(&obs(
+            &format!("y-{}", i % 300),
+            &format!("o-{i}"),
+            2,
+            "no.such.kind",
+            "",
+        ));
+        text.push('\n');
+    }
+    let base = Base {
+        limits: Limits {
+            max_rejections: 10,
+            ..Limits::default()
+        },
+        ..plain_base()
+    };
+    let engine = Engine::new(rules.clone());
+    let files = [("a.jsonl", text.as_bytes())];
+    let as_of = ts("2026-03-20T00:00:00+01:00");
+    let (expected, old) = peak_of(|| {
+        let mut tl = base.make(rules);
+        tl.read_jsonl_reader("a.jsonl", text.as_bytes()).unwrap();
+        engine.evaluate(&tl, as_of)
+    });
+    let (got, new) = peak_of(|| engine.evaluate_jsonl(base.make(rules), &files, as_of));
+    assert_eq!(got, expected);
+    assert_eq!(got.rejected.len(), 10);
+    // The grouping's own cost: about 32 bytes a line (place, group, order), plus slack.
+    let allowed = old + 64 * lines + (1 << 20);
+    assert!(
+        new <= allowed,
+        "evaluate_jsonl held {new} bytes at most, reading then evaluating {old}: a reason per refused line is held"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,20 +51,36 @@ struct Notes {
 }
 
 impl Notes {
-    fn add(&mut self, place: (u32, u32), rejected: Vec<Rejection>, warnings: Vec<Warning>) {
-        self.add_all(
-            rejected.into_iter().map(|r| (place, r)).collect(),
-            warnings.into_iter().map(|w| (place, w)).collect(),
-        );
+    /// No notes yet; at most `room` rejections are to be listed.
+    fn new(room: usize) -> Self {
+        Notes {
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            room,
+            dropped: 0,
+        }
     }
 
-    fn add_all(
-        &mut self,
-        rejected: Vec<((u32, u32), Rejection)>,
-        warnings: Vec<((u32, u32), Warning)>,
-    ) {
-        self.rejected.extend(rejected);
-        self.warnings.extend(warnings);
+    /// The notes of the line at `place`.
+    fn add(&mut self, place: (u32, u32), rejected: Vec<Rejection>, warnings: Vec<Warning>) {
+        self.rejected
+            .extend(rejected.into_iter().map(|r| (place, r)));
+        self.warnings
+            .extend(warnings.into_iter().map(|w| (place, w)));
+        self.bound();
+    }
+
+    /// Takes in the notes of other lines (gathered with the same `room`).
+    fn merge(&mut self, other: Notes) {
+        self.rejected.extend(other.rejected);
+        self.warnings.extend(other.warnings);
+        // Dropped there: beyond `room` rejections of earlier lines, so beyond them here too.
+        self.dropped += other.dropped;
+        self.bound();
+    }
+
+    /// Trims when the rejections held reach twice what may be listed.
+    fn bound(&mut self) {
         if self.rejected.len() >= self.room.saturating_mul(2).max(1024) {
             self.trim();
         }
@@ -110,14 +126,10 @@ impl Engine {
     ) -> Report {
         let limits = timeline.limits().clone();
         let names: Vec<Arc<str>> = files.iter().map(|(name, _)| Arc::from(*name)).collect();
-        let mut notes = Notes {
-            rejected: Vec::new(),
-            warnings: Vec::new(),
-            room: limits
-                .max_rejections
-                .saturating_sub(timeline.rejected().len()),
-            dropped: 0,
-        };
+        let room = limits
+            .max_rejections
+            .saturating_sub(timeline.rejected().len());
+        let mut notes = Notes::new(room);
 
         // First pass, in line order: which youth each line belongs to. Lines that are not plain
         // are read on their own; a line refused then is refused whatever else is held (only a
@@ -263,26 +275,23 @@ impl Engine {
             lines: &lines,
             as_of,
             recheck,
+            room,
         };
         #[cfg(not(feature = "parallel"))]
-        let done = vec![self.read_and_evaluate(&input, &mut youths)];
-        // Youths are independent: read and evaluated in parts on all cores, merged in order.
+        let done = self.read_and_evaluate(&input, &mut youths);
+        // Youths are independent: read and evaluated in parts on all cores, merged in order as
+        // they are done (so that the rejections beyond the listing limit are dropped as they come).
         #[cfg(feature = "parallel")]
-        let done: Vec<Done> = {
+        let done: Done = {
             use rayon::prelude::*;
             youths
                 .par_chunks_mut(64)
                 .map(|part| self.read_and_evaluate(&input, part))
-                .collect()
+                .reduce(|| Done::new(as_of, room), Done::merge)
         };
         drop(youths);
-        let mut part = Report::part(as_of);
-        let mut duplicates = 0;
-        for d in done {
-            notes.add_all(d.rejected, d.warnings);
-            duplicates += d.duplicates;
-            part.append(d.report);
-        }
+        notes.merge(done.notes);
+        let (part, duplicates) = (done.report, done.duplicates);
 
         notes.trim();
         notes.warnings.sort_by_key(|(place, _)| *place);
@@ -306,12 +315,7 @@ impl Engine {
     /// Reads the lines of each of `youths` into a timeline of its own, on top of what was held
     /// of it, and evaluates it; the notes reading left come with the place of their line.
     fn read_and_evaluate(&self, input: &Input<'_>, youths: &mut [Youth<'_>]) -> Done {
-        let mut done = Done {
-            rejected: Vec::new(),
-            warnings: Vec::new(),
-            duplicates: 0,
-            report: Report::part(input.as_of),
-        };
+        let mut done = Done::new(input.as_of, input.room);
         let mut text: Vec<u8> = Vec::new();
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for youth in youths {
@@ -345,11 +349,7 @@ impl Engine {
                 read_jsonl_line(&mut one, name, line.number, raw, Record::Observation);
                 if !one.rejected().is_empty() || !one.warnings().is_empty() {
                     let (rejected, warnings) = one.take_notes();
-                    let place = (line.file, line.number);
-                    done.rejected
-                        .extend(rejected.into_iter().map(|r| (place, r)));
-                    done.warnings
-                        .extend(warnings.into_iter().map(|w| (place, w)));
+                    done.notes.add((line.file, line.number), rejected, warnings);
                 }
             }
             done.duplicates += one.duplicates();
@@ -370,6 +370,8 @@ struct Input<'a> {
     lines: &'a [Line],
     as_of: Timestamp,
     recheck: bool,
+    /// How many rejections may still be listed.
+    room: usize,
 }
 
 /// One youth to read and evaluate.
@@ -382,10 +384,29 @@ struct Youth<'a> {
 
 /// What reading and evaluating some youths gave.
 struct Done {
-    rejected: Vec<((u32, u32), Rejection)>,
-    warnings: Vec<((u32, u32), Warning)>,
+    /// What reading their lines noted, rejections beyond the listing limit dropped.
+    notes: Notes,
     duplicates: usize,
     report: Report,
+}
+
+impl Done {
+    fn new(as_of: Timestamp, room: usize) -> Self {
+        Done {
+            notes: Notes::new(room),
+            duplicates: 0,
+            report: Report::part(as_of),
+        }
+    }
+
+    /// `self` then `next` (the youths that come after).
+    #[cfg(feature = "parallel")]
+    fn merge(mut self, next: Done) -> Done {
+        self.notes.merge(next.notes);
+        self.duplicates += next.duplicates;
+        self.report.append(next.report);
+        self
+    }
 }
 
 /// A first look at a line as the line reader will see it (without its newline).
