@@ -609,7 +609,7 @@ pub(crate) fn read_jsonl_from(
 }
 
 /// Consumes the rest of a line (through its newline); returns the bytes skipped before it.
-fn skip_line(reader: &mut impl std::io::BufRead) -> std::io::Result<usize> {
+pub(crate) fn skip_line(reader: &mut impl std::io::BufRead) -> std::io::Result<usize> {
     let mut skipped = 0usize;
     loop {
         let buf = reader.fill_buf()?;

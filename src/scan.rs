@@ -134,26 +134,6 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
     (stop != 0).then(|| offset + (stop.trailing_zeros() / 8) as usize)
 }
 
-/// The offset of the first newline in `bytes`, eight bytes at a time (as [`string_end`]).
-pub(crate) fn newline(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().ok()?);
-        let x = w ^ (ONES * u64::from(b'\n'));
-        let hit = x.wrapping_sub(ONES) & !x & HIGH;
-        if hit != 0 {
-            return Some(offset + (hit.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| offset + i)
-}
-
 /// Flags (high bit set) the bytes of `w` that are a quote, a backslash or below `0x20`; above
 /// the lowest flagged byte, flags may be false.
 fn stops(w: u64) -> u64 {
@@ -411,14 +391,6 @@ mod tests {
     use proptest::prelude::*;
     use proptest::sample::select;
     use serde_json::Value;
-
-    proptest! {
-        #[test]
-        fn newline_finds_the_first_newline(bytes in prop::collection::vec(
-            select(vec![b'a', b'\n', 0x0b, 0x8a, 0xff, 0x00]), 0..40)) {
-            prop_assert_eq!(super::newline(&bytes), bytes.iter().position(|&b| b == b'\n'));
-        }
-    }
 
     /// A piece of JSON text, and whether it is plain: text the scanner must take whenever serde
     /// accepts the line it is part of.

@@ -1,29 +1,33 @@
-//! Evaluating JSON Lines held in memory one youth at a time ([`Engine::evaluate_jsonl`]).
+//! JSON Lines read and evaluated one youth at a time ([`JsonlBatch`], [`Engine::evaluate_jsonl`]).
 //!
-//! Reading a whole file into a [`Timeline`] and then evaluating it touches every record twice,
+//! Reading every record into a [`Timeline`] and then evaluating it touches every record twice,
 //! long after it was written: records of thousands of youths arrive interleaved, so each one is
 //! written into memory no cache holds any more, and all of them are held at once. Here the lines
-//! are first grouped by youth (a scan that finds only the `subject` of a plain line), then each
-//! youth's lines are read into a timeline of its own, evaluated and dropped before the next
-//! youth: the same readers, checks and rules, on memory the cache still holds. The report is the
-//! one reading the files and then evaluating gives; the reading notes are put back in line order.
+//! are kept as text and grouped by youth as they are read (a skim that finds only the `subject`
+//! of a plain line), then each youth's lines are read into a timeline of its own, evaluated and
+//! dropped before the next youth: the same readers, checks and rules, on memory the cache still
+//! holds. The report is the one reading the files and then evaluating gives; the reading notes
+//! are put back in line order.
 
 use super::{Engine, Read};
 use crate::input::{Record, read_jsonl_line};
 use crate::report::{Rejection, Report, Warning};
 use crate::time::Timestamp;
-use crate::timeline::Timeline;
+use crate::timeline::{SubjectTimeline, Timeline};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::BufRead;
 use std::sync::Arc;
 
-/// Where one line of the input lies.
+/// Where one kept line of the input lies.
 struct Line {
     /// Index of its file.
     file: u32,
-    /// 1-based line number.
+    /// 1-based line number in its file (as the readers give it: at most `u32::MAX`).
     number: u32,
-    /// Byte range in its file, without the newline.
+    /// Its place among all lines read, in reading order.
+    place: u64,
+    /// Byte range in the kept text, without the newline.
     start: usize,
     end: usize,
 }
@@ -42,8 +46,8 @@ enum Look<'a> {
 /// in line order at the end. Rejections beyond what the timeline lists are dropped as they come,
 /// so that a file of garbage cannot fill memory with reasons.
 struct Notes {
-    rejected: Vec<((u32, u32), Rejection)>,
-    warnings: Vec<((u32, u32), Warning)>,
+    rejected: Vec<(u64, Rejection)>,
+    warnings: Vec<(u64, Warning)>,
     /// How many more may be listed.
     room: usize,
     /// Rejections dropped beyond `room`.
@@ -62,7 +66,7 @@ impl Notes {
     }
 
     /// The notes of the line at `place`.
-    fn add(&mut self, place: (u32, u32), rejected: Vec<Rejection>, warnings: Vec<Warning>) {
+    fn add(&mut self, place: u64, rejected: Vec<Rejection>, warnings: Vec<Warning>) {
         self.rejected
             .extend(rejected.into_iter().map(|r| (place, r)));
         self.warnings
@@ -97,15 +101,81 @@ impl Notes {
     }
 }
 
+/// JSON Lines observations read file by file, then evaluated one youth at a time
+/// ([`Engine::jsonl_batch`]).
+///
+/// [`evaluate`](Self::evaluate) gives the report that reading the same files into the timeline
+/// with [`Timeline::read_jsonl_reader`] and then calling [`Engine::evaluate`] gives, rejections
+/// and warnings included and in the same order, in less time and memory: it holds the text of
+/// the lines that can be observations (plus about 40 bytes per line to find each youth's lines),
+/// not every parsed record, and each youth's records only while that youth is evaluated. Lines
+/// that are too long, blank or refused on their own are not kept (their reasons are, within
+/// [`Limits::max_rejections`](crate::Limits::max_rejections)).
+///
+/// ```
+/// use early_signal::{Engine, RuleSet};
+/// let rules = RuleSet::builtin();
+/// let timeline = rules.new_timeline();
+/// let engine = Engine::new(rules);
+/// let mut batch = engine.jsonl_batch(timeline);
+/// let input = br#"{"subject": "y-1", "id": "a", "at": "2026-03-02T21:00:00+01:00", "kind": "disclosure"}"#;
+/// batch.read("in.jsonl", &input[..])?;
+/// let report = batch.evaluate("2026-03-03T00:00:00+01:00".parse()?);
+/// assert_eq!(report.flags.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct JsonlBatch<'e> {
+    engine: &'e Engine,
+    /// What the records are read on top of (usually the subject records).
+    timeline: Timeline,
+    /// The files' names, by index.
+    names: Vec<Arc<str>>,
+    /// The kept lines' text, one after the other.
+    text: Vec<u8>,
+    lines: Vec<Line>,
+    /// The youth (index into `youths`) of each kept line.
+    groups: Vec<usize>,
+    group_of: HashMap<Box<str>, usize>,
+    youths: Vec<Box<str>>,
+    /// Lines read so far, over all files.
+    places: u64,
+    notes: Notes,
+    /// Whether a line refused on its own would be refused whatever else is held, so that lines
+    /// can be looked at apart (false when a limit is zero: every line is kept and read in order).
+    apart: bool,
+    /// An empty timeline to read a line that is not plain on its own.
+    probe: Timeline,
+}
+
 impl Engine {
-    /// Evaluates observations given as JSON Lines files held in memory, on top of `timeline`
-    /// (which usually holds only the subject records), one youth at a time.
-    ///
-    /// The report is the one [`Timeline::read_jsonl_reader`] on each file in turn followed by
-    /// [`evaluate`](Self::evaluate) gives, rejections and warnings included and in the same
-    /// order. It is faster and holds less: the lines are grouped by youth first, and each
-    /// youth's records are read, evaluated and dropped before the next youth's, instead of all
-    /// records being held at once. What is held is the text itself and about 24 bytes per line.
+    /// A batch of JSON Lines observations read on top of `timeline` (usually holding only the
+    /// subject records) and evaluated one youth at a time: see [`JsonlBatch`].
+    pub fn jsonl_batch(&self, timeline: Timeline) -> JsonlBatch<'_> {
+        let limits = timeline.limits();
+        let room = limits
+            .max_rejections
+            .saturating_sub(timeline.rejected().len());
+        let apart = limits.max_subjects > 0 && limits.max_observations_per_subject > 0;
+        JsonlBatch {
+            engine: self,
+            probe: timeline.scratch(),
+            timeline,
+            names: Vec::new(),
+            text: Vec::new(),
+            lines: Vec::new(),
+            groups: Vec::new(),
+            group_of: HashMap::new(),
+            youths: Vec::new(),
+            places: 0,
+            notes: Notes::new(room),
+            apart,
+        }
+    }
+
+    /// Evaluates JSON Lines files held in memory on top of `timeline`, one youth at a time: a
+    /// [`JsonlBatch`] that reads `files` in turn. The report is the one
+    /// [`Timeline::read_jsonl_reader`] on each file followed by [`evaluate`](Self::evaluate)
+    /// gives.
     ///
     /// ```
     /// use early_signal::{Engine, RuleSet};
@@ -120,107 +190,178 @@ impl Engine {
     /// ```
     pub fn evaluate_jsonl(
         &self,
-        mut timeline: Timeline,
+        timeline: Timeline,
         files: &[(&str, &[u8])],
         as_of: Timestamp,
     ) -> Report {
-        let limits = timeline.limits().clone();
-        let names: Vec<Arc<str>> = files.iter().map(|(name, _)| Arc::from(*name)).collect();
-        let room = limits
-            .max_rejections
-            .saturating_sub(timeline.rejected().len());
-        let mut notes = Notes::new(room);
+        let mut batch = self.jsonl_batch(timeline);
+        for (name, bytes) in files {
+            // Reading from memory cannot fail.
+            let _ = batch.read(name, *bytes);
+        }
+        batch.evaluate(as_of)
+    }
+}
 
-        // First pass, in line order: which youth each line belongs to. Lines that are not plain
-        // are read on their own; a line refused then is refused whatever else is held (only a
-        // limit of zero makes a first record depend on others, and then the files are read the
-        // usual way below).
-        // Owned keys: a key borrowed from the text would be a read of memory long gone from the
-        // cache at every lookup.
-        let mut group_of: HashMap<Box<str>, u32> = HashMap::new();
-        let mut subjects: Vec<Box<str>> = Vec::new();
-        let mut lines: Vec<Line> = Vec::new();
-        let mut groups: Vec<u32> = Vec::new();
-        let mut probe = timeline.scratch();
-        let exact = limits.max_subjects > 0 && limits.max_observations_per_subject > 0;
-        for (f, ((_, bytes), name)) in (0u32..).zip(files.iter().zip(&names)) {
-            if !exact {
-                break;
+impl JsonlBatch<'_> {
+    /// Reads one file of JSON Lines observations from `reader`, line by line as
+    /// [`Timeline::read_jsonl_reader`] does: a line longer than
+    /// [`Limits::max_line_bytes`](crate::Limits::max_line_bytes) is refused without being held.
+    ///
+    /// # Errors
+    /// Only when reading fails; what was read before stays in the batch.
+    pub fn read(&mut self, file: &str, mut reader: impl BufRead) -> std::io::Result<()> {
+        use std::io::Read as _;
+        let name: Arc<str> = Arc::from(file);
+        let f = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.clone());
+        let max = self.timeline.limits().max_line_bytes;
+        // Room for the line, a `\r\n` ending, and one byte more to tell that it is too long.
+        let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(2);
+        let mut number: u32 = 0;
+        loop {
+            let start = self.text.len();
+            if (&mut reader).take(cap).read_until(b'\n', &mut self.text)? == 0 {
+                return Ok(());
             }
-            let mut start = 0usize;
-            let mut number: u32 = 0;
-            while start < bytes.len() {
-                let end = bytes
-                    .get(start..)
-                    .and_then(crate::scan::newline)
-                    .map_or(bytes.len(), |i| start + i);
-                number = number.saturating_add(1);
-                let raw = bytes.get(start..end).unwrap_or_default();
-                let line = Line {
-                    file: f,
-                    number,
-                    start,
-                    end,
-                };
-                start = end.saturating_add(1);
-                // As the line reader does: a line this long is refused before it is looked at.
-                if raw.len() >= limits.max_line_bytes.saturating_add(2) {
-                    let r = crate::input::too_long(name, number, raw.len(), limits.max_line_bytes);
-                    notes.add((f, number), vec![r], Vec::new());
+            number = number.saturating_add(1);
+            let place = self.places;
+            self.places += 1;
+            let read = self.text.len() - start;
+            let ended = self.text.ends_with(b"\n");
+            if read > max.saturating_add(1) && !ended {
+                self.text.truncate(start);
+                let rest = crate::input::skip_line(&mut reader)?;
+                let r = crate::input::too_long(&name, number, read.saturating_add(rest), max);
+                self.notes.add(place, vec![r], Vec::new());
+                continue;
+            }
+            if ended {
+                self.text.pop();
+            }
+            let line = Line {
+                file: f,
+                number,
+                place,
+                start,
+                end: self.text.len(),
+            };
+            if !self.apart {
+                self.lines.push(line);
+                continue;
+            }
+            let raw = self.text.get(start..).unwrap_or_default();
+            let youth: Cow<'_, str> = match look(raw, max) {
+                Look::Blank => {
+                    self.text.truncate(start);
                     continue;
                 }
-                let subject: Cow<'_, str> = match look(raw, limits.max_line_bytes) {
-                    Look::Blank => continue,
-                    Look::Subject(s) => Cow::Borrowed(s),
-                    Look::Other => {
-                        read_jsonl_line(&mut probe, name, number, raw, Record::Observation);
-                        let read = probe.only_subject().map(|st| st.subject().id.to_string());
-                        let (rejected, warnings) = probe.take_notes();
-                        probe = timeline.scratch();
-                        match read {
-                            // Read again with the youth's other lines, warnings and all.
-                            Some(s) => Cow::Owned(s),
-                            None => {
-                                notes.add((f, number), rejected, warnings);
-                                continue;
-                            }
+                Look::Subject(s) => Cow::Borrowed(s),
+                Look::Other => {
+                    read_jsonl_line(&mut self.probe, &name, number, raw, Record::Observation);
+                    let read = self
+                        .probe
+                        .only_subject()
+                        .map(|st| st.subject().id.to_string());
+                    let (rejected, warnings) = self.probe.take_notes();
+                    self.probe = self.timeline.scratch();
+                    match read {
+                        // Read again with the youth's other lines, warnings and all.
+                        Some(s) => Cow::Owned(s),
+                        None => {
+                            self.text.truncate(start);
+                            self.notes.add(place, rejected, warnings);
+                            continue;
                         }
                     }
-                };
-                let g = match group_of.get(subject.as_ref()) {
-                    Some(&g) => g,
-                    None => {
-                        let g = u32::try_from(subjects.len()).unwrap_or(u32::MAX);
-                        let key: Box<str> = subject.into();
-                        group_of.insert(key.clone(), g);
-                        subjects.push(key);
-                        g
-                    }
-                };
-                lines.push(line);
-                groups.push(g);
-            }
+                }
+            };
+            let g = match self.group_of.get(youth.as_ref()) {
+                Some(&g) => g,
+                None => {
+                    let g = self.youths.len();
+                    let key: Box<str> = youth.into();
+                    self.group_of.insert(key.clone(), g);
+                    self.youths.push(key);
+                    g
+                }
+            };
+            self.lines.push(line);
+            self.groups.push(g);
         }
-        // More youths than a timeline may hold: which are refused depends on the order their
-        // records are accepted in, so the files are read as a whole, in order.
-        let held: Vec<String> = timeline.subject_ids().map(str::to_owned).collect();
-        let new = subjects
-            .iter()
-            .filter(|s| timeline.subject(s).is_none())
-            .count();
-        if !exact || held.len().saturating_add(new) > limits.max_subjects {
-            drop(notes);
-            for (name, bytes) in files {
-                // Reading from memory cannot fail.
-                let _ = timeline.read_jsonl_reader(name, *bytes);
-            }
-            return self.evaluate(&timeline, as_of);
-        }
+    }
 
+    /// Reads each youth's lines into a timeline of its own and evaluates it at `as_of`.
+    pub fn evaluate(mut self, as_of: Timestamp) -> Report {
+        let engine = self.engine;
+        let limits = self.timeline.limits().clone();
+        let held: Vec<String> = self.timeline.subject_ids().map(str::to_owned).collect();
+        let new = self
+            .youths
+            .iter()
+            .filter(|s| self.timeline.subject(s).is_none())
+            .count();
+        let recheck = engine.recheck(&self.timeline);
+        let room = self.notes.room;
+        // With a limit of zero, or more youths than a timeline may hold, which records are
+        // refused depends on the order they are accepted in: the kept lines are read in order
+        // into one timeline. (Lines refused on their own were refused whatever else was held.)
+        let done = if !self.apart || held.len().saturating_add(new) > limits.max_subjects {
+            let mut all = self.timeline.scratch();
+            for id in &held {
+                if let Some(st) = self.timeline.take_subject(id) {
+                    all.put_subject(st);
+                }
+            }
+            let mut done = Done::new(as_of, room);
+            for line in &self.lines {
+                let (Some(raw), Some(name)) = (
+                    self.text.get(line.start..line.end),
+                    self.names.get(line.file as usize),
+                ) else {
+                    continue;
+                };
+                read_jsonl_line(&mut all, name, line.number, raw, Record::Observation);
+                if !all.rejected().is_empty() || !all.warnings().is_empty() {
+                    let (rejected, warnings) = all.take_notes();
+                    done.notes.add(line.place, rejected, warnings);
+                }
+            }
+            done.duplicates = all.duplicates();
+            for st in all.subjects() {
+                engine.evaluate_subject(st, as_of, recheck, &mut done.report);
+            }
+            done
+        } else {
+            self.by_youth(&held, as_of, recheck)
+        };
+        let mut notes = std::mem::replace(&mut self.notes, Notes::new(room));
+        notes.merge(done.notes);
+        notes.trim();
+        notes.warnings.sort_by_key(|(place, _)| *place);
+        let mut timeline = self.timeline;
+        for (_, r) in notes.rejected {
+            timeline.reject(r);
+        }
+        timeline.count_unlisted(notes.dropped);
+        timeline
+            .warnings
+            .extend(notes.warnings.into_iter().map(|(_, w)| w));
+        timeline.count_duplicates(done.duplicates);
+        let read: Read = timeline.into_read();
+        let mut report = engine.report_for(as_of, read);
+        report.append(done.report);
+        engine.finish(&mut report);
+        report
+    }
+
+    /// Every youth (those with lines and those only `held` by the timeline) read into a
+    /// timeline of its own and evaluated, in id order as [`Engine::evaluate`] takes them.
+    fn by_youth(&mut self, held: &[String], as_of: Timestamp, recheck: bool) -> Done {
         // The lines of each youth together, in line order (a stable counting sort).
-        let mut starts = vec![0usize; subjects.len() + 1];
-        for &g in &groups {
-            if let Some(c) = starts.get_mut(g as usize + 1) {
+        let mut starts = vec![0usize; self.youths.len() + 1];
+        for &g in &self.groups {
+            if let Some(c) = starts.get_mut(g + 1) {
                 *c += 1;
             }
         }
@@ -231,54 +372,50 @@ impl Engine {
             }
         }
         let mut next = starts.clone();
-        let mut order = vec![0u32; lines.len()];
-        for (i, &g) in (0u32..).zip(&groups) {
-            if let Some(at) = next.get_mut(g as usize)
+        let mut order = vec![0usize; self.lines.len()];
+        for (i, &g) in self.groups.iter().enumerate() {
+            if let Some(at) = next.get_mut(g)
                 && let Some(slot) = order.get_mut(*at)
             {
                 *slot = i;
                 *at += 1;
             }
         }
-        drop(groups);
-
-        // Every youth, in id order as `evaluate` takes them: those with lines and those known
-        // only from `timeline`.
-        let mut all: Vec<(&str, Option<usize>)> = subjects
+        self.groups = Vec::new();
+        let mut ids: Vec<(&str, Option<usize>)> = self
+            .youths
             .iter()
             .enumerate()
             .map(|(g, s)| (s.as_ref(), Some(g)))
             .chain(
                 held.iter()
-                    .filter(|s| !group_of.contains_key(s.as_str()))
+                    .filter(|s| !self.group_of.contains_key(s.as_str()))
                     .map(|s| (s.as_str(), None)),
             )
             .collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-
-        let recheck = self.recheck(&timeline);
-        // Each youth with its lines and what `timeline` held of it, in evaluation order.
-        let mut youths: Vec<Youth<'_>> = all
+        ids.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut youths: Vec<Youth<'_>> = ids
             .into_iter()
             .map(|(id, g)| Youth {
                 lines: g
                     .and_then(|g| Some(*starts.get(g)?..*starts.get(g + 1)?))
                     .and_then(|range| order.get(range))
                     .unwrap_or_default(),
-                held: timeline.take_subject(id),
+                held: self.timeline.take_subject(id),
             })
             .collect();
         let input = Input {
-            base: &timeline,
-            files,
-            names: &names,
-            lines: &lines,
+            base: &self.timeline,
+            text: &self.text,
+            names: &self.names,
+            lines: &self.lines,
             as_of,
             recheck,
-            room,
+            room: self.notes.room,
         };
+        let engine = self.engine;
         #[cfg(not(feature = "parallel"))]
-        let done = self.read_and_evaluate(&input, &mut youths);
+        let done = engine.read_and_evaluate(&input, &mut youths);
         // Youths are independent: read and evaluated in parts on all cores, merged in order as
         // they are done (so that the rejections beyond the listing limit are dropped as they come).
         #[cfg(feature = "parallel")]
@@ -286,28 +423,10 @@ impl Engine {
             use rayon::prelude::*;
             youths
                 .par_chunks_mut(64)
-                .map(|part| self.read_and_evaluate(&input, part))
-                .reduce(|| Done::new(as_of, room), Done::merge)
+                .map(|part| engine.read_and_evaluate(&input, part))
+                .reduce(|| Done::new(as_of, input.room), Done::merge)
         };
-        drop(youths);
-        notes.merge(done.notes);
-        let (part, duplicates) = (done.report, done.duplicates);
-
-        notes.trim();
-        notes.warnings.sort_by_key(|(place, _)| *place);
-        for (_, r) in notes.rejected {
-            timeline.reject(r);
-        }
-        timeline.count_unlisted(notes.dropped);
-        timeline
-            .warnings
-            .extend(notes.warnings.into_iter().map(|(_, w)| w));
-        timeline.count_duplicates(duplicates);
-        let read: Read = timeline.into_read();
-        let mut report = self.report_for(as_of, read);
-        report.append(part);
-        self.finish(&mut report);
-        report
+        done
     }
 }
 
@@ -328,19 +447,15 @@ impl Engine {
             text.clear();
             spans.clear();
             for &i in youth.lines {
-                let Some(line) = input.lines.get(i as usize) else {
-                    continue;
-                };
-                let Some((_, bytes)) = input.files.get(line.file as usize) else {
+                let Some(line) = input.lines.get(i) else {
                     continue;
                 };
                 let from = text.len();
-                text.extend_from_slice(bytes.get(line.start..line.end).unwrap_or_default());
+                text.extend_from_slice(input.text.get(line.start..line.end).unwrap_or_default());
                 spans.push((from, text.len()));
             }
             for (&i, &(from, to)) in youth.lines.iter().zip(&spans) {
-                let (Some(line), Some(raw)) = (input.lines.get(i as usize), text.get(from..to))
-                else {
+                let (Some(line), Some(raw)) = (input.lines.get(i), text.get(from..to)) else {
                     continue;
                 };
                 let Some(name) = input.names.get(line.file as usize) else {
@@ -349,7 +464,7 @@ impl Engine {
                 read_jsonl_line(&mut one, name, line.number, raw, Record::Observation);
                 if !one.rejected().is_empty() || !one.warnings().is_empty() {
                     let (rejected, warnings) = one.take_notes();
-                    done.notes.add((line.file, line.number), rejected, warnings);
+                    done.notes.add(line.place, rejected, warnings);
                 }
             }
             done.duplicates += one.duplicates();
@@ -365,7 +480,7 @@ impl Engine {
 struct Input<'a> {
     /// The timeline the records are read on top of (its vocabulary, limits and id hashing).
     base: &'a Timeline,
-    files: &'a [(&'a str, &'a [u8])],
+    text: &'a [u8],
     names: &'a [Arc<str>],
     lines: &'a [Line],
     as_of: Timestamp,
@@ -377,9 +492,9 @@ struct Input<'a> {
 /// One youth to read and evaluate.
 struct Youth<'a> {
     /// Its lines (indices into the lines), in line order.
-    lines: &'a [u32],
+    lines: &'a [usize],
     /// What the timeline held of it.
-    held: Option<crate::timeline::SubjectTimeline>,
+    held: Option<SubjectTimeline>,
 }
 
 /// What reading and evaluating some youths gave.

@@ -1,6 +1,7 @@
 //! The evaluator: rules × a timeline at `as_of` → a [`Report`].
 
 mod bulk;
+pub use bulk::JsonlBatch;
 mod explain;
 mod patterns;
 mod why;

@@ -461,22 +461,20 @@ fn is_jsonl(path: &Path) -> bool {
 
 fn eval(input: &Input, format: EvalFormat) -> Result<ExitCode, Unusable> {
     let report = if input.inputs.iter().all(|p| is_jsonl(p)) {
-        // JSON Lines only: held as text and evaluated one youth at a time (the same report as
+        // JSON Lines only: kept as text and evaluated one youth at a time (the same report as
         // reading them into a timeline first, in less time and memory).
         let as_of = parse_as_of(input.as_of.as_deref())?;
         let rules = load_rules(input.rules.as_deref())?;
         let timeline = read_timeline(&rules, &[], input.subjects.as_deref())?;
-        let mut texts = Vec::with_capacity(input.inputs.len());
+        let engine = Engine::new(rules);
+        let mut batch = engine.jsonl_batch(timeline);
         for path in &input.inputs {
-            let bytes = std::fs::read(path)
-                .map_err(|e| Unusable(format!("cannot read `{}`: {e}", path.display())))?;
-            texts.push((path.display().to_string(), bytes));
+            let name = path.display().to_string();
+            batch
+                .read(&name, open_buffered(path)?)
+                .map_err(|e| Unusable(format!("cannot read `{name}`: {e}")))?;
         }
-        let files: Vec<(&str, &[u8])> = texts
-            .iter()
-            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
-            .collect();
-        Engine::new(rules).evaluate_jsonl(timeline, &files, as_of)
+        batch.evaluate(as_of)
     } else {
         let (as_of, rules, timeline) = input.read()?;
         let report = Engine::new(rules).evaluate(&timeline, as_of);
