@@ -29,10 +29,10 @@ pub(crate) fn observation(line: &str) -> Option<FastObservation<'_>> {
 /// without keeping the attributes (so without allocating): whenever this gives a subject, any
 /// reader that accepts the line reads that subject.
 pub(crate) fn subject(line: &str) -> Option<&str> {
-    object(line, |c| c.skip_attributes().map(|()| None)).map(|o| match o.subject {
-        Cow::Borrowed(s) => s,
-        Cow::Owned(_) => "",
-    })
+    match object(line, |c| c.skip_attributes().map(|()| None))?.subject {
+        Cow::Borrowed(s) => Some(s),
+        Cow::Owned(_) => None,
+    }
 }
 
 /// The flat object of an observation, its attributes read by `attributes`.

@@ -307,10 +307,10 @@ impl JsonlBatch<'_> {
         // refused depends on the order they are accepted in: the kept lines are read in order
         // into one timeline. (Lines refused on their own were refused whatever else was held.)
         let done = if !self.apart || held.len().saturating_add(new) > limits.max_subjects {
-            let mut all = self.timeline.scratch();
+            let mut in_order = self.timeline.scratch();
             for id in &held {
                 if let Some(st) = self.timeline.take_subject(id) {
-                    all.put_subject(st);
+                    in_order.put_subject(st);
                 }
             }
             let mut done = Done::new(as_of, room);
@@ -321,14 +321,14 @@ impl JsonlBatch<'_> {
                 ) else {
                     continue;
                 };
-                read_jsonl_line(&mut all, name, line.number, raw, Record::Observation);
-                if !all.rejected().is_empty() || !all.warnings().is_empty() {
-                    let (rejected, warnings) = all.take_notes();
+                read_jsonl_line(&mut in_order, name, line.number, raw, Record::Observation);
+                if !in_order.rejected().is_empty() || !in_order.warnings().is_empty() {
+                    let (rejected, warnings) = in_order.take_notes();
                     done.notes.add(line.place, rejected, warnings);
                 }
             }
-            done.duplicates = all.duplicates();
-            for st in all.subjects() {
+            done.duplicates = in_order.duplicates();
+            for st in in_order.subjects() {
                 engine.evaluate_subject(st, as_of, recheck, &mut done.report);
             }
             done
@@ -404,7 +404,7 @@ impl JsonlBatch<'_> {
                 held: self.timeline.take_subject(id),
             })
             .collect();
-        let input = Input {
+        let shared = Shared {
             base: &self.timeline,
             text: &self.text,
             names: &self.names,
@@ -415,7 +415,7 @@ impl JsonlBatch<'_> {
         };
         let engine = self.engine;
         #[cfg(not(feature = "parallel"))]
-        let done = engine.read_and_evaluate(&input, &mut youths);
+        let done = engine.read_and_evaluate(&shared, &mut youths);
         // Youths are independent: read and evaluated in parts on all cores, merged in order as
         // they are done (so that the rejections beyond the listing limit are dropped as they come).
         #[cfg(feature = "parallel")]
@@ -423,8 +423,8 @@ impl JsonlBatch<'_> {
             use rayon::prelude::*;
             youths
                 .par_chunks_mut(64)
-                .map(|part| engine.read_and_evaluate(&input, part))
-                .reduce(|| Done::new(as_of, input.room), Done::merge)
+                .map(|part| engine.read_and_evaluate(&shared, part))
+                .reduce(|| Done::new(as_of, shared.room), Done::merge)
         };
         done
     }
@@ -433,43 +433,43 @@ impl JsonlBatch<'_> {
 impl Engine {
     /// Reads the lines of each of `youths` into a timeline of its own, on top of what was held
     /// of it, and evaluates it; the notes reading left come with the place of their line.
-    fn read_and_evaluate(&self, input: &Input<'_>, youths: &mut [Youth<'_>]) -> Done {
-        let mut done = Done::new(input.as_of, input.room);
+    fn read_and_evaluate(&self, shared: &Shared<'_>, youths: &mut [Youth<'_>]) -> Done {
+        let mut done = Done::new(shared.as_of, shared.room);
         let mut text: Vec<u8> = Vec::new();
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for youth in youths {
-            let mut one = input.base.scratch();
+            let mut own = shared.base.scratch();
             if let Some(st) = youth.held.take() {
-                one.put_subject(st);
+                own.put_subject(st);
             }
             // A youth's lines lie scattered over the text: copied together first, their reads
             // from memory overlap instead of waiting for one another.
             text.clear();
             spans.clear();
             for &i in youth.lines {
-                let Some(line) = input.lines.get(i) else {
+                let Some(line) = shared.lines.get(i) else {
                     continue;
                 };
                 let from = text.len();
-                text.extend_from_slice(input.text.get(line.start..line.end).unwrap_or_default());
+                text.extend_from_slice(shared.text.get(line.start..line.end).unwrap_or_default());
                 spans.push((from, text.len()));
             }
             for (&i, &(from, to)) in youth.lines.iter().zip(&spans) {
-                let (Some(line), Some(raw)) = (input.lines.get(i), text.get(from..to)) else {
+                let (Some(line), Some(raw)) = (shared.lines.get(i), text.get(from..to)) else {
                     continue;
                 };
-                let Some(name) = input.names.get(line.file as usize) else {
+                let Some(name) = shared.names.get(line.file as usize) else {
                     continue;
                 };
-                read_jsonl_line(&mut one, name, line.number, raw, Record::Observation);
-                if !one.rejected().is_empty() || !one.warnings().is_empty() {
-                    let (rejected, warnings) = one.take_notes();
+                read_jsonl_line(&mut own, name, line.number, raw, Record::Observation);
+                if !own.rejected().is_empty() || !own.warnings().is_empty() {
+                    let (rejected, warnings) = own.take_notes();
                     done.notes.add(line.place, rejected, warnings);
                 }
             }
-            done.duplicates += one.duplicates();
-            if let Some(st) = one.only_subject() {
-                self.evaluate_subject(st, input.as_of, input.recheck, &mut done.report);
+            done.duplicates += own.duplicates();
+            if let Some(st) = own.only_subject() {
+                self.evaluate_subject(st, shared.as_of, shared.recheck, &mut done.report);
             }
         }
         done
@@ -477,7 +477,7 @@ impl Engine {
 }
 
 /// What every youth's reading shares.
-struct Input<'a> {
+struct Shared<'a> {
     /// The timeline the records are read on top of (its vocabulary, limits and id hashing).
     base: &'a Timeline,
     text: &'a [u8],
