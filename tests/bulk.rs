@@ -4,7 +4,6 @@
 
 use early_signal::generate::{WorkloadConfig, generate};
 use early_signal::{Engine, Limits, Report, RuleSet, Timeline, Timestamp};
-use proptest::prelude::*;
 
 fn as_of() -> Timestamp {
     "2026-03-20T00:00:00+01:00".parse().unwrap()
@@ -218,63 +217,4 @@ fn a_generated_region_gives_the_same_report() {
     }
 }
 
-/// One line of a random input: plain and odd records of a few youths, with shared ids.
-fn arb_line() -> impl Strategy<Value = String> {
-    let subject = prop::sample::select(vec!["y-1", "y-2", "y-3", "y-9", ""]);
-    let id = prop::sample::select(vec!["a", "b", "c", ""]);
-    let kind = prop::sample::select(vec![
-        "contact.new",
-        "meeting.in_person",
-        "disclosure",
-        "missing.episode",
-        "threat.blackmail",
-        "contactnew",
-    ]);
-    let extra = prop::sample::select(vec![
-        "",
-        r#", "channel": "online.social_media", "counterpart": "c-1""#,
-        r#", "counterpart": "c-2", "source": "mentor""#,
-        r#", "attributes": {"relation": "peer", "age_gap_years": 1}"#,
-        r#", "attributes": {"nationality": "x"}"#,
-        r#", "recorded_at": "2026-03-25T10:00:00+01:00""#,
-    ]);
-    let form = 0..8u8;
-    (subject, id, 1..28u32, kind, extra, form).prop_map(|(s, i, d, k, e, form)| {
-        let plain = line(s, i, d, k, e);
-        match form {
-            0 => plain.replacen("\"subject\": \"y-", "\"subject\": \"y\\u002d", 1),
-            1 => format!("{plain}\r"),
-            2 => plain.replacen('{', "{ \"colour\": 1,", 1),
-            3 => String::new(),
-            4 => plain.replacen("2026-03", "2026-13", 1),
-            _ => plain,
-        }
-    })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
-
-    #[test]
-    fn random_inputs_give_the_same_report(
-        a in prop::collection::vec(arb_line(), 0..40),
-        b in prop::collection::vec(arb_line(), 0..10),
-        max_rejections in prop::sample::select(vec![0usize, 2, 100_000]),
-        per_subject in prop::sample::select(vec![3usize, 1_000_000]),
-    ) {
-        let rules = RuleSet::builtin();
-        let (a, b) = (a.join("\n"), b.join("\n"));
-        let limits = Limits {
-            max_rejections,
-            max_observations_per_subject: per_subject,
-            ..Limits::default()
-        };
-        both(
-            &rules,
-            SUBJECTS,
-            &[("a.jsonl", a.as_bytes()), ("b.jsonl", b.as_bytes())],
-            Some(limits),
-            as_of(),
-        );
-    }
-}
+// Random inputs on random timelines and limits: tests/bulk_inputs.rs.

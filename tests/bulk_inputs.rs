@@ -1,4 +1,4 @@
-//! Review of `Engine::evaluate_jsonl`: more inputs checked against reading the files into a
+//! `Engine::evaluate_jsonl` on wider inputs, checked against reading the files into a
 //! timeline and evaluating it (odd lines, preloaded timelines, timelines without a vocabulary,
 //! custom rule sets, small limits), and a check that it holds no more memory than reading does.
 
