@@ -165,8 +165,8 @@ impl Engine {
         report
     }
 
-    /// A report that starts with what reading found (design: the reader's rejections and warnings
-    /// come first, then the counts that concern all of it).
+    /// A report that starts with what reading found: the readers' rejections and warnings
+    /// first, then the warnings about counts that concern all of it.
     fn report_for(&self, as_of: Timestamp, read: Read) -> Report {
         let mut report = Report {
             as_of,
