@@ -147,6 +147,18 @@ pub struct JsonlBatch<'e> {
     probe: Timeline,
 }
 
+impl std::fmt::Debug for JsonlBatch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonlBatch")
+            .field("files", &self.names)
+            .field("lines_read", &self.places)
+            .field("lines_kept", &self.lines.len())
+            .field("youths", &self.youths.len())
+            .field("text_bytes", &self.text.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Engine {
     /// A batch of JSON Lines observations read on top of `timeline` (usually holding only the
     /// subject records) and evaluated one youth at a time: see [`JsonlBatch`].
