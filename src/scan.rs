@@ -59,11 +59,7 @@ fn object<'a>(
     if !c.eat(b'}') {
         loop {
             let field = c.field()?;
-            c.ws();
-            if !c.eat(b':') {
-                return None;
-            }
-            c.ws();
+            c.colon()?;
             if seen & field as u16 != 0 {
                 return None;
             }
@@ -79,15 +75,9 @@ fn object<'a>(
                 Field::Source => source = c.optional_string()?,
                 Field::Attributes => attributes = attributes_with(&mut c)?,
             }
-            c.ws();
-            if c.eat(b',') {
-                c.ws();
-                continue;
+            if !c.more()? {
+                break;
             }
-            if !c.eat(b'}') {
-                return None;
-            }
-            break;
         }
     }
     c.ws();
@@ -303,11 +293,7 @@ impl<'a> Cursor<'a> {
         }
         loop {
             let key = self.string()?;
-            self.ws();
-            if !self.eat(b':') {
-                return None;
-            }
-            self.ws();
+            self.colon()?;
             let value = match self.peek()? {
                 b'"' => Scalar::Str(self.string()?),
                 b't' if self.eat_word("true") => Scalar::Bool(true),
@@ -317,13 +303,27 @@ impl<'a> Cursor<'a> {
                 _ => return None,
             };
             each(key, value);
-            self.ws();
-            if self.eat(b',') {
-                self.ws();
-                continue;
+            if !self.more()? {
+                return Some(true);
             }
-            return self.eat(b'}').then_some(true);
         }
+    }
+
+    /// The `:` after a key, with the whitespace around it.
+    fn colon(&mut self) -> Option<()> {
+        self.ws();
+        self.eat(b':').then(|| self.ws())
+    }
+
+    /// After a member of an object: `,` (true: another member follows) or the closing `}`
+    /// (false), with the whitespace around them; `None` for anything else.
+    fn more(&mut self) -> Option<bool> {
+        self.ws();
+        if self.eat(b',') {
+            self.ws();
+            return Some(true);
+        }
+        self.eat(b'}').then_some(false)
     }
 
     /// A number following the JSON grammar, as serde_json makes it: an integer that fits is a

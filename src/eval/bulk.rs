@@ -333,11 +333,7 @@ impl JsonlBatch<'_> {
                 ) else {
                     continue;
                 };
-                read_jsonl_line(&mut in_order, name, line.number, raw, Record::Observation);
-                if !in_order.rejected().is_empty() || !in_order.warnings().is_empty() {
-                    let (rejected, warnings) = in_order.take_notes();
-                    done.notes.add(line.place, rejected, warnings);
-                }
+                read_line(&mut in_order, name, line, raw, &mut done.notes);
             }
             done.duplicates = in_order.duplicates();
             for st in in_order.subjects() {
@@ -473,11 +469,7 @@ impl Engine {
                 let Some(name) = shared.names.get(line.file as usize) else {
                     continue;
                 };
-                read_jsonl_line(&mut own, name, line.number, raw, Record::Observation);
-                if !own.rejected().is_empty() || !own.warnings().is_empty() {
-                    let (rejected, warnings) = own.take_notes();
-                    done.notes.add(line.place, rejected, warnings);
-                }
+                read_line(&mut own, name, line, raw, &mut done.notes);
             }
             done.duplicates += own.duplicates();
             if let Some(st) = own.only_subject() {
@@ -533,6 +525,16 @@ impl Done {
         self.duplicates += next.duplicates;
         self.report.append(next.report);
         self
+    }
+}
+
+/// Reads kept line `line` (its text `raw`) into `tl` as the line reader does; what reading it
+/// noted goes to `notes` with the line's place.
+fn read_line(tl: &mut Timeline, name: &Arc<str>, line: &Line, raw: &[u8], notes: &mut Notes) {
+    read_jsonl_line(tl, name, line.number, raw, Record::Observation);
+    if !tl.rejected().is_empty() || !tl.warnings().is_empty() {
+        let (rejected, warnings) = tl.take_notes();
+        notes.add(line.place, rejected, warnings);
     }
 }
 
