@@ -30,7 +30,7 @@
 //!   [`Monitor::restore`] reads it back, and the restored monitor behaves exactly like the
 //!   original for every later observation. A snapshot taken with another rule set is refused.
 
-use crate::eval::{Engine, FiringRecord, Resume};
+use crate::eval::{Engine, FiringRecord, KindId, Resume};
 use crate::flag::{Flag, Key};
 use crate::name::Name;
 use crate::report::Pending;
@@ -903,21 +903,25 @@ impl Monitor {
             None => 0,
         };
         let hi = state.obs.partition_point(|o| o.at <= clock);
-        // Which kinds the rule sees, remembered per kind: a window holds few different ones.
-        let mut seen: Vec<(&Name, bool)> = Vec::new();
+        // Which kinds the rule sees, and their numbers, remembered per kind: a window holds few
+        // different ones.
+        let mut seen: Vec<(&Name, bool, KindId)> = Vec::new();
         let mut obs: Vec<&Observation> = Vec::new();
+        let mut kinds: Vec<KindId> = Vec::new();
         for o in state.obs.get(lo..hi).unwrap_or_default() {
             let known = seen
                 .iter()
-                .find(|(k, _)| k.same(&o.kind) || *k == &o.kind)
-                .map(|(_, b)| *b);
-            let sees = known.unwrap_or_else(|| {
+                .find(|(k, ..)| k.same(&o.kind) || *k == &o.kind)
+                .map(|&(_, b, id)| (b, id));
+            let (sees, id) = known.unwrap_or_else(|| {
                 let b = engine.rule_sees(r, &o.kind);
-                seen.push((&o.kind, b));
-                b
+                let id = engine.kind_id(&o.kind);
+                seen.push((&o.kind, b, id));
+                (b, id)
             });
             if sees {
                 obs.push(o);
+                kinds.push(id);
             }
         }
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
@@ -942,17 +946,19 @@ impl Monitor {
                 }
                 let resume = Resume { from, used: &used };
                 self.engine.run_rule(
-                    rule,
+                    r,
                     &obs,
+                    &kinds,
                     &state.subject,
                     clock,
                     Some((&resume, &last_kept)),
                     &first_contact,
                 )
             }
-            None => self
-                .engine
-                .run_rule(rule, &obs, &state.subject, clock, None, &first_contact),
+            None => {
+                self.engine
+                    .run_rule(r, &obs, &kinds, &state.subject, clock, None, &first_contact)
+            }
         };
         rs.records.truncate(settled);
         let mut records = run.records;

@@ -32,6 +32,11 @@ impl Name {
     pub(crate) fn same(&self, other: &Name) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+
+    /// The address of the stored copy: equal addresses mean the same copy while both live.
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<u8>() as usize
+    }
 }
 
 impl Default for Name {

@@ -292,7 +292,7 @@ pub(crate) fn fact_overlap(subject: &Subject, name: &str, at: &Timestamp) -> boo
 }
 
 /// A predicate over one observation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Pred {
     All(Vec<Pred>),
     Any(Vec<Pred>),
@@ -387,7 +387,7 @@ impl Lit {
 }
 
 /// A matcher for one field value (design §4 and §8).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Matcher {
     Eq(Lit),
     Glob(String),

@@ -2,6 +2,7 @@
 
 mod bulk;
 pub use bulk::JsonlBatch;
+mod compiled;
 mod explain;
 mod patterns;
 mod why;
@@ -14,6 +15,8 @@ use crate::ruleset::RuleSet;
 use crate::time::Timestamp;
 use crate::time::plus;
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
+pub(crate) use compiled::KindId;
+use compiled::{Compiled, CompiledPattern, Kinds};
 pub(crate) use patterns::Resume;
 use patterns::{Firing, View};
 use std::collections::BTreeSet;
@@ -41,6 +44,10 @@ pub struct Engine {
     needs_age: bool,
     facts_used: BTreeSet<String>,
     index: KindIndex,
+    /// The kinds the engine knows, numbered for `index` and `compiled`.
+    kinds: Kinds,
+    /// Per rule, its predicates compiled against `kinds`.
+    compiled: Vec<Compiled>,
 }
 
 /// Which rules can use an observation of a given kind, so that each rule sees only those.
@@ -49,6 +56,8 @@ struct KindIndex {
     by_kind: crate::hash::FastMap<String, Vec<usize>>,
     /// Rules whose predicates do not bound the kind.
     any: Vec<usize>,
+    /// `by_kind` by kind number ([`Kinds`]).
+    by_id: Vec<Vec<usize>>,
 }
 
 impl KindIndex {
@@ -74,6 +83,31 @@ impl KindIndex {
         index
     }
 
+    /// Every kind the index names, and every declared kind: those worth numbering.
+    fn kinds(&self, rules: &RuleSet) -> Kinds {
+        let mut names: BTreeSet<String> = self.by_kind.keys().cloned().collect();
+        if let Some(v) = rules.vocabulary() {
+            names.extend(v.kinds().keys().cloned());
+        }
+        Kinds::new(names, rules.vocabulary())
+    }
+
+    /// Fills `by_id` for `kinds`.
+    fn number(&mut self, kinds: &Kinds) {
+        self.by_id = kinds
+            .names()
+            .iter()
+            .map(|k| self.rules_for(k).to_vec())
+            .collect();
+    }
+
+    /// [`KindIndex::rules_for`] by kind number.
+    fn rules_for_id(&self, kind: KindId) -> &[usize] {
+        self.by_id
+            .get(usize::from(kind))
+            .map_or(&self.any, Vec::as_slice)
+    }
+
     /// The rules (by index, ascending) that can use an observation of `kind`.
     fn rules_for(&self, kind: &str) -> &[usize] {
         self.by_kind.get(kind).map_or(&self.any, Vec::as_slice)
@@ -94,13 +128,27 @@ impl Engine {
                 }
             });
         }
-        let index = KindIndex::new(&rules);
+        let mut index = KindIndex::new(&rules);
+        let kinds = index.kinds(&rules);
+        index.number(&kinds);
+        let compiled = rules
+            .rules()
+            .iter()
+            .map(|r| Compiled::new(r, &kinds))
+            .collect();
         Engine {
             rules,
             needs_age,
             facts_used,
             index,
+            kinds,
+            compiled,
         }
+    }
+
+    /// The number of `kind` for [`Engine::run_rule`].
+    pub(crate) fn kind_id(&self, kind: &Name) -> KindId {
+        self.kinds.id(kind)
     }
 
     /// The rules (by index, ascending) that can use an observation of `kind` at all.
@@ -292,9 +340,10 @@ impl Engine {
         // One flat list grouped by rule (a counting sort), in the total order within each rule,
         // rather than a growing list per rule: with many rules that was an allocation each.
         let rules = self.rules.rules();
+        let ids: Vec<KindId> = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
         let mut starts = vec![0usize; rules.len() + 1];
-        for o in &obs {
-            for &r in self.index.rules_for(&o.kind) {
+        for &id in &ids {
+            for &r in self.index.rules_for_id(id) {
                 if let Some(c) = starts.get_mut(r + 1) {
                     *c += 1;
                 }
@@ -309,68 +358,96 @@ impl Engine {
         let mut next = starts.clone();
         // Every slot is written below; the first observation only fills them until then.
         let Some(&fill) = obs.first() else { return };
-        let mut grouped: Vec<&Observation> = vec![fill; starts.last().copied().unwrap_or(0)];
-        for o in &obs {
-            for &r in self.index.rules_for(&o.kind) {
+        let total = starts.last().copied().unwrap_or(0);
+        let mut grouped: Vec<&Observation> = vec![fill; total];
+        let mut grouped_ids: Vec<KindId> = vec![0; total];
+        for (o, &id) in obs.iter().zip(&ids) {
+            for &r in self.index.rules_for_id(id) {
                 if let Some(at) = next.get_mut(r)
                     && let Some(slot) = grouped.get_mut(*at)
+                    && let Some(slot_id) = grouped_ids.get_mut(*at)
                 {
                     *slot = o;
+                    *slot_id = id;
                     *at += 1;
                 }
             }
         }
-        for (rule, bounds) in rules.iter().zip(starts.windows(2)) {
-            let seen = match bounds {
-                [from, to] if from < to => grouped.get(*from..*to).unwrap_or_default(),
+        for (r, bounds) in starts.windows(2).enumerate() {
+            let (seen, seen_ids) = match bounds {
+                [from, to] if from < to => (
+                    grouped.get(*from..*to).unwrap_or_default(),
+                    grouped_ids.get(*from..*to).unwrap_or_default(),
+                ),
                 _ => continue,
             };
-            let run = self.run_rule(rule, seen, subject, as_of, None, &first_contact);
+            let run = self.run_rule(r, seen, seen_ids, subject, as_of, None, &first_contact);
             report.flags.extend(run.flags);
             report.pending.extend(run.pending);
         }
     }
 
-    /// One rule over one subject's counted observations (sorted in the total order) at `as_of`.
+    /// Rule number `r` over one subject's counted observations (sorted in the total order) at
+    /// `as_of`. `kinds` holds the number of each observation's kind ([`Engine::kind_id`]); when
+    /// its length differs from `obs`, the numbers are looked up here.
     ///
     /// With `resume` only firings raised at or after `resume.from` are produced, the cooldown
     /// starts from `resume.last_kept`, and `sequence` first steps in `resume.used` stay used: what
     /// lies before `from` is final (the monitor's horizon). `first_contact` gives the `at` of the
     /// subject's first observation with a counterpart.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_rule(
         &self,
-        rule: &Rule,
+        r: usize,
         obs: &[&Observation],
+        kinds: &[KindId],
         subject: &Subject,
         as_of: Timestamp,
         resume: Option<(&Resume<'_>, &[(Key, Timestamp)])>,
         first_contact: &dyn Fn(&str) -> Option<Timestamp>,
     ) -> RuleRun {
-        let view = View {
-            obs: obs
-                .iter()
-                .copied()
-                .filter(|o| !rule.unless.iter().any(|u| u.pred.matches(o, subject)))
-                .collect(),
+        let mut run = RuleRun {
+            flags: Vec::new(),
+            records: Vec::new(),
+            pending: Vec::new(),
+        };
+        let (Some(rule), Some(compiled)) = (self.rules.rules().get(r), self.compiled.get(r)) else {
+            return run;
+        };
+        let looked_up: Vec<KindId>;
+        let kinds = if kinds.len() == obs.len() {
+            kinds
+        } else {
+            looked_up = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
+            &looked_up
+        };
+        let mut view = View {
+            obs: Vec::with_capacity(obs.len()),
+            kinds: Vec::with_capacity(obs.len()),
             subject,
         };
-        let mut pending = Vec::new();
-        let mut firings = match &rule.pattern {
-            Pattern::Match(p) => view.match_(p),
-            Pattern::Count {
+        for (&o, &k) in obs.iter().zip(kinds) {
+            if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
+                view.obs.push(o);
+                view.kinds.push(k);
+            }
+        }
+        let mut firings = match &compiled.pattern {
+            CompiledPattern::Match(p) => view.match_(p),
+            CompiledPattern::Count {
                 pred,
                 within,
                 at_least,
                 distinct,
                 by,
             } => view.count(pred, *within, *at_least, distinct, by),
-            Pattern::Sequence {
+            CompiledPattern::Sequence {
                 within,
                 by,
                 steps,
                 until,
             } => view.sequence(steps, *within, by, until, resume.map(|(r, _)| r)),
-            Pattern::Absence {
+            CompiledPattern::Absence {
                 after,
                 expect,
                 within,
@@ -378,7 +455,7 @@ impl Engine {
             } => {
                 let (fired, waits) = view.absence(after, expect, *within, by, as_of);
                 for w in waits {
-                    pending.push(Pending {
+                    run.pending.push(Pending {
                         rule: rule.id.to_string(),
                         subject: subject.id.to_string(),
                         key: w.key,
@@ -388,7 +465,7 @@ impl Engine {
                 }
                 fired
             }
-            Pattern::Signals {
+            CompiledPattern::Signals {
                 within,
                 at_least,
                 of,
@@ -398,11 +475,6 @@ impl Engine {
             firings.retain(|f| f.raised_at >= r.from);
         }
         let last_kept = resume.map_or(&[][..], |(_, k)| k);
-        let mut run = RuleRun {
-            flags: Vec::new(),
-            records: Vec::new(),
-            pending,
-        };
         for (f, kept) in cooldown(rule, firings, last_kept) {
             run.records.push(FiringRecord {
                 raised_at: f.raised_at,

@@ -3,8 +3,9 @@
 //! Every function receives the rule's view of the subject: the observations that count at `as_of`
 //! and are not hidden by `unless`, sorted in the (`at`, `id`) total order.
 
+use super::compiled::{KindId, Test, UNKNOWN};
 use crate::flag::Key;
-use crate::rule::{Field, FieldValue, Pred};
+use crate::rule::{Field, FieldValue};
 use crate::time::{Duration, Timestamp, minus, plus};
 use crate::timeline::{Observation, Subject};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -69,6 +70,9 @@ struct Steps<'v> {
 
 pub(crate) struct View<'a> {
     pub obs: Vec<&'a Observation>,
+    /// The number of each observation's kind, for the compiled [`Test`]s; the patterns need
+    /// it, explanations that only read the view may leave it empty.
+    pub kinds: Vec<KindId>,
     pub subject: &'a Subject,
 }
 
@@ -103,8 +107,11 @@ impl<'a> View<'a> {
         self.obs.get(i).copied()
     }
 
-    fn matches(&self, p: &Pred, i: usize) -> bool {
-        self.obs.get(i).is_some_and(|o| p.matches(o, self.subject))
+    fn matches(&self, p: &Test, i: usize) -> bool {
+        self.obs.get(i).is_some_and(|o| {
+            let kind = self.kinds.get(i).copied().unwrap_or(UNKNOWN);
+            p.matches(o, kind, self.subject)
+        })
     }
 
     fn value(&self, f: &Field, i: usize) -> Option<FieldValue<'_>> {
@@ -121,7 +128,7 @@ impl<'a> View<'a> {
     }
 
     /// `match`: a firing at every matching observation.
-    pub(crate) fn match_(&self, pred: &Pred) -> Vec<Firing> {
+    pub(crate) fn match_(&self, pred: &Test) -> Vec<Firing> {
         (0..self.obs.len())
             .filter(|&i| self.matches(pred, i))
             .map(|i| Firing {
@@ -138,7 +145,7 @@ impl<'a> View<'a> {
     /// `count`: fires where the (distinct) count in the window crosses `at_least`.
     pub(crate) fn count(
         &self,
-        pred: &Pred,
+        pred: &Test,
         within: Duration,
         at_least: usize,
         distinct: &Option<Field>,
@@ -228,10 +235,10 @@ impl<'a> View<'a> {
     /// are not produced again, and the first steps they used (`resume.used`) stay used.
     pub(crate) fn sequence(
         &self,
-        steps: &[Pred],
+        steps: &[Test],
         within: Duration,
         by: &Option<Field>,
-        until: &Option<Pred>,
+        until: &Option<Test>,
         resume: Option<&Resume<'_>>,
     ) -> Vec<Firing> {
         let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
@@ -252,12 +259,8 @@ impl<'a> View<'a> {
         let mut out = Vec::new();
         // Each step's predicate and the `by` value, once per observation.
         let steps = Steps {
-            firsts: self
-                .obs
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| first.matches(o, self.subject))
-                .map(|(i, _)| i)
+            firsts: (0..self.obs.len())
+                .filter(|&i| self.matches(first, i))
                 .collect(),
             middle: middle.iter().map(|p| self.mask(p)).collect(),
             keys: match by {
@@ -298,11 +301,8 @@ impl<'a> View<'a> {
     }
 
     /// Whether `p` holds, for every observation of the view.
-    fn mask(&self, p: &Pred) -> Vec<bool> {
-        self.obs
-            .iter()
-            .map(|o| p.matches(o, self.subject))
-            .collect()
+    fn mask(&self, p: &Test) -> Vec<bool> {
+        (0..self.obs.len()).map(|i| self.matches(p, i)).collect()
     }
 
     /// The evidence of the match ending at `k` with the earliest unused first step, if any.
@@ -353,8 +353,8 @@ impl<'a> View<'a> {
     /// `absence`: fires at the deadline of each `after` not followed in time by an `expect`.
     pub(crate) fn absence(
         &self,
-        after: &Pred,
-        expect: &Pred,
+        after: &Test,
+        expect: &Test,
         within: Duration,
         by: &Option<Field>,
         as_of: Timestamp,
@@ -409,12 +409,7 @@ impl<'a> View<'a> {
     }
 
     /// `signals`: fires where the number of different indicators in the window crosses `at_least`.
-    pub(crate) fn signals(
-        &self,
-        of: &[(crate::name::Name, Pred)],
-        within: Duration,
-        at_least: usize,
-    ) -> Vec<Firing> {
+    pub(crate) fn signals(&self, of: &[Test], within: Duration, at_least: usize) -> Vec<Firing> {
         let mut window: VecDeque<(usize, Vec<usize>)> = VecDeque::new();
         let mut counts = vec![0usize; of.len()];
         let mut out = Vec::new();
@@ -422,7 +417,7 @@ impl<'a> View<'a> {
             let hits: Vec<usize> = of
                 .iter()
                 .enumerate()
-                .filter(|(_, (_, p))| self.matches(p, i))
+                .filter(|(_, p)| self.matches(p, i))
                 .map(|(n, _)| n)
                 .collect();
             if hits.is_empty() {

@@ -254,8 +254,9 @@ impl<'e> Why<'e> {
         // First contacts count every observation of the subject, as in batch evaluation.
         let all = self.all_counted(&[], self.as_of);
         let run = self.engine.run_rule(
-            self.rule,
+            self.r,
             &obs,
+            &[],
             self.subject(),
             self.as_of,
             None,
@@ -284,6 +285,7 @@ impl<'e> Why<'e> {
                 .copied()
                 .filter(|o| self.hidden_by(o).is_none())
                 .collect(),
+            kinds: Vec::new(),
             subject: self.subject(),
         };
         let mut flags = run.flags;
@@ -348,8 +350,9 @@ impl<'e> Why<'e> {
         let obs = self.counted(extra, at);
         let all = self.all_counted(extra, at);
         let run = self.engine.run_rule(
-            self.rule,
+            self.r,
             &obs,
+            &[],
             self.subject(),
             at,
             None,
@@ -423,6 +426,7 @@ impl<'e> Why<'e> {
                         .is_some_and(|v| !flagged.contains(&&v.to_value()))
                 })
                 .collect(),
+            kinds: Vec::new(),
             subject: view.subject,
         };
         if others.obs.is_empty() {

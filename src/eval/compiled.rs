@@ -1,0 +1,418 @@
+//! Predicates compiled once per engine: each decided ahead of time as far as the kind decides it.
+//!
+//! Most tests in a rule are on the observation's kind, and a rule set knows a few dozen kinds.
+//! So, for every kind the engine knows, every predicate is partially evaluated when the engine
+//! is built: for that kind it is then false, true, or a smaller predicate over the other fields
+//! (channel, attributes, …), with the cheap tests first. When rules run, an observation's kind
+//! number picks the answer, and only what is left is tested. This gives the same answers as
+//! testing the whole predicate: predicates have no effects, so their order does not matter.
+//!
+//! An observation whose kind the engine does not know (possible only without a vocabulary, or
+//! past the 65,534th kind) is tested with the whole predicate.
+
+use crate::hash::FastMap;
+use crate::name::Name;
+use crate::rule::{Field, FieldValue, Pattern, Pred, Rule};
+use crate::time::Duration;
+use crate::timeline::{Observation, Subject};
+use crate::vocabulary::Vocabulary;
+use std::collections::BTreeSet;
+
+/// An observation's kind as a number of the engine's [`Kinds`], or [`UNKNOWN`].
+pub(crate) type KindId = u16;
+
+/// The number of a kind the engine does not know.
+pub(crate) const UNKNOWN: KindId = KindId::MAX;
+
+/// The kinds an engine knows, numbered.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Kinds {
+    ids: FastMap<String, KindId>,
+    names: Vec<String>,
+    /// The vocabulary's stored copies of the kinds (records read with it share them), held so
+    /// that their addresses stay theirs, and the numbers by address: a lookup that hashes one
+    /// word instead of the string.
+    #[allow(
+        dead_code,
+        reason = "held, never read: it keeps the addresses in `by_addr` taken"
+    )]
+    stored: Vec<Name>,
+    by_addr: FastMap<usize, KindId>,
+}
+
+impl Kinds {
+    /// Numbers `names` in their order; names past the last number stay unknown. `vocabulary`
+    /// gives the stored copies of declared names.
+    pub(crate) fn new(names: BTreeSet<String>, vocabulary: Option<&Vocabulary>) -> Self {
+        let names: Vec<String> = names.into_iter().take(usize::from(UNKNOWN)).collect();
+        let ids: FastMap<String, KindId> = names
+            .iter()
+            .zip(0..UNKNOWN)
+            .map(|(n, i)| (n.clone(), i))
+            .collect();
+        let stored: Vec<Name> = match vocabulary {
+            Some(v) => names.iter().map(|n| v.name(n)).collect(),
+            None => Vec::new(),
+        };
+        let by_addr = stored
+            .iter()
+            .zip(0..UNKNOWN)
+            .map(|(n, i)| (n.addr(), i))
+            .collect();
+        Kinds {
+            ids,
+            names,
+            stored,
+            by_addr,
+        }
+    }
+
+    /// The number of `kind`, or [`UNKNOWN`].
+    pub(crate) fn id(&self, kind: &Name) -> KindId {
+        match self.by_addr.get(&kind.addr()) {
+            Some(&id) => id,
+            None => self.ids.get(kind.as_str()).copied().unwrap_or(UNKNOWN),
+        }
+    }
+
+    /// The kinds, in the order of their numbers.
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// A predicate with its answer for each known kind.
+#[derive(Debug, Clone)]
+pub(crate) struct Test {
+    whole: Pred,
+    /// Per kind number: [`NO`], [`YES`], or `REST + i` for `rests[i]`.
+    by_kind: Box<[u32]>,
+    rests: Vec<Pred>,
+}
+
+const NO: u32 = 0;
+const YES: u32 = 1;
+const REST: u32 = 2;
+
+/// A predicate with the kind fixed.
+enum Partial {
+    No,
+    Yes,
+    Rest(Pred),
+}
+
+impl Test {
+    pub(crate) fn new(pred: &Pred, kinds: &Kinds) -> Self {
+        let mut rests: Vec<Pred> = Vec::new();
+        let by_kind = kinds
+            .names()
+            .iter()
+            .map(|k| match partial(pred, k) {
+                Partial::No => NO,
+                Partial::Yes => YES,
+                Partial::Rest(p) => {
+                    let i = match rests.iter().position(|r| *r == p) {
+                        Some(i) => i,
+                        None => {
+                            rests.push(p);
+                            rests.len() - 1
+                        }
+                    };
+                    REST.saturating_add(u32::try_from(i).unwrap_or(u32::MAX - REST))
+                }
+            })
+            .collect();
+        Test {
+            whole: pred.clone(),
+            by_kind,
+            rests,
+        }
+    }
+
+    /// Whether `o`, whose kind has number `kind`, of subject `s` satisfies the predicate.
+    #[inline]
+    pub(crate) fn matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
+        match self.by_kind.get(usize::from(kind)) {
+            Some(&NO) => false,
+            Some(&YES) => true,
+            Some(&r) => match self.rests.get((r - REST) as usize) {
+                Some(p) => p.matches(o, s),
+                None => self.whole.matches(o, s),
+            },
+            None => self.whole.matches(o, s),
+        }
+    }
+}
+
+/// `p` for observations of kind `kind`.
+fn partial(p: &Pred, kind: &str) -> Partial {
+    match p {
+        Pred::Test(Field::Kind, m) => {
+            if m.matches(Some(FieldValue::Str(kind))) {
+                Partial::Yes
+            } else {
+                Partial::No
+            }
+        }
+        Pred::Test(..) => Partial::Rest(p.clone()),
+        Pred::Not(q) => match partial(q, kind) {
+            Partial::No => Partial::Yes,
+            Partial::Yes => Partial::No,
+            Partial::Rest(r) => Partial::Rest(Pred::Not(Box::new(r))),
+        },
+        Pred::All(ps) => {
+            let mut rest = Vec::new();
+            for q in ps {
+                match partial(q, kind) {
+                    Partial::No => return Partial::No,
+                    Partial::Yes => {}
+                    Partial::Rest(r) => rest.push(r),
+                }
+            }
+            joined(rest, Partial::Yes, Pred::All)
+        }
+        Pred::Any(ps) => {
+            let mut rest = Vec::new();
+            for q in ps {
+                match partial(q, kind) {
+                    Partial::Yes => return Partial::Yes,
+                    Partial::No => {}
+                    Partial::Rest(r) => rest.push(r),
+                }
+            }
+            joined(rest, Partial::No, Pred::Any)
+        }
+    }
+}
+
+/// What is left of `all` or `any` once decided parts are dropped, cheapest tests first.
+fn joined(mut rest: Vec<Pred>, empty: Partial, join: fn(Vec<Pred>) -> Pred) -> Partial {
+    rest.sort_by_key(cost);
+    match rest.len() {
+        0 => empty,
+        1 => rest.pop().map_or(empty, Partial::Rest),
+        _ => Partial::Rest(join(rest)),
+    }
+}
+
+/// A rough rank of how much testing `p` costs: names first, then strings and attributes, then
+/// the subject's age and facts.
+fn cost(p: &Pred) -> u8 {
+    match p {
+        Pred::Test(f, _) => match f {
+            Field::Kind | Field::Channel | Field::Source => 0,
+            Field::Counterpart => 1,
+            Field::Attribute(_) => 2,
+            Field::Age => 3,
+            Field::Fact(_) => 4,
+        },
+        Pred::Not(q) => cost(q),
+        Pred::All(ps) | Pred::Any(ps) => ps.iter().map(cost).max().unwrap_or(0),
+    }
+}
+
+/// A rule's pattern with its predicates compiled, and its `unless` predicates.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub unless: Vec<Test>,
+    pub pattern: CompiledPattern,
+}
+
+/// [`Pattern`] with [`Test`]s for predicates.
+#[derive(Debug, Clone)]
+pub(crate) enum CompiledPattern {
+    Match(Test),
+    Count {
+        pred: Test,
+        within: Duration,
+        at_least: usize,
+        distinct: Option<Field>,
+        by: Option<Field>,
+    },
+    Sequence {
+        within: Duration,
+        by: Option<Field>,
+        steps: Vec<Test>,
+        until: Option<Test>,
+    },
+    Absence {
+        after: Test,
+        expect: Test,
+        within: Duration,
+        by: Option<Field>,
+    },
+    Signals {
+        within: Duration,
+        at_least: usize,
+        of: Vec<Test>,
+    },
+}
+
+impl Compiled {
+    pub(crate) fn new(rule: &Rule, kinds: &Kinds) -> Self {
+        let t = |p: &Pred| Test::new(p, kinds);
+        let pattern = match &rule.pattern {
+            Pattern::Match(p) => CompiledPattern::Match(t(p)),
+            Pattern::Count {
+                pred,
+                within,
+                at_least,
+                distinct,
+                by,
+            } => CompiledPattern::Count {
+                pred: t(pred),
+                within: *within,
+                at_least: *at_least,
+                distinct: distinct.clone(),
+                by: by.clone(),
+            },
+            Pattern::Sequence {
+                within,
+                by,
+                steps,
+                until,
+            } => CompiledPattern::Sequence {
+                within: *within,
+                by: by.clone(),
+                steps: steps.iter().map(t).collect(),
+                until: until.as_ref().map(t),
+            },
+            Pattern::Absence {
+                after,
+                expect,
+                within,
+                by,
+            } => CompiledPattern::Absence {
+                after: t(after),
+                expect: t(expect),
+                within: *within,
+                by: by.clone(),
+            },
+            Pattern::Signals {
+                within,
+                at_least,
+                of,
+            } => CompiledPattern::Signals {
+                within: *within,
+                at_least: *at_least,
+                of: of.iter().map(|(_, p)| t(p)).collect(),
+            },
+        };
+        Compiled {
+            unless: rule.unless.iter().map(|u| t(&u.pred)).collect(),
+            pattern,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{CmpOp, Lit, Matcher};
+    use crate::timeline::Value;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    const KINDS: [&str; 5] = [
+        "contact.new",
+        "contact.meeting",
+        "injury",
+        "secrecy",
+        "x.other",
+    ];
+    const WORDS: [&str; 4] = ["online.chat", "phone", "peer", "family"];
+
+    fn matcher() -> impl Strategy<Value = Matcher> {
+        let leaf = prop_oneof![
+            select(&KINDS[..]).prop_map(|k| Matcher::Eq(Lit::Str(k.to_owned()))),
+            select(&WORDS[..]).prop_map(|w| Matcher::Eq(Lit::Str(w.to_owned()))),
+            select(&["contact.*", "*", "online.*", "*e*"][..])
+                .prop_map(|g| Matcher::Glob(g.to_owned())),
+            any::<bool>().prop_map(|b| Matcher::Eq(Lit::Bool(b))),
+            (0.0..10.0f64).prop_map(|n| Matcher::Cmp(CmpOp::Gte, n.floor())),
+            any::<bool>().prop_map(Matcher::Exists),
+        ];
+        leaf.prop_recursive(2, 6, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Matcher::AnyOf),
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Matcher::All),
+                inner.prop_map(|m| Matcher::Not(Box::new(m))),
+            ]
+        })
+    }
+
+    fn field() -> impl Strategy<Value = Field> {
+        prop_oneof![
+            3 => Just(Field::Kind),
+            1 => Just(Field::Channel),
+            1 => Just(Field::Source),
+            1 => Just(Field::Counterpart),
+            2 => select(&["relation", "age_gap_years", "explained"][..]).prop_map(|a| Field::Attribute(a.to_owned())),
+        ]
+    }
+
+    fn pred() -> impl Strategy<Value = Pred> {
+        let leaf = (field(), matcher()).prop_map(|(f, m)| Pred::Test(f, m));
+        leaf.prop_recursive(3, 12, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Pred::All),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Pred::Any),
+                inner.prop_map(|p| Pred::Not(Box::new(p))),
+            ]
+        })
+    }
+
+    fn observation() -> impl Strategy<Value = Observation> {
+        (
+            select(&KINDS[..]),
+            proptest::option::of(select(&WORDS[..])),
+            proptest::option::of(select(&WORDS[..])),
+            proptest::option::of(prop_oneof![
+                select(&WORDS[..]).prop_map(|w| Value::String(w.to_owned())),
+                (0u8..10).prop_map(|n| Value::Number(f64::from(n))),
+                any::<bool>().prop_map(Value::Bool),
+            ]),
+            select(&["relation", "age_gap_years", "explained"][..]),
+        )
+            .prop_map(|(kind, channel, counterpart, value, attribute)| {
+                let at = "2026-03-02T21:00:00+01:00".parse().expect("a timestamp");
+                let mut o = Observation::new("o", at, kind);
+                o.channel = channel.map(Name::from);
+                o.source = channel.map(Name::from);
+                o.counterpart = counterpart.map(str::to_owned);
+                if let Some(v) = value {
+                    o.attributes.insert(Name::from(attribute), v);
+                }
+                o
+            })
+    }
+
+    proptest! {
+        /// A compiled test answers as the whole predicate does, for known kinds (some of the
+        /// kinds are left out of the table, to check the fallback too).
+        #[test]
+        fn compiled_tests_answer_as_the_predicate(
+            p in pred(),
+            obs in prop::collection::vec(observation(), 1..8),
+            known in 0usize..=KINDS.len(),
+        ) {
+            let kinds = Kinds::new(KINDS.iter().take(known).map(|k| (*k).to_owned()).collect(), None);
+            let test = Test::new(&p, &kinds);
+            let subject = Subject { id: Name::from("s"), born: None, facts: Vec::new() };
+            for o in &obs {
+                prop_assert_eq!(
+                    test.matches(o, kinds.id(&o.kind), &subject),
+                    p.matches(o, &subject),
+                    "{:?} on {:?}", p, o
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn kinds_past_the_table_are_unknown() {
+        let kinds = Kinds::new(["a".to_owned(), "b".to_owned()].into(), None);
+        assert_eq!(kinds.id(&Name::from("b")), 1);
+        assert_eq!(kinds.id(&Name::from("c")), UNKNOWN);
+    }
+}
