@@ -695,19 +695,18 @@ impl Monitor {
                 }
             }
         }
-        let rules = self.engine.rules().rules();
         let affected: Vec<usize> = if first_contact_moved {
-            (0..rules.len()).collect()
+            (0..n_rules).collect()
         } else {
             // Only rules that can use its kind at all, and of those the ones it matches.
+            let kind = self.engine.kind_id(&observation.kind);
             self.engine
-                .rules_for(&observation.kind)
+                .rules_for_id(kind)
                 .iter()
                 .copied()
                 .filter(|&r| {
-                    rules
-                        .get(r)
-                        .is_some_and(|rule| can_matter(rule, &observation, &state.subject))
+                    self.engine
+                        .can_matter(r, &observation, kind, &state.subject)
                 })
                 .collect()
         };
@@ -1402,13 +1401,6 @@ impl Cause {
             Cause::Deadline => "the pattern no longer holds at the deadline".into(),
         }
     }
-}
-
-/// Whether `o` can change what `rule` finds: it matches one of the rule's predicates.
-fn can_matter(rule: &Rule, o: &Observation, subject: &Subject) -> bool {
-    let mut hit = false;
-    rule.for_each_pred(&mut |p| hit = hit || p.matches(o, subject));
-    hit
 }
 
 /// Two flags are the same event when everything but the stage (which moves with time) is equal,

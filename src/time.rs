@@ -142,6 +142,42 @@ pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
     }
 }
 
+/// An instant as nanoseconds since 1970-01-01T00:00:00Z: exact for every [`Timestamp`], and
+/// compared and shifted with integer operations instead of calendar arithmetic.
+pub(crate) type Instant = i128;
+
+const NANOS: i128 = 1_000_000_000;
+/// 0000-01-01T00:00:00 and 9999-12-31T23:59:59 read as UTC, in seconds since 1970.
+const FIRST_SECS: i128 = -62_167_219_200;
+const LAST_SECS: i128 = 253_402_300_799;
+
+/// `t` as an [`Instant`].
+pub(crate) fn instant(t: &Timestamp) -> Instant {
+    i128::from(t.timestamp()) * NANOS + i128::from(t.timestamp_subsec_nanos())
+}
+
+fn offset_nanos(t: &Timestamp) -> i128 {
+    i128::from(t.offset().local_minus_utc()) * NANOS
+}
+
+fn duration_nanos(d: Duration) -> i128 {
+    i128::from(d.minutes) * 60 * NANOS
+}
+
+/// `instant(&minus(*t, d))`, where `at == instant(t)`.
+pub(crate) fn instant_minus(t: &Timestamp, at: Instant, d: Duration) -> Instant {
+    let r = at - duration_nanos(d);
+    let first = FIRST_SECS * NANOS - offset_nanos(t);
+    if r >= first { r } else { first.min(at) }
+}
+
+/// `instant(&plus(*t, d))`, where `at == instant(t)`.
+pub(crate) fn instant_plus(t: &Timestamp, at: Instant, d: Duration) -> Instant {
+    let r = at + duration_nanos(d);
+    let last = LAST_SECS * NANOS - offset_nanos(t);
+    if r <= last { r } else { last.max(at) }
+}
+
 /// Formats a timestamp as RFC 3339 in its own offset, with as many fraction digits as it needs.
 pub fn format_timestamp(t: &Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
@@ -365,5 +401,46 @@ mod tests {
         assert_eq!(words(TimeDelta::minutes(61)), "1 hour 1 minute");
         assert_eq!(words(TimeDelta::minutes(3 * 1440 + 120)), "3 days 2 hours");
         assert_eq!(words(TimeDelta::minutes(2 * 1440)), "2 days");
+    }
+
+    mod instants {
+        use super::*;
+        use chrono::{FixedOffset, TimeZone};
+        use proptest::prelude::*;
+
+        /// Instants across the whole range, the edges of years 0000 and 9999 included.
+        fn timestamp() -> impl Strategy<Value = Timestamp> {
+            let secs = prop_oneof![
+                (FIRST_SECS as i64 - 200_000)..(FIRST_SECS as i64 + 200_000),
+                (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + 200_000),
+                (FIRST_SECS as i64)..(LAST_SECS as i64),
+            ];
+            (secs, 0u32..1_000_000_000, -86_399i32..86_400).prop_filter_map(
+                "representable",
+                |(s, n, off)| {
+                    let o = FixedOffset::east_opt(off)?;
+                    o.timestamp_opt(s, n).single()
+                },
+            )
+        }
+
+        fn duration() -> impl Strategy<Value = Duration> {
+            prop_oneof![1i64..3000, 1i64..=MAX_MINUTES]
+                .prop_filter_map("positive", Duration::from_minutes)
+        }
+
+        proptest! {
+            #[test]
+            fn shifts_agree_with_the_calendar(t in timestamp(), d in duration()) {
+                let at = instant(&t);
+                prop_assert_eq!(instant_minus(&t, at, d), instant(&minus(t, d)));
+                prop_assert_eq!(instant_plus(&t, at, d), instant(&plus(t, d)));
+            }
+
+            #[test]
+            fn instants_order_as_timestamps(a in timestamp(), b in timestamp()) {
+                prop_assert_eq!(instant(&a).cmp(&instant(&b)), a.cmp(&b));
+            }
+        }
     }
 }

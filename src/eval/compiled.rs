@@ -249,6 +249,20 @@ pub(crate) enum CompiledPattern {
 }
 
 impl Compiled {
+    /// Whether any of the rule's predicates (its pattern's and its `unless`) holds for `o`.
+    pub(crate) fn any_matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
+        let hit = |t: &Test| t.matches(o, kind, s);
+        let pattern = match &self.pattern {
+            CompiledPattern::Match(p) | CompiledPattern::Count { pred: p, .. } => hit(p),
+            CompiledPattern::Sequence { steps, until, .. } => {
+                steps.iter().any(hit) || until.as_ref().is_some_and(hit)
+            }
+            CompiledPattern::Absence { after, expect, .. } => hit(after) || hit(expect),
+            CompiledPattern::Signals { of, .. } => of.iter().any(hit),
+        };
+        pattern || self.unless.iter().any(hit)
+    }
+
     pub(crate) fn new(rule: &Rule, kinds: &Kinds) -> Self {
         let t = |p: &Pred| Test::new(p, kinds);
         let pattern = match &rule.pattern {

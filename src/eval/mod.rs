@@ -151,9 +151,17 @@ impl Engine {
         self.kinds.id(kind)
     }
 
-    /// The rules (by index, ascending) that can use an observation of `kind` at all.
-    pub(crate) fn rules_for(&self, kind: &str) -> &[usize] {
-        self.index.rules_for(kind)
+    /// The rules (by index, ascending) that can use an observation whose kind has number `kind`.
+    pub(crate) fn rules_for_id(&self, kind: KindId) -> &[usize] {
+        self.index.rules_for_id(kind)
+    }
+
+    /// Whether `o` (whose kind has number `kind`) can change what rule number `r` finds: it
+    /// satisfies one of the rule's predicates.
+    pub(crate) fn can_matter(&self, r: usize, o: &Observation, kind: KindId, s: &Subject) -> bool {
+        self.compiled
+            .get(r)
+            .is_some_and(|c| c.any_matches(o, kind, s))
     }
 
     /// Whether rule number `r` can use an observation of `kind` at all.
@@ -421,17 +429,15 @@ impl Engine {
             looked_up = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
             &looked_up
         };
-        let mut view = View {
-            obs: Vec::with_capacity(obs.len()),
-            kinds: Vec::with_capacity(obs.len()),
-            subject,
-        };
+        let mut seen = Vec::with_capacity(obs.len());
+        let mut seen_kinds = Vec::with_capacity(obs.len());
         for (&o, &k) in obs.iter().zip(kinds) {
             if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
-                view.obs.push(o);
-                view.kinds.push(k);
+                seen.push(o);
+                seen_kinds.push(k);
             }
         }
+        let view = View::new(seen, seen_kinds, subject);
         let mut firings = match &compiled.pattern {
             CompiledPattern::Match(p) => view.match_(p),
             CompiledPattern::Count {

@@ -6,7 +6,7 @@
 use super::compiled::{KindId, Test, UNKNOWN};
 use crate::flag::Key;
 use crate::rule::{Field, FieldValue};
-use crate::time::{Duration, Timestamp, minus, plus};
+use crate::time::{Duration, Instant, Timestamp, instant, instant_minus, instant_plus, plus};
 use crate::timeline::{Observation, Subject};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -70,9 +70,10 @@ struct Steps<'v> {
 
 pub(crate) struct View<'a> {
     pub obs: Vec<&'a Observation>,
-    /// The number of each observation's kind, for the compiled [`Test`]s; the patterns need
-    /// it, explanations that only read the view may leave it empty.
-    pub kinds: Vec<KindId>,
+    /// The number of each observation's kind, for the compiled [`Test`]s.
+    kinds: Vec<KindId>,
+    /// Each observation's `at` as an [`Instant`], for the windows.
+    ats: Vec<Instant>,
     pub subject: &'a Subject,
 }
 
@@ -102,6 +103,18 @@ fn key_of(field: &Option<Field>, v: Option<FieldValue<'_>>) -> Key {
 }
 
 impl<'a> View<'a> {
+    /// The view of `obs` (sorted in the total order), whose kinds have the numbers `kinds`
+    /// (unknown where `kinds` is short).
+    pub(crate) fn new(obs: Vec<&'a Observation>, kinds: Vec<KindId>, subject: &'a Subject) -> Self {
+        let ats = obs.iter().map(|o| instant(&o.at)).collect();
+        View {
+            obs,
+            kinds,
+            ats,
+            subject,
+        }
+    }
+
     /// Observation number `i` of the view (indices come from the view itself).
     pub(crate) fn get(&self, i: usize) -> Option<&'a Observation> {
         self.obs.get(i).copied()
@@ -116,6 +129,19 @@ impl<'a> View<'a> {
 
     fn value(&self, f: &Field, i: usize) -> Option<FieldValue<'_>> {
         self.obs.get(i).and_then(|o| f.value(o, self.subject))
+    }
+
+    /// `at` of observation `i` as an instant (the fallback is never used, as for [`View::at`]).
+    fn instant(&self, i: usize) -> Instant {
+        self.ats.get(i).copied().unwrap_or(Instant::MIN)
+    }
+
+    /// The start of the window of length `within` that ends at observation `i`: `minus(at, within)`.
+    fn window_start(&self, i: usize, within: Duration) -> Instant {
+        match self.obs.get(i) {
+            Some(o) => instant_minus(&o.at, self.instant(i), within),
+            None => Instant::MIN,
+        }
     }
 
     /// `at` of observation `i`; indices come from the view itself, so the fallback (the earliest
@@ -175,9 +201,9 @@ impl<'a> View<'a> {
                     window: VecDeque::new(),
                     values: HashMap::new(),
                 });
-            let start = minus(self.at(i), within);
+            let start = self.window_start(i, within);
             while let Some(&front) = g.window.front() {
-                if self.at(front) >= start {
+                if self.instant(front) >= start {
                     break;
                 }
                 g.window.pop_front();
@@ -315,7 +341,7 @@ impl<'a> View<'a> {
         last_until: Option<usize>,
         used: &HashSet<usize>,
     ) -> Option<Vec<Item>> {
-        let start = minus(self.at(k), within);
+        let start = self.window_start(k, within);
         let same = |j: usize| steps.keys.is_empty() || steps.keys.get(j).copied().flatten() == key;
         let step = |idx: usize, n: usize| Item {
             idx,
@@ -327,7 +353,7 @@ impl<'a> View<'a> {
         // The view is in time order, so the window starts at a binary-searched index.
         let lo = last_until
             .unwrap_or(0)
-            .max(self.obs.partition_point(|o| o.at < start));
+            .max(self.ats.partition_point(|&at| at < start));
         let from = steps.firsts.partition_point(|&j| j < lo);
         steps
             .firsts
@@ -373,9 +399,12 @@ impl<'a> View<'a> {
                 },
                 None => None,
             };
-            let deadline = plus(self.at(a), within);
+            let deadline_at = match self.obs.get(a) {
+                Some(o) => instant_plus(&o.at, self.instant(a), within),
+                None => Instant::MIN,
+            };
             let met = (a + 1..self.obs.len())
-                .take_while(|&e| self.at(e) <= deadline)
+                .take_while(|&e| self.instant(e) <= deadline_at)
                 .any(|e| {
                     flag_at(&expected, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
                 });
@@ -383,6 +412,7 @@ impl<'a> View<'a> {
                 continue;
             }
             let k = key_of(by, key);
+            let deadline = plus(self.at(a), within);
             if as_of >= deadline {
                 fired.push(Firing {
                     raised_at: deadline,
@@ -410,26 +440,30 @@ impl<'a> View<'a> {
 
     /// `signals`: fires where the number of different indicators in the window crosses `at_least`.
     pub(crate) fn signals(&self, of: &[Test], within: Duration, at_least: usize) -> Vec<Firing> {
-        let mut window: VecDeque<(usize, Vec<usize>)> = VecDeque::new();
+        // The window: each observation with the range of its indicators in `hits`, which only
+        // grows (one allocation for the run rather than one per observation).
+        let mut window: VecDeque<(usize, std::ops::Range<usize>)> = VecDeque::new();
+        let mut hits: Vec<usize> = Vec::new();
         let mut counts = vec![0usize; of.len()];
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
-            let hits: Vec<usize> = of
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| self.matches(p, i))
-                .map(|(n, _)| n)
-                .collect();
-            if hits.is_empty() {
+            let first = hits.len();
+            hits.extend(
+                of.iter()
+                    .enumerate()
+                    .filter(|(_, p)| self.matches(p, i))
+                    .map(|(n, _)| n),
+            );
+            if hits.len() == first {
                 continue;
             }
-            let start = minus(self.at(i), within);
+            let start = self.window_start(i, within);
             while let Some((front, _)) = window.front() {
-                if self.at(*front) >= start {
+                if self.instant(*front) >= start {
                     break;
                 }
                 if let Some((_, old)) = window.pop_front() {
-                    for n in old {
+                    for &n in hits.get(old).unwrap_or_default() {
                         if let Some(c) = counts.get_mut(n) {
                             *c -= 1;
                         }
@@ -437,17 +471,17 @@ impl<'a> View<'a> {
                 }
             }
             let before = counts.iter().filter(|&&c| c > 0).count();
-            for &n in &hits {
+            for &n in hits.get(first..).unwrap_or_default() {
                 if let Some(c) = counts.get_mut(n) {
                     *c += 1;
                 }
             }
             let after = counts.iter().filter(|&&c| c > 0).count();
-            window.push_back((i, hits));
+            window.push_back((i, first..hits.len()));
             if after >= at_least && before < at_least {
                 let mut evidence = Vec::new();
                 for (j, hs) in &window {
-                    for &n in hs {
+                    for &n in hits.get(hs.clone()).unwrap_or_default() {
                         evidence.push(Item {
                             idx: *j,
                             step: None,

@@ -279,15 +279,14 @@ impl<'e> Why<'e> {
                 })
             })
             .collect();
-        let view = View {
-            obs: obs
-                .iter()
+        let view = View::new(
+            obs.iter()
                 .copied()
                 .filter(|o| self.hidden_by(o).is_none())
                 .collect(),
-            kinds: Vec::new(),
-            subject: self.subject(),
-        };
+            Vec::new(),
+            self.subject(),
+        );
         let mut flags = run.flags;
         crate::flag::sort_for_output(&mut flags);
         let mut near_miss = if flags.is_empty() {
@@ -416,9 +415,8 @@ impl<'e> Why<'e> {
         };
         let name = by.to_string();
         let flagged: Vec<&Value> = flags.iter().filter_map(|f| f.key.get(&name)).collect();
-        let others = View {
-            obs: view
-                .obs
+        let others = View::new(
+            view.obs
                 .iter()
                 .copied()
                 .filter(|o| {
@@ -426,9 +424,9 @@ impl<'e> Why<'e> {
                         .is_some_and(|v| !flagged.contains(&&v.to_value()))
                 })
                 .collect(),
-            kinds: Vec::new(),
-            subject: view.subject,
-        };
+            Vec::new(),
+            view.subject,
+        );
         if others.obs.is_empty() {
             return None;
         }
