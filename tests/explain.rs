@@ -428,3 +428,69 @@ observations:
         "{why}"
     );
 }
+
+/// An absence suggestion is checked at the time it gives (the later of its deadline and
+/// `as_of`), not at the deadline alone: an `expect` recorded after the deadline but before
+/// `as_of` meets the wait. Found by the reference-model property test: the suggestion
+/// `k.c` for counterpart c-2 at 18:01 was "checked" at its deadline, before o-1 was recorded,
+/// and did not fire when evaluated at `as_of`.
+#[test]
+fn an_absence_suggestion_is_checked_when_it_says() {
+    let rules = RuleSet::from_sources([(
+        "gen.yaml",
+        r#"
+rules:
+  - id: r-1
+    version: 1
+    title: generated rule r-1
+    class: risk
+    severity: low
+    rationale: a wait after `k.c` for anything but `*.b`
+    when:
+      absence:
+        after: {kind: "k.c"}
+        expect: {kind: {not: "*.b"}}
+        within: 2880m
+        by: counterpart
+"#,
+    )])
+    .unwrap();
+    let engine = Engine::new(rules.clone());
+    let mut tl = rules.new_timeline();
+    tl.read_yaml(
+        "t.yaml",
+        "
+subject: y-9
+observations:
+  - {id: o-1, at: 2026-03-11T18:00:00Z, recorded_at: 2026-03-12T00:00:00Z, kind: k.c, counterpart: c-2}
+  - {id: o-2, at: 2026-03-09T18:00:00Z, kind: k.a, counterpart: c-1}
+",
+    )
+    .unwrap();
+    let as_of = ts("2026-09-17T00:00:00Z");
+    let why = engine.explain(&tl, "r-1", "y-9", as_of).unwrap();
+    let Some(s) = why.near_miss.as_ref().and_then(|m| m.suggestion.as_ref()) else {
+        return;
+    };
+    assert!(s.evaluate_at >= as_of, "{why}");
+    let mut known = rules.new_timeline();
+    known
+        .read_yaml("t.yaml", "subject: y-9\nobservations: []\n")
+        .unwrap();
+    for st in tl.subjects() {
+        for o in st.observations() {
+            known.add_observation("y-9", o.clone()).unwrap();
+        }
+    }
+    for o in &s.observations {
+        known.add_observation("y-9", o.clone()).unwrap();
+    }
+    let report = engine.evaluate(&known, s.evaluate_at);
+    assert!(
+        report.flags.iter().any(|f| f
+            .evidence
+            .iter()
+            .any(|e| s.observations.iter().any(|o| o.id == e.observation))),
+        "the suggestion does not fire:\n{why}"
+    );
+}

@@ -941,12 +941,14 @@ impl<'e> Why<'e> {
         });
         let Some(a) = last_after.and_then(|a| view.get(a).map(|o| (a, o))) else {
             let at = self.fresh_time(view);
+            // Checked at the time the suggestion gives: by then more may be recorded (an
+            // `expect` entered late), which a check at the deadline alone would miss.
             let suggestion = self.build(after, at, 1, &[], None).and_then(|o| {
-                let deadline = plus(o.at, within);
+                let evaluate_at = plus(o.at, within).max(self.as_of);
                 let extra = vec![o];
-                self.fires_with(&extra, deadline).then_some(Suggestion {
+                self.fires_with(&extra, evaluate_at).then_some(Suggestion {
                     observations: extra,
-                    evaluate_at: deadline.max(self.as_of),
+                    evaluate_at,
                 })
             });
             return NearMiss {
@@ -996,11 +998,11 @@ impl<'e> Why<'e> {
                 let suggestion = self
                     .build(after, at, 1, &[], key_value.as_ref().map(|(f, v)| (*f, v)))
                     .and_then(|o| {
-                        let deadline = plus(o.at, within);
+                        let evaluate_at = plus(o.at, within).max(self.as_of);
                         let extra = vec![o];
-                        self.fires_with(&extra, deadline).then_some(Suggestion {
+                        self.fires_with(&extra, evaluate_at).then_some(Suggestion {
                             observations: extra,
-                            evaluate_at: deadline.max(self.as_of),
+                            evaluate_at,
                         })
                     });
                 NearMiss {
