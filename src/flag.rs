@@ -244,10 +244,15 @@ pub(crate) fn flag_id(
     h.update([0]);
     h.update(first_evidence.as_bytes());
     let digest = h.finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut id = String::with_capacity(19);
     id.push_str("fl-");
     for b in digest.iter().take(8) {
-        id.push_str(&format!("{b:02x}"));
+        for nibble in [b >> 4, b & 0xf] {
+            id.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
     }
     id
 }

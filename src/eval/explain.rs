@@ -39,32 +39,39 @@ pub(super) fn explain(
         .iter()
         .filter_map(|&n| indicator_names.get(n).map(|s| s.as_str()))
         .collect();
-    let value = |p: Placeholder| -> String {
-        match p {
-            Placeholder::Rule => rule.id.to_string(),
-            Placeholder::Title => rule.title.clone(),
-            Placeholder::Subject => view.subject.id.to_string(),
-            Placeholder::Counterpart => counterpart.clone(),
-            Placeholder::Count => f.count.to_string(),
-            Placeholder::Within => within.clone(),
-            Placeholder::Gap => words(last - first),
-            Placeholder::FirstAt => format_timestamp(&first),
-            Placeholder::LastAt => format_timestamp(&last),
-            Placeholder::Indicators => indicators.join(", "),
+    // Written into one string: a flag's message is built for every flag raised.
+    let put = |out: &mut String, p: Placeholder| match p {
+        Placeholder::Rule => out.push_str(&rule.id),
+        Placeholder::Title => out.push_str(&rule.title),
+        Placeholder::Subject => out.push_str(&view.subject.id),
+        Placeholder::Counterpart => out.push_str(&counterpart),
+        Placeholder::Count => out.push_str(&f.count.to_string()),
+        Placeholder::Within => out.push_str(&within),
+        Placeholder::Gap => out.push_str(&words(last - first)),
+        Placeholder::FirstAt => out.push_str(&format_timestamp(&first)),
+        Placeholder::LastAt => out.push_str(&format_timestamp(&last)),
+        Placeholder::Indicators => {
+            for (n, name) in indicators.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(name);
+            }
         }
     };
-    let body = match &rule.message {
+    let mut body = String::with_capacity(160);
+    match &rule.message {
         Some(t) => {
-            t.0.iter()
-                .map(|s| match s {
-                    Segment::Text(t) => t.clone(),
-                    Segment::Placeholder(p) => value(*p),
-                })
-                .collect()
+            for s in &t.0 {
+                match s {
+                    Segment::Text(t) => body.push_str(t),
+                    Segment::Placeholder(p) => put(&mut body, *p),
+                }
+            }
         }
         None => {
             let title = &rule.title;
-            match &rule.pattern {
+            body = match &rule.pattern {
                 Pattern::Match(_) => {
                     let o = items.first().and_then(|i| view.get(i.idx));
                     match o {
@@ -112,8 +119,13 @@ pub(super) fn explain(
                     of.len(),
                     indicators.join(", ")
                 ),
-            }
+            };
         }
-    };
-    format!("{body} (rule {} v{})", rule.id, rule.version)
+    }
+    body.push_str(" (rule ");
+    body.push_str(&rule.id);
+    body.push_str(" v");
+    body.push_str(&rule.version.to_string());
+    body.push(')');
+    body
 }
