@@ -30,7 +30,7 @@
 //!   [`Monitor::restore`] reads it back, and the restored monitor behaves exactly like the
 //!   original for every later observation. A snapshot taken with another rule set is refused.
 
-use crate::eval::{Engine, FiringRecord, KindId, Resume};
+use crate::eval::{Engine, FiringRecord, KindId, Resume, Seen};
 use crate::flag::{Flag, Key};
 use crate::name::Name;
 use crate::report::Pending;
@@ -946,18 +946,21 @@ impl Monitor {
                 let resume = Resume { from, used: &used };
                 self.engine.run_rule(
                     r,
-                    &obs,
-                    &kinds,
+                    Seen::with_kinds(&obs, &kinds),
                     &state.subject,
                     clock,
                     Some((&resume, &last_kept)),
                     &first_contact,
                 )
             }
-            None => {
-                self.engine
-                    .run_rule(r, &obs, &kinds, &state.subject, clock, None, &first_contact)
-            }
+            None => self.engine.run_rule(
+                r,
+                Seen::with_kinds(&obs, &kinds),
+                &state.subject,
+                clock,
+                None,
+                &first_contact,
+            ),
         };
         rs.records.truncate(settled);
         let mut records = run.records;

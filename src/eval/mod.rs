@@ -14,6 +14,7 @@ use crate::rule::{Field, Pattern, Rule, fact_overlap};
 use crate::ruleset::RuleSet;
 use crate::time::Timestamp;
 use crate::time::plus;
+use crate::time::{Instant, instant};
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use compiled::KindId;
 use compiled::{Compiled, CompiledPattern, Kinds};
@@ -331,7 +332,14 @@ impl Engine {
             ));
         }
         for fact in &self.facts_used {
-            if obs.iter().any(|o| fact_overlap(subject, fact, &o.at)) {
+            // Overlap needs two facts of that name: most subjects have at most one.
+            let several = subject
+                .facts
+                .iter()
+                .filter(|f| f.name == *fact)
+                .nth(1)
+                .is_some();
+            if several && obs.iter().any(|o| fact_overlap(subject, fact, &o.at)) {
                 report.warnings.push(Warning::at(
                     format!("subject `{}` has several `{fact}` facts valid at the same time; the one with the latest `from` is used", subject.id),
                     None,
@@ -349,6 +357,7 @@ impl Engine {
         // rather than a growing list per rule: with many rules that was an allocation each.
         let rules = self.rules.rules();
         let ids: Vec<KindId> = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
+        let ats: Vec<Instant> = obs.iter().map(|o| instant(&o.at)).collect();
         let mut starts = vec![0usize; rules.len() + 1];
         for &id in &ids {
             for &r in self.index.rules_for_id(id) {
@@ -369,46 +378,47 @@ impl Engine {
         let total = starts.last().copied().unwrap_or(0);
         let mut grouped: Vec<&Observation> = vec![fill; total];
         let mut grouped_ids: Vec<KindId> = vec![0; total];
-        for (o, &id) in obs.iter().zip(&ids) {
+        let mut grouped_ats: Vec<Instant> = vec![0; total];
+        for ((o, &id), &instant) in obs.iter().zip(&ids).zip(&ats) {
             for &r in self.index.rules_for_id(id) {
                 if let Some(at) = next.get_mut(r)
                     && let Some(slot) = grouped.get_mut(*at)
                     && let Some(slot_id) = grouped_ids.get_mut(*at)
+                    && let Some(slot_at) = grouped_ats.get_mut(*at)
                 {
                     *slot = o;
                     *slot_id = id;
+                    *slot_at = instant;
                     *at += 1;
                 }
             }
         }
         for (r, bounds) in starts.windows(2).enumerate() {
-            let (seen, seen_ids) = match bounds {
-                [from, to] if from < to => (
-                    grouped.get(*from..*to).unwrap_or_default(),
-                    grouped_ids.get(*from..*to).unwrap_or_default(),
-                ),
+            let seen = match bounds {
+                [from, to] if from < to => Seen {
+                    obs: grouped.get(*from..*to).unwrap_or_default(),
+                    kinds: grouped_ids.get(*from..*to).unwrap_or_default(),
+                    ats: grouped_ats.get(*from..*to).unwrap_or_default(),
+                },
                 _ => continue,
             };
-            let run = self.run_rule(r, seen, seen_ids, subject, as_of, None, &first_contact);
+            let run = self.run_rule(r, seen, subject, as_of, None, &first_contact);
             report.flags.extend(run.flags);
             report.pending.extend(run.pending);
         }
     }
 
     /// Rule number `r` over one subject's counted observations (sorted in the total order) at
-    /// `as_of`. `kinds` holds the number of each observation's kind ([`Engine::kind_id`]); when
-    /// its length differs from `obs`, the numbers are looked up here.
+    /// `as_of`.
     ///
     /// With `resume` only firings raised at or after `resume.from` are produced, the cooldown
     /// starts from `resume.last_kept`, and `sequence` first steps in `resume.used` stay used: what
     /// lies before `from` is final (the monitor's horizon). `first_contact` gives the `at` of the
     /// subject's first observation with a counterpart.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_rule(
         &self,
         r: usize,
-        obs: &[&Observation],
-        kinds: &[KindId],
+        seen: Seen<'_>,
         subject: &Subject,
         as_of: Timestamp,
         resume: Option<(&Resume<'_>, &[(Key, Timestamp)])>,
@@ -422,6 +432,7 @@ impl Engine {
         let (Some(rule), Some(compiled)) = (self.rules.rules().get(r), self.compiled.get(r)) else {
             return run;
         };
+        let Seen { obs, kinds, ats } = seen;
         let looked_up: Vec<KindId>;
         let kinds = if kinds.len() == obs.len() {
             kinds
@@ -429,15 +440,24 @@ impl Engine {
             looked_up = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
             &looked_up
         };
-        let mut seen = Vec::with_capacity(obs.len());
-        let mut seen_kinds = Vec::with_capacity(obs.len());
-        for (&o, &k) in obs.iter().zip(kinds) {
+        let computed: Vec<Instant>;
+        let ats = if ats.len() == obs.len() {
+            ats
+        } else {
+            computed = obs.iter().map(|o| instant(&o.at)).collect();
+            &computed
+        };
+        let mut kept = Vec::with_capacity(obs.len());
+        let mut kept_kinds = Vec::with_capacity(obs.len());
+        let mut kept_ats = Vec::with_capacity(obs.len());
+        for ((&o, &k), &at) in obs.iter().zip(kinds).zip(ats) {
             if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
-                seen.push(o);
-                seen_kinds.push(k);
+                kept.push(o);
+                kept_kinds.push(k);
+                kept_ats.push(at);
             }
         }
-        let view = View::new(seen, seen_kinds, subject);
+        let view = View::new(kept, kept_kinds, kept_ats, subject);
         let mut firings = match &compiled.pattern {
             CompiledPattern::Match(p) => view.match_(p),
             CompiledPattern::Count {
@@ -645,6 +665,36 @@ fn cooldown(
         out.push((f, kept));
     }
     out
+}
+
+/// The observations one rule sees (sorted in the total order), with what is known of them
+/// already: the numbers of their kinds ([`Engine::kind_id`]) and their `at`s as instants. A
+/// list that does not have one entry per observation is worked out by [`Engine::run_rule`].
+#[derive(Clone, Copy)]
+pub(crate) struct Seen<'a> {
+    pub obs: &'a [&'a Observation],
+    pub kinds: &'a [KindId],
+    pub ats: &'a [Instant],
+}
+
+impl<'a> Seen<'a> {
+    /// Observations alone.
+    pub(crate) fn new(obs: &'a [&'a Observation]) -> Self {
+        Seen {
+            obs,
+            kinds: &[],
+            ats: &[],
+        }
+    }
+
+    /// Observations with the numbers of their kinds.
+    pub(crate) fn with_kinds(obs: &'a [&'a Observation], kinds: &'a [KindId]) -> Self {
+        Seen {
+            obs,
+            kinds,
+            ats: &[],
+        }
+    }
 }
 
 /// What reading the input found, before any rule ran.

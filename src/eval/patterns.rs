@@ -104,9 +104,19 @@ fn key_of(field: &Option<Field>, v: Option<FieldValue<'_>>) -> Key {
 
 impl<'a> View<'a> {
     /// The view of `obs` (sorted in the total order), whose kinds have the numbers `kinds`
-    /// (unknown where `kinds` is short).
-    pub(crate) fn new(obs: Vec<&'a Observation>, kinds: Vec<KindId>, subject: &'a Subject) -> Self {
-        let ats = obs.iter().map(|o| instant(&o.at)).collect();
+    /// (unknown where `kinds` is short) and whose `at`s are the instants `ats` (computed here
+    /// unless there is one per observation).
+    pub(crate) fn new(
+        obs: Vec<&'a Observation>,
+        kinds: Vec<KindId>,
+        ats: Vec<Instant>,
+        subject: &'a Subject,
+    ) -> Self {
+        let ats = if ats.len() == obs.len() {
+            ats
+        } else {
+            obs.iter().map(|o| instant(&o.at)).collect()
+        };
         View {
             obs,
             kinds,

@@ -7,6 +7,7 @@
 //! *checked with the evaluator*: a suggestion is only given when adding it makes the rule fire.
 
 use super::Engine;
+use super::Seen;
 use super::patterns::View;
 use crate::flag::{Flag, Key};
 use crate::name::Name;
@@ -255,8 +256,7 @@ impl<'e> Why<'e> {
         let all = self.all_counted(&[], self.as_of);
         let run = self.engine.run_rule(
             self.r,
-            &obs,
-            &[],
+            Seen::new(&obs),
             self.subject(),
             self.as_of,
             None,
@@ -284,6 +284,7 @@ impl<'e> Why<'e> {
                 .copied()
                 .filter(|o| self.hidden_by(o).is_none())
                 .collect(),
+            Vec::new(),
             Vec::new(),
             self.subject(),
         );
@@ -350,8 +351,7 @@ impl<'e> Why<'e> {
         let all = self.all_counted(extra, at);
         let run = self.engine.run_rule(
             self.r,
-            &obs,
-            &[],
+            Seen::new(&obs),
             self.subject(),
             at,
             None,
@@ -424,6 +424,7 @@ impl<'e> Why<'e> {
                         .is_some_and(|v| !flagged.contains(&&v.to_value()))
                 })
                 .collect(),
+            Vec::new(),
             Vec::new(),
             view.subject,
         );
