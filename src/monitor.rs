@@ -35,7 +35,9 @@ use crate::flag::{Flag, Key};
 use crate::name::Name;
 use crate::report::Pending;
 use crate::rule::{Pattern, Rule};
-use crate::time::{Duration, Timestamp, format_timestamp, minus, parse_timestamp, plus};
+use crate::time::{
+    Duration, Timestamp, format_timestamp, instant, instant_plus, minus, parse_timestamp, plus,
+};
 use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -373,7 +375,10 @@ impl RuleStates {
 pub struct Monitor {
     engine: Engine,
     config: MonitorConfig,
+    /// Set only by [`Monitor::set_clock`], which keeps `horizon` with it.
     clock: Option<Timestamp>,
+    /// `clock − max_lateness`, worked out when the clock moves.
+    horizon: Option<Timestamp>,
     /// Listings sort by id.
     subjects: Subjects,
     /// When to evaluate a rule for a subject again: (time, subject, rule index, why).
@@ -426,6 +431,7 @@ impl Monitor {
             engine,
             config,
             clock: None,
+            horizon: None,
             subjects: Subjects::default(),
             agenda: BTreeSet::new(),
             retention,
@@ -467,7 +473,13 @@ impl Monitor {
 
     /// Observations that happened before this are refused: `clock − max_lateness`.
     pub fn horizon(&self) -> Option<Timestamp> {
-        self.clock.map(|c| minus(c, self.config.max_lateness))
+        self.horizon
+    }
+
+    /// Moves the clock, and the horizon with it.
+    fn set_clock(&mut self, clock: Option<Timestamp>) {
+        self.clock = clock;
+        self.horizon = clock.map(|c| minus(c, self.config.max_lateness));
     }
 
     /// Number of subjects tracked.
@@ -590,11 +602,13 @@ impl Monitor {
             // Held observations share the vocabulary's copy of each name.
             v.share(&mut observation);
         }
+        // The subject's slot, looked up once: nothing below adds or removes subjects until the
+        // observation is accepted.
+        let slot = self.subjects.slot(subject);
         // A copy of an observation still held changes nothing, however late it comes.
-        if let Some(held) = self
-            .subjects
-            .get(subject)
-            .and_then(|st| st.obs.iter().find(|o| o.id == observation.id))
+        if let Some(held) = slot
+            .and_then(|slot| self.subjects.states.get(slot))
+            .and_then(|st| st.obs.iter().find(|o| same_id(&o.id, &observation.id)))
         {
             if held.same_record(&observation) {
                 return Ok(Vec::new());
@@ -628,7 +642,7 @@ impl Monitor {
             });
         }
         // The cap counts what must be kept: prune first, as a restored monitor would have.
-        if let (Some(h), Some(slot)) = (self.horizon(), self.subjects.slot(subject))
+        if let (Some(h), Some(slot)) = (horizon, slot)
             && self
                 .subjects
                 .states
@@ -637,7 +651,7 @@ impl Monitor {
         {
             self.prune_slot(slot, h);
         }
-        if let Some(state) = self.subjects.get(subject) {
+        if let Some(state) = slot.and_then(|slot| self.subjects.states.get(slot)) {
             let new_counterpart = observation
                 .counterpart
                 .as_ref()
@@ -666,14 +680,17 @@ impl Monitor {
         }
         // Accepted: from here on the state changes.
         let n_rules = self.engine.rules().rules().len();
-        if !self.subjects.contains_key(subject) {
-            let id = Subject {
-                id: subject.into(),
-                ..Subject::default()
-            };
-            self.subjects.insert(SubjectState::new(id));
-        }
-        let Some(state) = self.subjects.get_mut(subject) else {
+        let slot = match slot {
+            Some(slot) => slot,
+            None => {
+                let id = Subject {
+                    id: subject.into(),
+                    ..Subject::default()
+                };
+                self.subjects.insert(SubjectState::new(id))
+            }
+        };
+        let Some(state) = self.subjects.states.get_mut(slot) else {
             return Ok(Vec::new());
         };
         // A first contact that moves earlier changes the window of the flags whose evidence
@@ -722,7 +739,7 @@ impl Monitor {
         state.obs.insert(place, observation);
         let old_clock = self.clock;
         let clock = self.clock.map_or(entered, |c| c.max(entered));
-        self.clock = Some(clock);
+        self.set_clock(Some(clock));
         if at > clock {
             // Rules that can see its kind look again when the clock reaches it (the same set a
             // restored monitor puts on its agenda).
@@ -852,7 +869,7 @@ impl Monitor {
         }
         let horizon = self.horizon();
         let old_clock = self.clock;
-        self.clock = Some(time);
+        self.set_clock(Some(time));
         let mut events = Vec::new();
         self.run_agenda(horizon, old_clock, &mut events);
         self.prune(None);
@@ -902,23 +919,13 @@ impl Monitor {
             None => 0,
         };
         let hi = state.obs.partition_point(|o| o.at <= clock);
-        // Which kinds the rule sees, and their numbers, remembered per kind: a window holds few
-        // different ones.
-        let mut seen: Vec<(&Name, bool, KindId)> = Vec::new();
+        // The observations of kinds the rule sees, with the numbers of their kinds (held
+        // observations share the vocabulary's names, so a number is one lookup by address).
         let mut obs: Vec<&Observation> = Vec::new();
         let mut kinds: Vec<KindId> = Vec::new();
         for o in state.obs.get(lo..hi).unwrap_or_default() {
-            let known = seen
-                .iter()
-                .find(|(k, ..)| k.same(&o.kind) || *k == &o.kind)
-                .map(|&(_, b, id)| (b, id));
-            let (sees, id) = known.unwrap_or_else(|| {
-                let b = engine.rule_sees(r, &o.kind);
-                let id = engine.kind_id(&o.kind);
-                seen.push((&o.kind, b, id));
-                (b, id)
-            });
-            if sees {
+            let id = engine.kind_id(&o.kind);
+            if engine.rule_sees_id(r, id) {
                 obs.push(o);
                 kinds.push(id);
             }
@@ -1052,7 +1059,11 @@ impl Monitor {
     /// [`SWEEP_IDLE_DAYS`] plus one round of the sweep, and every call costs about the same.
     fn prune(&mut self, touched: Option<&str>) {
         let Some(h) = self.horizon() else { return };
-        let due = |p: &Option<Timestamp>, after: Duration| p.is_none_or(|p| h >= plus(p, after));
+        // `h >= plus(p, after)`, on instants (the same answer without calendar arithmetic).
+        let h_at = instant(&h);
+        let due = |p: &Option<Timestamp>, after: Duration| {
+            p.is_none_or(|p| h_at >= instant_plus(&p, instant(&p), after))
+        };
         if let Some(slot) = touched.and_then(|s| self.subjects.slot(s))
             && self
                 .subjects
@@ -1241,10 +1252,10 @@ impl Monitor {
             return Err(bad(format!("a record in it is refused: {r}")));
         }
         let mut monitor = Monitor::new(engine, config);
-        monitor.clock = match doc.get("clock") {
+        monitor.set_clock(match doc.get("clock") {
             None | Some(J::Null) => None,
             Some(v) => Some(time(Some(v), "`clock`")?),
-        };
+        });
         let n_rules = monitor.engine.rules().rules().len();
         for st in tl.subjects() {
             let mut obs = st.observations().to_vec();
@@ -1404,6 +1415,12 @@ impl Cause {
             Cause::Deadline => "the pattern no longer holds at the deadline".into(),
         }
     }
+}
+
+/// `a == b`, comparing the last bytes first: ids of one subject mostly differ at their end
+/// (`o-1041`, `o-1042`), so most comparisons of a duplicate check stop there.
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// Two flags are the same event when everything but the stage (which moves with time) is equal,

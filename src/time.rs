@@ -107,6 +107,13 @@ fn out_of_range(text: &str) -> Option<String> {
 /// every instant the crate writes must read back.
 pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
     use chrono::Datelike;
+    // The year in UTC is read without offset arithmetic; before 9998 in UTC, the local year is
+    // before 9999 in any offset (offsets are under a day).
+    if let Some(r) = t.checked_add_signed(d.as_delta())
+        && r.naive_utc().year() < 9998
+    {
+        return r;
+    }
     if let Some(r) = t.checked_add_signed(d.as_delta())
         && r.year() < 9999
     {
@@ -126,6 +133,12 @@ pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
 /// `t − d`, held at the start of year 0000 (in `t`'s offset), as [`plus`] is at 9999.
 pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
     use chrono::Datelike;
+    // As in `plus`: after year 1 in UTC, the local year is after 0 in any offset.
+    if let Some(r) = t.checked_sub_signed(d.as_delta())
+        && r.naive_utc().year() > 1
+    {
+        return r;
+    }
     if let Some(r) = t.checked_sub_signed(d.as_delta())
         && r.year() > 0
     {

@@ -165,6 +165,11 @@ impl Engine {
             .is_some_and(|c| c.any_matches(o, kind, s))
     }
 
+    /// Whether rule number `r` can use an observation whose kind has number `kind` at all.
+    pub(crate) fn rule_sees_id(&self, r: usize, kind: KindId) -> bool {
+        self.index.rules_for_id(kind).binary_search(&r).is_ok()
+    }
+
     /// Whether rule number `r` can use an observation of `kind` at all.
     pub(crate) fn rule_sees(&self, r: usize, kind: &str) -> bool {
         self.index.rules_for(kind).binary_search(&r).is_ok()
