@@ -452,17 +452,21 @@ impl Engine {
             computed = obs.iter().map(|o| instant(&o.at)).collect();
             &computed
         };
-        let mut kept = Vec::with_capacity(obs.len());
-        let mut kept_kinds = Vec::with_capacity(obs.len());
-        let mut kept_ats = Vec::with_capacity(obs.len());
-        for ((&o, &k), &at) in obs.iter().zip(kinds).zip(ats) {
-            if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
-                kept.push(o);
-                kept_kinds.push(k);
-                kept_ats.push(at);
+        let view = if compiled.unless.is_empty() {
+            View::new(obs, kinds, ats, subject)
+        } else {
+            let mut kept = Vec::with_capacity(obs.len());
+            let mut kept_kinds = Vec::with_capacity(obs.len());
+            let mut kept_ats = Vec::with_capacity(obs.len());
+            for ((&o, &k), &at) in obs.iter().zip(kinds).zip(ats) {
+                if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
+                    kept.push(o);
+                    kept_kinds.push(k);
+                    kept_ats.push(at);
+                }
             }
-        }
-        let view = View::new(kept, kept_kinds, kept_ats, subject);
+            View::new(kept, kept_kinds, kept_ats, subject)
+        };
         let mut firings = match &compiled.pattern {
             CompiledPattern::Match(p) => view.match_(p),
             CompiledPattern::Count {
@@ -487,8 +491,8 @@ impl Engine {
                 let (fired, waits) = view.absence(after, expect, *within, by, as_of);
                 for w in waits {
                     run.pending.push(Pending {
-                        rule: rule.id.to_string(),
-                        subject: subject.id.to_string(),
+                        rule: rule.id.as_str().to_owned(),
+                        subject: subject.id.as_str().to_owned(),
                         key: w.key,
                         deadline: w.deadline,
                         after: view.get(w.after).map(|o| o.id.clone()).unwrap_or_default(),

@@ -8,6 +8,7 @@ use crate::flag::Key;
 use crate::rule::{Field, FieldValue};
 use crate::time::{Duration, Instant, Timestamp, instant, instant_minus, instant_plus, plus};
 use crate::timeline::{Observation, Subject};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// One evidence item: an index into the view and its role.
@@ -69,11 +70,12 @@ struct Steps<'v> {
 }
 
 pub(crate) struct View<'a> {
-    pub obs: Vec<&'a Observation>,
+    /// Borrowed when a rule hides nothing (no `unless`), so that most views copy nothing.
+    pub obs: Cow<'a, [&'a Observation]>,
     /// The number of each observation's kind, for the compiled [`Test`]s.
-    kinds: Vec<KindId>,
+    kinds: Cow<'a, [KindId]>,
     /// Each observation's `at` as an [`Instant`], for the windows.
-    ats: Vec<Instant>,
+    ats: Cow<'a, [Instant]>,
     pub subject: &'a Subject,
 }
 
@@ -107,15 +109,16 @@ impl<'a> View<'a> {
     /// (unknown where `kinds` is short) and whose `at`s are the instants `ats` (computed here
     /// unless there is one per observation).
     pub(crate) fn new(
-        obs: Vec<&'a Observation>,
-        kinds: Vec<KindId>,
-        ats: Vec<Instant>,
+        obs: impl Into<Cow<'a, [&'a Observation]>>,
+        kinds: impl Into<Cow<'a, [KindId]>>,
+        ats: impl Into<Cow<'a, [Instant]>>,
         subject: &'a Subject,
     ) -> Self {
+        let (obs, kinds, ats) = (obs.into(), kinds.into(), ats.into());
         let ats = if ats.len() == obs.len() {
             ats
         } else {
-            obs.iter().map(|o| instant(&o.at)).collect()
+            Cow::Owned(obs.iter().map(|o| instant(&o.at)).collect())
         };
         View {
             obs,

@@ -283,7 +283,7 @@ impl<'e> Why<'e> {
             obs.iter()
                 .copied()
                 .filter(|o| self.hidden_by(o).is_none())
-                .collect(),
+                .collect::<Vec<_>>(),
             Vec::new(),
             Vec::new(),
             self.subject(),
@@ -423,7 +423,7 @@ impl<'e> Why<'e> {
                     by.value(o, view.subject)
                         .is_some_and(|v| !flagged.contains(&&v.to_value()))
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
             Vec::new(),
             Vec::new(),
             view.subject,
