@@ -5,7 +5,9 @@
 //! - `jsonl/read_then_evaluate` and `jsonl/one_youth_at_a_time`: from JSON Lines text in memory
 //!   to the report with the default pack, lines per second: read into a timeline and evaluated,
 //!   or with `Engine::evaluate_jsonl` (the `eval` command's way);
-//! - `load/default_pack` and `load/generated_rules_1000`: parsing and checking the rule sets.
+//! - `load/default_pack` and `load/generated_rules_1000`: parsing and checking the rule sets;
+//!   `load/engine_*`: building an engine from them (indexing rules by kind and compiling their
+//!   predicates).
 //!
 //! `EARLY_SIGNAL_BENCH_SUBJECTS` (default 10,000) sets the region's size; each youth has 100
 //! observations over a year.
@@ -127,6 +129,14 @@ fn load(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("generated_rules_1000", |b| {
         b.iter(|| black_box(load_set(&generated)))
+    });
+    // Building the engine compiles every predicate for every kind: part of what loading costs.
+    let (pack_set, generated_set) = (load_set(&pack), load_set(&generated));
+    g.bench_function("engine_default_pack", |b| {
+        b.iter(|| black_box(Engine::new(pack_set.clone())))
+    });
+    g.bench_function("engine_generated_rules_1000", |b| {
+        b.iter(|| black_box(Engine::new(generated_set.clone())))
     });
     g.finish();
 }

@@ -919,13 +919,25 @@ impl Monitor {
             None => 0,
         };
         let hi = state.obs.partition_point(|o| o.at <= clock);
-        // The observations of kinds the rule sees, with the numbers of their kinds (held
-        // observations share the vocabulary's names, so a number is one lookup by address).
+        // The observations of kinds the rule sees, with the numbers of their kinds, remembered
+        // per kind: a window holds few different ones (compared by stored copy first: held
+        // observations share the vocabulary's).
+        let mut seen: Vec<(&Name, bool, KindId)> = Vec::new();
         let mut obs: Vec<&Observation> = Vec::new();
         let mut kinds: Vec<KindId> = Vec::new();
         for o in state.obs.get(lo..hi).unwrap_or_default() {
-            let id = engine.kind_id(&o.kind);
-            if engine.rule_sees_id(r, id) {
+            let known = seen
+                .iter()
+                .find(|(k, ..)| k.same(&o.kind))
+                .or_else(|| seen.iter().find(|(k, ..)| *k == &o.kind))
+                .map(|&(_, sees, id)| (sees, id));
+            let (sees, id) = known.unwrap_or_else(|| {
+                let id = engine.kind_id(&o.kind);
+                let sees = engine.rule_sees_id(r, id);
+                seen.push((&o.kind, sees, id));
+                (sees, id)
+            });
+            if sees {
                 obs.push(o);
                 kinds.push(id);
             }
