@@ -96,37 +96,15 @@ impl Rule {
     /// The kinds of observation this rule's pattern can use (`None`: any kind). Observations of
     /// other kinds cannot change what the rule finds; `unless` only hides observations.
     pub(crate) fn kinds(&self, declared: Option<&[&str]>) -> Option<BTreeSet<String>> {
-        let mut preds: Vec<&Pred> = Vec::new();
-        match &self.pattern {
-            Pattern::Match(p) | Pattern::Count { pred: p, .. } => preds.push(p),
-            Pattern::Sequence { steps, until, .. } => {
-                preds.extend(steps.iter());
-                preds.extend(until.iter());
-            }
-            Pattern::Absence { after, expect, .. } => preds.extend([after, expect]),
-            Pattern::Signals { of, .. } => preds.extend(of.iter().map(|(_, p)| p)),
-        }
         let mut out = BTreeSet::new();
-        for p in preds {
+        for p in self.pattern.preds() {
             out.extend(p.kinds(declared)?);
         }
         Some(out)
     }
 
     pub(crate) fn for_each_pred(&self, f: &mut impl FnMut(&Pred)) {
-        match &self.pattern {
-            Pattern::Match(p) => f(p),
-            Pattern::Count { pred, .. } => f(pred),
-            Pattern::Sequence { steps, until, .. } => {
-                steps.iter().for_each(&mut *f);
-                until.iter().for_each(&mut *f);
-            }
-            Pattern::Absence { after, expect, .. } => {
-                f(after);
-                f(expect);
-            }
-            Pattern::Signals { of, .. } => of.iter().for_each(|(_, p)| f(p)),
-        }
+        self.pattern.preds().into_iter().for_each(&mut *f);
         self.unless.iter().for_each(|u| f(&u.pred));
     }
 }
@@ -139,12 +117,13 @@ pub(crate) struct Unless {
     pub pred: Pred,
 }
 
-/// The five patterns.
+/// The five patterns, over predicates of type `P` (as loaded: [`Pred`]; as an engine runs them:
+/// compiled tests).
 #[derive(Debug, Clone)]
-pub(crate) enum Pattern {
-    Match(Pred),
+pub(crate) enum Pattern<P = Pred> {
+    Match(P),
     Count {
-        pred: Pred,
+        pred: P,
         within: Duration,
         at_least: usize,
         distinct: Option<Field>,
@@ -153,23 +132,84 @@ pub(crate) enum Pattern {
     Sequence {
         within: Duration,
         by: Option<Field>,
-        steps: Vec<Pred>,
-        until: Option<Pred>,
+        steps: Vec<P>,
+        until: Option<P>,
     },
     Absence {
-        after: Pred,
-        expect: Pred,
+        after: P,
+        expect: P,
         within: Duration,
         by: Option<Field>,
     },
     Signals {
         within: Duration,
         at_least: usize,
-        of: Vec<(Name, Pred)>,
+        of: Vec<(Name, P)>,
     },
 }
 
-impl Pattern {
+impl<P> Pattern<P> {
+    /// The same pattern with each predicate `p` replaced by `f(p)`.
+    pub(crate) fn map<Q>(&self, f: &impl Fn(&P) -> Q) -> Pattern<Q> {
+        match self {
+            Pattern::Match(p) => Pattern::Match(f(p)),
+            Pattern::Count {
+                pred,
+                within,
+                at_least,
+                distinct,
+                by,
+            } => Pattern::Count {
+                pred: f(pred),
+                within: *within,
+                at_least: *at_least,
+                distinct: distinct.clone(),
+                by: by.clone(),
+            },
+            Pattern::Sequence {
+                within,
+                by,
+                steps,
+                until,
+            } => Pattern::Sequence {
+                within: *within,
+                by: by.clone(),
+                steps: steps.iter().map(f).collect(),
+                until: until.as_ref().map(f),
+            },
+            Pattern::Absence {
+                after,
+                expect,
+                within,
+                by,
+            } => Pattern::Absence {
+                after: f(after),
+                expect: f(expect),
+                within: *within,
+                by: by.clone(),
+            },
+            Pattern::Signals {
+                within,
+                at_least,
+                of,
+            } => Pattern::Signals {
+                within: *within,
+                at_least: *at_least,
+                of: of.iter().map(|(n, p)| (n.clone(), f(p))).collect(),
+            },
+        }
+    }
+
+    /// Every predicate of the pattern, in order (steps, then `until`; `after`, then `expect`).
+    pub(crate) fn preds(&self) -> Vec<&P> {
+        match self {
+            Pattern::Match(p) | Pattern::Count { pred: p, .. } => vec![p],
+            Pattern::Sequence { steps, until, .. } => steps.iter().chain(until).collect(),
+            Pattern::Absence { after, expect, .. } => vec![after, expect],
+            Pattern::Signals { of, .. } => of.iter().map(|(_, p)| p).collect(),
+        }
+    }
+
     pub(crate) fn within(&self) -> Option<Duration> {
         match self {
             Pattern::Match(_) => None,

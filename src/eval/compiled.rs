@@ -13,7 +13,6 @@
 use crate::hash::FastMap;
 use crate::name::Name;
 use crate::rule::{Field, FieldValue, Pattern, Pred, Rule};
-use crate::time::Duration;
 use crate::timeline::{Observation, Subject};
 use crate::vocabulary::Vocabulary;
 use std::collections::BTreeSet;
@@ -215,107 +214,25 @@ fn cost(p: &Pred) -> u8 {
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     pub unless: Vec<Test>,
-    pub pattern: CompiledPattern,
-}
-
-/// [`Pattern`] with [`Test`]s for predicates.
-#[derive(Debug, Clone)]
-pub(crate) enum CompiledPattern {
-    Match(Test),
-    Count {
-        pred: Test,
-        within: Duration,
-        at_least: usize,
-        distinct: Option<Field>,
-        by: Option<Field>,
-    },
-    Sequence {
-        within: Duration,
-        by: Option<Field>,
-        steps: Vec<Test>,
-        until: Option<Test>,
-    },
-    Absence {
-        after: Test,
-        expect: Test,
-        within: Duration,
-        by: Option<Field>,
-    },
-    Signals {
-        within: Duration,
-        at_least: usize,
-        of: Vec<Test>,
-    },
+    pub pattern: Pattern<Test>,
 }
 
 impl Compiled {
-    /// Whether any of the rule's predicates (its pattern's and its `unless`) holds for `o`.
-    pub(crate) fn any_matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
-        let hit = |t: &Test| t.matches(o, kind, s);
-        let pattern = match &self.pattern {
-            CompiledPattern::Match(p) | CompiledPattern::Count { pred: p, .. } => hit(p),
-            CompiledPattern::Sequence { steps, until, .. } => {
-                steps.iter().any(hit) || until.as_ref().is_some_and(hit)
-            }
-            CompiledPattern::Absence { after, expect, .. } => hit(after) || hit(expect),
-            CompiledPattern::Signals { of, .. } => of.iter().any(hit),
-        };
-        pattern || self.unless.iter().any(hit)
+    pub(crate) fn new(rule: &Rule, kinds: &Kinds) -> Self {
+        let compile = |p: &Pred| Test::new(p, kinds);
+        Compiled {
+            unless: rule.unless.iter().map(|u| compile(&u.pred)).collect(),
+            pattern: rule.pattern.map(&compile),
+        }
     }
 
-    pub(crate) fn new(rule: &Rule, kinds: &Kinds) -> Self {
-        let t = |p: &Pred| Test::new(p, kinds);
-        let pattern = match &rule.pattern {
-            Pattern::Match(p) => CompiledPattern::Match(t(p)),
-            Pattern::Count {
-                pred,
-                within,
-                at_least,
-                distinct,
-                by,
-            } => CompiledPattern::Count {
-                pred: t(pred),
-                within: *within,
-                at_least: *at_least,
-                distinct: distinct.clone(),
-                by: by.clone(),
-            },
-            Pattern::Sequence {
-                within,
-                by,
-                steps,
-                until,
-            } => CompiledPattern::Sequence {
-                within: *within,
-                by: by.clone(),
-                steps: steps.iter().map(t).collect(),
-                until: until.as_ref().map(t),
-            },
-            Pattern::Absence {
-                after,
-                expect,
-                within,
-                by,
-            } => CompiledPattern::Absence {
-                after: t(after),
-                expect: t(expect),
-                within: *within,
-                by: by.clone(),
-            },
-            Pattern::Signals {
-                within,
-                at_least,
-                of,
-            } => CompiledPattern::Signals {
-                within: *within,
-                at_least: *at_least,
-                of: of.iter().map(|(_, p)| t(p)).collect(),
-            },
-        };
-        Compiled {
-            unless: rule.unless.iter().map(|u| t(&u.pred)).collect(),
-            pattern,
-        }
+    /// Whether any of the rule's predicates (its pattern's and its `unless`) holds for `o`.
+    pub(crate) fn any_matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
+        self.pattern
+            .preds()
+            .into_iter()
+            .chain(&self.unless)
+            .any(|t| t.matches(o, kind, s))
     }
 }
 

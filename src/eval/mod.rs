@@ -17,7 +17,7 @@ use crate::time::plus;
 use crate::time::{Instant, instant};
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use compiled::KindId;
-use compiled::{Compiled, CompiledPattern, Kinds};
+use compiled::{Compiled, Kinds};
 pub(crate) use patterns::Resume;
 use patterns::{Firing, View};
 use std::collections::BTreeSet;
@@ -468,21 +468,21 @@ impl Engine {
             View::new(kept, kept_kinds, kept_ats, subject)
         };
         let mut firings = match &compiled.pattern {
-            CompiledPattern::Match(p) => view.match_(p),
-            CompiledPattern::Count {
+            Pattern::Match(p) => view.match_(p),
+            Pattern::Count {
                 pred,
                 within,
                 at_least,
                 distinct,
                 by,
             } => view.count(pred, *within, *at_least, distinct, by),
-            CompiledPattern::Sequence {
+            Pattern::Sequence {
                 within,
                 by,
                 steps,
                 until,
             } => view.sequence(steps, *within, by, until, resume.map(|(r, _)| r)),
-            CompiledPattern::Absence {
+            Pattern::Absence {
                 after,
                 expect,
                 within,
@@ -500,7 +500,7 @@ impl Engine {
                 }
                 fired
             }
-            CompiledPattern::Signals {
+            Pattern::Signals {
                 within,
                 at_least,
                 of,

@@ -452,7 +452,12 @@ impl<'a> View<'a> {
     }
 
     /// `signals`: fires where the number of different indicators in the window crosses `at_least`.
-    pub(crate) fn signals(&self, of: &[Test], within: Duration, at_least: usize) -> Vec<Firing> {
+    pub(crate) fn signals(
+        &self,
+        of: &[(crate::name::Name, Test)],
+        within: Duration,
+        at_least: usize,
+    ) -> Vec<Firing> {
         // The window: each observation with the range of its indicators in `hits`, which only
         // grows (one allocation for the run rather than one per observation).
         let mut window: VecDeque<(usize, std::ops::Range<usize>)> = VecDeque::new();
@@ -464,7 +469,7 @@ impl<'a> View<'a> {
             hits.extend(
                 of.iter()
                     .enumerate()
-                    .filter(|(_, p)| self.matches(p, i))
+                    .filter(|(_, (_, p))| self.matches(p, i))
                     .map(|(n, _)| n),
             );
             if hits.len() == first {
