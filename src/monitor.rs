@@ -36,7 +36,8 @@ use crate::name::Name;
 use crate::report::Pending;
 use crate::rule::{Pattern, Rule};
 use crate::time::{
-    Duration, Timestamp, format_timestamp, instant, instant_plus, minus, parse_timestamp, plus,
+    Duration, Timestamp, format_timestamp, instant, instant_plus, is_leap, minus, parse_timestamp,
+    plus,
 };
 use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
 use serde::Serialize;
@@ -718,7 +719,7 @@ impl Monitor {
             // Only rules that can use its kind at all, and of those the ones it matches.
             let kind = self.engine.kind_id(&observation.kind);
             self.engine
-                .rules_for_id(kind)
+                .rules_for_id(kind, &observation.kind)
                 .iter()
                 .copied()
                 .filter(|&r| {
@@ -933,7 +934,7 @@ impl Monitor {
                 .map(|&(_, sees, id)| (sees, id));
             let (sees, id) = known.unwrap_or_else(|| {
                 let id = engine.kind_id(&o.kind);
-                let sees = engine.rule_sees_id(r, id);
+                let sees = engine.rule_sees_id(r, id, &o.kind);
                 seen.push((&o.kind, sees, id));
                 (sees, id)
             });
@@ -1071,10 +1072,17 @@ impl Monitor {
     /// [`SWEEP_IDLE_DAYS`] plus one round of the sweep, and every call costs about the same.
     fn prune(&mut self, touched: Option<&str>) {
         let Some(h) = self.horizon() else { return };
-        // `h >= plus(p, after)`, on instants (the same answer without calendar arithmetic).
+        // `h >= plus(p, after)`, on instants (the same answer without calendar arithmetic),
+        // except around a leap second.
         let h_at = instant(&h);
         let due = |p: &Option<Timestamp>, after: Duration| {
-            p.is_none_or(|p| h_at >= instant_plus(&p, instant(&p), after))
+            p.is_none_or(|p| {
+                if is_leap(&h) || is_leap(&p) {
+                    h >= plus(p, after)
+                } else {
+                    h_at >= instant_plus(&p, instant(&p), after)
+                }
+            })
         };
         if let Some(slot) = touched.and_then(|s| self.subjects.slot(s))
             && self

@@ -155,14 +155,21 @@ pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
     }
 }
 
-/// An instant as nanoseconds since 1970-01-01T00:00:00Z: exact for every [`Timestamp`], and
-/// compared and shifted with integer operations instead of calendar arithmetic.
+/// An instant as nanoseconds since 1970-01-01T00:00:00Z, compared and shifted with integer
+/// operations instead of calendar arithmetic. Exact for every [`Timestamp`] but a leap second
+/// (`:60`, which chrono orders before the next second and shifts in its own way): callers use
+/// timestamps where [`is_leap`] holds.
 pub(crate) type Instant = i128;
 
 const NANOS: i128 = 1_000_000_000;
 /// 0000-01-01T00:00:00 and 9999-12-31T23:59:59 read as UTC, in seconds since 1970.
 const FIRST_SECS: i128 = -62_167_219_200;
 const LAST_SECS: i128 = 253_402_300_799;
+
+/// Whether `t` is a leap second (`…:59:60…`).
+pub(crate) fn is_leap(t: &Timestamp) -> bool {
+    t.timestamp_subsec_nanos() >= 1_000_000_000
+}
 
 /// `t` as an [`Instant`].
 pub(crate) fn instant(t: &Timestamp) -> Instant {

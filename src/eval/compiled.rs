@@ -8,7 +8,11 @@
 //! testing the whole predicate: predicates have no effects, so their order does not matter.
 //!
 //! An observation whose kind the engine does not know (possible only without a vocabulary, or
-//! past the 65,534th kind) is tested with the whole predicate.
+//! past the table's size) is tested with the whole predicate, and so is every observation for a
+//! predicate that tests no kind (it has no table).
+//!
+//! The tables take one `u32` per kind for each predicate that tests the kind; an engine whose
+//! tables would pass [`MAX_TABLE_ENTRIES`] in all numbers no kinds and tests whole predicates.
 
 use crate::hash::FastMap;
 use crate::name::Name;
@@ -18,7 +22,11 @@ use crate::vocabulary::Vocabulary;
 use std::collections::BTreeSet;
 
 /// An observation's kind as a number of the engine's [`Kinds`], or [`UNKNOWN`].
-pub(crate) type KindId = u16;
+pub(crate) type KindId = u32;
+
+/// The most table entries (kinds × predicates that test the kind) an engine compiles: 16 M
+/// entries, 64 MB. The default pack needs about 6,000; 1,000 generated rules about 130,000.
+pub(crate) const MAX_TABLE_ENTRIES: usize = 1 << 24;
 
 /// The number of a kind the engine does not know.
 pub(crate) const UNKNOWN: KindId = KindId::MAX;
@@ -43,7 +51,8 @@ impl Kinds {
     /// Numbers `names` in their order; names past the last number stay unknown. `vocabulary`
     /// gives the stored copies of declared names.
     pub(crate) fn new(names: BTreeSet<String>, vocabulary: Option<&Vocabulary>) -> Self {
-        let names: Vec<String> = names.into_iter().take(usize::from(UNKNOWN)).collect();
+        let cap = usize::try_from(UNKNOWN).unwrap_or(usize::MAX);
+        let names: Vec<String> = names.into_iter().take(cap).collect();
         let ids: FastMap<String, KindId> = names
             .iter()
             .zip(0..UNKNOWN)
@@ -78,6 +87,11 @@ impl Kinds {
     pub(crate) fn names(&self) -> &[String] {
         &self.names
     }
+
+    /// No kinds: every observation's kind is unknown.
+    pub(crate) fn none() -> Self {
+        Kinds::default()
+    }
 }
 
 /// A predicate with its answer for each known kind.
@@ -103,6 +117,14 @@ enum Partial {
 impl Test {
     pub(crate) fn new(pred: &Pred, kinds: &Kinds) -> Self {
         let mut rests: Vec<Pred> = Vec::new();
+        if !tests_kind(pred) {
+            // The kind decides nothing: no table, the whole predicate every time.
+            return Test {
+                whole: pred.clone(),
+                by_kind: Box::new([]),
+                rests,
+            };
+        }
         let by_kind = kinds
             .names()
             .iter()
@@ -131,16 +153,26 @@ impl Test {
     /// Whether `o`, whose kind has number `kind`, of subject `s` satisfies the predicate.
     #[inline]
     pub(crate) fn matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
-        match self.by_kind.get(usize::from(kind)) {
+        match usize::try_from(kind).ok().and_then(|k| self.by_kind.get(k)) {
             Some(&NO) => false,
             Some(&YES) => true,
-            Some(&r) => match self.rests.get((r - REST) as usize) {
+            Some(&r) => match usize::try_from(r - REST)
+                .ok()
+                .and_then(|i| self.rests.get(i))
+            {
                 Some(p) => p.matches(o, s),
                 None => self.whole.matches(o, s),
             },
             None => self.whole.matches(o, s),
         }
     }
+}
+
+/// Whether `p` tests the kind anywhere.
+pub(crate) fn tests_kind(p: &Pred) -> bool {
+    let mut found = false;
+    p.for_each_test(&mut |field, _| found |= *field == Field::Kind);
+    found
 }
 
 /// `p` for observations of kind `kind`.

@@ -57,8 +57,8 @@ struct KindIndex {
     by_kind: crate::hash::FastMap<String, Vec<usize>>,
     /// Rules whose predicates do not bound the kind.
     any: Vec<usize>,
-    /// `by_kind` by kind number ([`Kinds`]).
-    by_id: Vec<Vec<usize>>,
+    /// `by_kind` by kind number ([`Kinds`]); `None` for `any`.
+    by_id: Vec<Option<Vec<usize>>>,
 }
 
 impl KindIndex {
@@ -93,20 +93,26 @@ impl KindIndex {
         Kinds::new(names, rules.vocabulary())
     }
 
-    /// Fills `by_id` for `kinds`.
+    /// Fills `by_id` for `kinds`: the lists of the kinds rules name (a kind no rule names has
+    /// none, and gets `any`).
     fn number(&mut self, kinds: &Kinds) {
         self.by_id = kinds
             .names()
             .iter()
-            .map(|k| self.rules_for(k).to_vec())
+            .map(|k| self.by_kind.get(k.as_str()).cloned())
             .collect();
     }
 
-    /// [`KindIndex::rules_for`] by kind number.
-    fn rules_for_id(&self, kind: KindId) -> &[usize] {
-        self.by_id
-            .get(usize::from(kind))
-            .map_or(&self.any, Vec::as_slice)
+    /// [`KindIndex::rules_for`] by kind number; `name` is the kind, for a kind the numbering
+    /// left out.
+    fn rules_for_id(&self, kind: KindId, name: &str) -> &[usize] {
+        if kind == compiled::UNKNOWN {
+            return self.rules_for(name);
+        }
+        match usize::try_from(kind).ok().and_then(|k| self.by_id.get(k)) {
+            Some(Some(rules)) => rules,
+            _ => &self.any,
+        }
     }
 
     /// The rules (by index, ascending) that can use an observation of `kind`.
@@ -130,7 +136,19 @@ impl Engine {
             });
         }
         let mut index = KindIndex::new(&rules);
-        let kinds = index.kinds(&rules);
+        let mut kinds = index.kinds(&rules);
+        let tables: usize = rules
+            .rules()
+            .iter()
+            .map(|r| {
+                let mut n = 0usize;
+                r.for_each_pred(&mut |p| n += usize::from(compiled::tests_kind(p)));
+                n
+            })
+            .sum();
+        if tables.saturating_mul(kinds.names().len()) > compiled::MAX_TABLE_ENTRIES {
+            kinds = Kinds::none();
+        }
         index.number(&kinds);
         let compiled = rules
             .rules()
@@ -152,9 +170,10 @@ impl Engine {
         self.kinds.id(kind)
     }
 
-    /// The rules (by index, ascending) that can use an observation whose kind has number `kind`.
-    pub(crate) fn rules_for_id(&self, kind: KindId) -> &[usize] {
-        self.index.rules_for_id(kind)
+    /// The rules (by index, ascending) that can use an observation of kind `name`, whose
+    /// number is `kind`.
+    pub(crate) fn rules_for_id(&self, kind: KindId, name: &str) -> &[usize] {
+        self.index.rules_for_id(kind, name)
     }
 
     /// Whether `o` (whose kind has number `kind`) can change what rule number `r` finds: it
@@ -165,9 +184,12 @@ impl Engine {
             .is_some_and(|c| c.any_matches(o, kind, s))
     }
 
-    /// Whether rule number `r` can use an observation whose kind has number `kind` at all.
-    pub(crate) fn rule_sees_id(&self, r: usize, kind: KindId) -> bool {
-        self.index.rules_for_id(kind).binary_search(&r).is_ok()
+    /// Whether rule number `r` can use an observation of kind `name`, whose number is `kind`.
+    pub(crate) fn rule_sees_id(&self, r: usize, kind: KindId, name: &str) -> bool {
+        self.index
+            .rules_for_id(kind, name)
+            .binary_search(&r)
+            .is_ok()
     }
 
     /// Whether rule number `r` can use an observation of `kind` at all.
@@ -364,8 +386,8 @@ impl Engine {
         let ids: Vec<KindId> = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
         let ats: Vec<Instant> = obs.iter().map(|o| instant(&o.at)).collect();
         let mut starts = vec![0usize; rules.len() + 1];
-        for &id in &ids {
-            for &r in self.index.rules_for_id(id) {
+        for (o, &id) in obs.iter().zip(&ids) {
+            for &r in self.index.rules_for_id(id, &o.kind) {
                 if let Some(c) = starts.get_mut(r + 1) {
                     *c += 1;
                 }
@@ -385,7 +407,7 @@ impl Engine {
         let mut grouped_ids: Vec<KindId> = vec![0; total];
         let mut grouped_ats: Vec<Instant> = vec![0; total];
         for ((o, &id), &instant) in obs.iter().zip(&ids).zip(&ats) {
-            for &r in self.index.rules_for_id(id) {
+            for &r in self.index.rules_for_id(id, &o.kind) {
                 if let Some(at) = next.get_mut(r)
                     && let Some(slot) = grouped.get_mut(*at)
                     && let Some(slot_id) = grouped_ids.get_mut(*at)

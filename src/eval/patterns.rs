@@ -6,7 +6,9 @@
 use super::compiled::{KindId, Test, UNKNOWN};
 use crate::flag::Key;
 use crate::rule::{Field, FieldValue};
-use crate::time::{Duration, Instant, Timestamp, instant, instant_minus, instant_plus, plus};
+use crate::time::{
+    Duration, Instant, Timestamp, instant, instant_minus, instant_plus, is_leap, minus, plus,
+};
 use crate::timeline::{Observation, Subject};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -76,7 +78,17 @@ pub(crate) struct View<'a> {
     kinds: Cow<'a, [KindId]>,
     /// Each observation's `at` as an [`Instant`], for the windows.
     ats: Cow<'a, [Instant]>,
+    /// Some `at` is a leap second (`:60`), which instants cannot order or shift as the calendar
+    /// does: windows then use timestamps.
+    leap: bool,
     pub subject: &'a Subject,
+}
+
+/// One end of a window: an instant, or a timestamp when the view holds a leap second.
+#[derive(Clone, Copy)]
+enum Edge {
+    At(Instant),
+    Time(Timestamp),
 }
 
 /// A hashable rendering of a field value, for grouping by `by` and counting `distinct`.
@@ -120,10 +132,12 @@ impl<'a> View<'a> {
         } else {
             Cow::Owned(obs.iter().map(|o| instant(&o.at)).collect())
         };
+        let leap = obs.iter().any(|o| is_leap(&o.at));
         View {
             obs,
             kinds,
             ats,
+            leap,
             subject,
         }
     }
@@ -150,10 +164,36 @@ impl<'a> View<'a> {
     }
 
     /// The start of the window of length `within` that ends at observation `i`: `minus(at, within)`.
-    fn window_start(&self, i: usize, within: Duration) -> Instant {
+    fn window_start(&self, i: usize, within: Duration) -> Edge {
         match self.obs.get(i) {
-            Some(o) => instant_minus(&o.at, self.instant(i), within),
-            None => Instant::MIN,
+            Some(o) if self.leap => Edge::Time(minus(o.at, within)),
+            Some(o) => Edge::At(instant_minus(&o.at, self.instant(i), within)),
+            None => Edge::At(Instant::MIN),
+        }
+    }
+
+    /// The deadline `within` after observation `i`: `plus(at, within)`.
+    fn deadline(&self, i: usize, within: Duration) -> Edge {
+        match self.obs.get(i) {
+            Some(o) if self.leap => Edge::Time(plus(o.at, within)),
+            Some(o) => Edge::At(instant_plus(&o.at, self.instant(i), within)),
+            None => Edge::At(Instant::MIN),
+        }
+    }
+
+    /// Whether observation `j` happened before `edge`.
+    fn before(&self, j: usize, edge: Edge) -> bool {
+        match edge {
+            Edge::At(x) => self.instant(j) < x,
+            Edge::Time(t) => self.at(j) < t,
+        }
+    }
+
+    /// Whether observation `j` happened after `edge`.
+    fn after(&self, j: usize, edge: Edge) -> bool {
+        match edge {
+            Edge::At(x) => self.instant(j) > x,
+            Edge::Time(t) => self.at(j) > t,
         }
     }
 
@@ -216,7 +256,7 @@ impl<'a> View<'a> {
                 });
             let start = self.window_start(i, within);
             while let Some(&front) = g.window.front() {
-                if self.instant(front) >= start {
+                if !self.before(front, start) {
                     break;
                 }
                 g.window.pop_front();
@@ -364,9 +404,10 @@ impl<'a> View<'a> {
         };
         // No `until` strictly between o_1 and o_k: o_1 is at or after the last one before o_k.
         // The view is in time order, so the window starts at a binary-searched index.
-        let lo = last_until
-            .unwrap_or(0)
-            .max(self.ats.partition_point(|&at| at < start));
+        let lo = last_until.unwrap_or(0).max(match start {
+            Edge::At(x) => self.ats.partition_point(|&at| at < x),
+            Edge::Time(t) => self.obs.partition_point(|o| o.at < t),
+        });
         let from = steps.firsts.partition_point(|&j| j < lo);
         steps
             .firsts
@@ -412,12 +453,9 @@ impl<'a> View<'a> {
                 },
                 None => None,
             };
-            let deadline_at = match self.obs.get(a) {
-                Some(o) => instant_plus(&o.at, self.instant(a), within),
-                None => Instant::MIN,
-            };
+            let deadline_at = self.deadline(a, within);
             let met = (a + 1..self.obs.len())
-                .take_while(|&e| self.instant(e) <= deadline_at)
+                .take_while(|&e| !self.after(e, deadline_at))
                 .any(|e| {
                     flag_at(&expected, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
                 });
@@ -465,7 +503,7 @@ impl<'a> View<'a> {
         let mut counts = vec![0usize; of.len()];
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
-            let first = hits.len();
+            let mut first = hits.len();
             hits.extend(
                 of.iter()
                     .enumerate()
@@ -477,7 +515,7 @@ impl<'a> View<'a> {
             }
             let start = self.window_start(i, within);
             while let Some((front, _)) = window.front() {
-                if self.instant(*front) >= start {
+                if !self.before(*front, start) {
                     break;
                 }
                 if let Some((_, old)) = window.pop_front() {
@@ -487,6 +525,16 @@ impl<'a> View<'a> {
                         }
                     }
                 }
+            }
+            // Hits that left the window are dropped once they are half the list, so that it
+            // holds about what the window holds, not every hit of the run.
+            let live = window.front().map_or(first, |(_, r)| r.start);
+            if live > hits.len() / 2 {
+                hits.drain(..live);
+                for (_, r) in window.iter_mut() {
+                    *r = r.start - live..r.end - live;
+                }
+                first -= live;
             }
             let before = counts.iter().filter(|&&c| c > 0).count();
             for &n in hits.get(first..).unwrap_or_default() {
