@@ -76,6 +76,7 @@ impl Kinds {
     }
 
     /// The number of `kind`, or [`UNKNOWN`].
+    #[inline]
     pub(crate) fn id(&self, kind: &Name) -> KindId {
         match self.by_addr.get(&kind.addr()) {
             Some(&id) => id,
@@ -153,13 +154,11 @@ impl Test {
     /// Whether `o`, whose kind has number `kind`, of subject `s` satisfies the predicate.
     #[inline]
     pub(crate) fn matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
-        match usize::try_from(kind).ok().and_then(|k| self.by_kind.get(k)) {
+        // `u32` to `usize` widens on every target the crate builds for (`KindId` is 32-bit).
+        match self.by_kind.get(kind as usize) {
             Some(&NO) => false,
             Some(&YES) => true,
-            Some(&r) => match usize::try_from(r - REST)
-                .ok()
-                .and_then(|i| self.rests.get(i))
-            {
+            Some(&r) => match self.rests.get((r - REST) as usize) {
                 Some(p) => p.matches(o, s),
                 None => self.whole.matches(o, s),
             },

@@ -14,7 +14,7 @@ use crate::rule::{Field, Pattern, Rule, fact_overlap};
 use crate::ruleset::RuleSet;
 use crate::time::Timestamp;
 use crate::time::plus;
-use crate::time::{Instant, instant};
+use crate::time::{Instant, instant, is_leap};
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use compiled::KindId;
 use compiled::{Compiled, Kinds};
@@ -105,13 +105,12 @@ impl KindIndex {
 
     /// [`KindIndex::rules_for`] by kind number; `name` is the kind, for a kind the numbering
     /// left out.
+    #[inline]
     fn rules_for_id(&self, kind: KindId, name: &str) -> &[usize] {
-        if kind == compiled::UNKNOWN {
-            return self.rules_for(name);
-        }
-        match usize::try_from(kind).ok().and_then(|k| self.by_id.get(k)) {
+        match self.by_id.get(kind as usize) {
             Some(Some(rules)) => rules,
-            _ => &self.any,
+            Some(None) => &self.any,
+            None => self.rules_for(name),
         }
     }
 
@@ -384,7 +383,14 @@ impl Engine {
         // rather than a growing list per rule: with many rules that was an allocation each.
         let rules = self.rules.rules();
         let ids: Vec<KindId> = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
-        let ats: Vec<Instant> = obs.iter().map(|o| instant(&o.at)).collect();
+        // Instants for the windows, unless a record is a leap second (then each view keeps the
+        // calendar's arithmetic, and works out what it needs).
+        let leap = obs.iter().any(|o| is_leap(&o.at));
+        let ats: Vec<Instant> = if leap {
+            Vec::new()
+        } else {
+            obs.iter().map(|o| instant(&o.at)).collect()
+        };
         let mut starts = vec![0usize; rules.len() + 1];
         for (o, &id) in obs.iter().zip(&ids) {
             for &r in self.index.rules_for_id(id, &o.kind) {
@@ -405,17 +411,19 @@ impl Engine {
         let total = starts.last().copied().unwrap_or(0);
         let mut grouped: Vec<&Observation> = vec![fill; total];
         let mut grouped_ids: Vec<KindId> = vec![0; total];
-        let mut grouped_ats: Vec<Instant> = vec![0; total];
-        for ((o, &id), &instant) in obs.iter().zip(&ids).zip(&ats) {
+        let mut grouped_ats: Vec<Instant> = vec![0; if leap { 0 } else { total }];
+        for (i, (o, &id)) in obs.iter().zip(&ids).enumerate() {
+            let instant = ats.get(i).copied().unwrap_or_default();
             for &r in self.index.rules_for_id(id, &o.kind) {
                 if let Some(at) = next.get_mut(r)
                     && let Some(slot) = grouped.get_mut(*at)
                     && let Some(slot_id) = grouped_ids.get_mut(*at)
-                    && let Some(slot_at) = grouped_ats.get_mut(*at)
                 {
                     *slot = o;
                     *slot_id = id;
-                    *slot_at = instant;
+                    if let Some(slot_at) = grouped_ats.get_mut(*at) {
+                        *slot_at = instant;
+                    }
                     *at += 1;
                 }
             }
@@ -467,24 +475,20 @@ impl Engine {
             looked_up = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
             &looked_up
         };
-        let computed: Vec<Instant>;
-        let ats = if ats.len() == obs.len() {
-            ats
-        } else {
-            computed = obs.iter().map(|o| instant(&o.at)).collect();
-            &computed
-        };
+        // Instants come along only when given for every observation (then none is a leap
+        // second); otherwise the view works them out.
+        let ats = if ats.len() == obs.len() { ats } else { &[] };
         let view = if compiled.unless.is_empty() {
             View::new(obs, kinds, ats, subject)
         } else {
             let mut kept = Vec::with_capacity(obs.len());
             let mut kept_kinds = Vec::with_capacity(obs.len());
-            let mut kept_ats = Vec::with_capacity(obs.len());
-            for ((&o, &k), &at) in obs.iter().zip(kinds).zip(ats) {
+            let mut kept_ats = Vec::with_capacity(ats.len());
+            for (i, (&o, &k)) in obs.iter().zip(kinds).enumerate() {
                 if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
                     kept.push(o);
                     kept_kinds.push(k);
-                    kept_ats.push(at);
+                    kept_ats.extend(ats.get(i));
                 }
             }
             View::new(kept, kept_kinds, kept_ats, subject)
@@ -699,8 +703,9 @@ fn cooldown(
 }
 
 /// The observations one rule sees (sorted in the total order), with what is known of them
-/// already: the numbers of their kinds ([`Engine::kind_id`]) and their `at`s as instants. A
-/// list that does not have one entry per observation is worked out by [`Engine::run_rule`].
+/// already: the numbers of their kinds ([`Engine::kind_id`]) and their `at`s as instants (given
+/// only when no observation is a leap second). A list that does not have one entry per
+/// observation is worked out by [`Engine::run_rule`] and the view.
 #[derive(Clone, Copy)]
 pub(crate) struct Seen<'a> {
     pub obs: &'a [&'a Observation],

@@ -118,8 +118,9 @@ fn key_of(field: &Option<Field>, v: Option<FieldValue<'_>>) -> Key {
 
 impl<'a> View<'a> {
     /// The view of `obs` (sorted in the total order), whose kinds have the numbers `kinds`
-    /// (unknown where `kinds` is short) and whose `at`s are the instants `ats` (computed here
-    /// unless there is one per observation).
+    /// (unknown where `kinds` is short) and whose `at`s are the instants `ats`. Callers give
+    /// `ats` only for observations none of which is a leap second; without them the view works
+    /// them out and notes a leap second.
     pub(crate) fn new(
         obs: impl Into<Cow<'a, [&'a Observation]>>,
         kinds: impl Into<Cow<'a, [KindId]>>,
@@ -127,12 +128,15 @@ impl<'a> View<'a> {
         subject: &'a Subject,
     ) -> Self {
         let (obs, kinds, ats) = (obs.into(), kinds.into(), ats.into());
-        let ats = if ats.len() == obs.len() {
-            ats
+        let (ats, leap) = if ats.len() == obs.len() {
+            (ats, false)
         } else {
-            Cow::Owned(obs.iter().map(|o| instant(&o.at)).collect())
+            let leap = obs.iter().any(|o| is_leap(&o.at));
+            (
+                Cow::Owned(obs.iter().map(|o| instant(&o.at)).collect()),
+                leap,
+            )
         };
-        let leap = obs.iter().any(|o| is_leap(&o.at));
         View {
             obs,
             kinds,
