@@ -190,29 +190,24 @@ fn partial(p: &Pred, kind: &str) -> Partial {
             Partial::Yes => Partial::No,
             Partial::Rest(r) => Partial::Rest(Pred::Not(Box::new(r))),
         },
-        Pred::All(ps) => {
-            let mut rest = Vec::new();
-            for q in ps {
-                match partial(q, kind) {
-                    Partial::No => return Partial::No,
-                    Partial::Yes => {}
-                    Partial::Rest(r) => rest.push(r),
-                }
-            }
-            joined(rest, Partial::Yes, Pred::All)
-        }
-        Pred::Any(ps) => {
-            let mut rest = Vec::new();
-            for q in ps {
-                match partial(q, kind) {
-                    Partial::Yes => return Partial::Yes,
-                    Partial::No => {}
-                    Partial::Rest(r) => rest.push(r),
-                }
-            }
-            joined(rest, Partial::No, Pred::Any)
+        Pred::All(ps) => junction(ps, kind, false, Pred::All),
+        Pred::Any(ps) => junction(ps, kind, true, Pred::Any),
+    }
+}
+
+/// `all` (`stop` false) or `any` (`stop` true) of `ps` for kind `kind`: decided as soon as one
+/// part is decided `stop`, else what is left.
+fn junction(ps: &[Pred], kind: &str, stop: bool, join: fn(Vec<Pred>) -> Pred) -> Partial {
+    let mut rest = Vec::new();
+    for q in ps {
+        match partial(q, kind) {
+            Partial::Rest(r) => rest.push(r),
+            Partial::Yes if stop => return Partial::Yes,
+            Partial::No if !stop => return Partial::No,
+            Partial::Yes | Partial::No => {}
         }
     }
+    joined(rest, if stop { Partial::No } else { Partial::Yes }, join)
 }
 
 /// What is left of `all` or `any` once decided parts are dropped, cheapest tests first.
