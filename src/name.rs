@@ -177,13 +177,20 @@ impl<'de> serde::Deserialize<'de> for Name {
 
 /// The declared names of a vocabulary, each stored once, for readers to share.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Names(crate::hash::FastMap<Name, ()>);
+pub(crate) struct Names(
+    crate::hash::FastMap<Name, ()>,
+    /// The addresses of the stored copies: a name already shared is recognised without hashing
+    /// its text (the map holds the copies, so the addresses stay theirs).
+    crate::hash::FastMap<usize, ()>,
+);
 
 impl Names {
     /// Adds a declared name (only from a rule set, never from input: the map is unkeyed).
     pub(crate) fn declare(&mut self, s: &str) {
         if !self.0.contains_key(s) {
-            self.0.insert(Name::from(s), ());
+            let n = Name::from(s);
+            self.1.insert(n.addr(), ());
+            self.0.insert(n, ());
         }
     }
 
@@ -197,6 +204,9 @@ impl Names {
 
     /// Replaces `n` by the stored copy when there is one.
     pub(crate) fn share(&self, n: &mut Name) {
+        if self.1.contains_key(&n.addr()) {
+            return;
+        }
         if let Some((stored, ())) = self.0.get_key_value(n.as_str())
             && !stored.same(n)
         {
