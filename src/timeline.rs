@@ -286,9 +286,10 @@ pub struct InputError {
 pub struct Timeline {
     /// By id; hashed because records of many subjects arrive interleaved and a lookup per record
     /// must not walk a tree of heap-allocated keys. [`subjects`](Self::subjects) sorts.
-    subjects: HashMap<String, SubjectTimeline>,
-    /// Keyed hashing of observation ids (randomly keyed, against crafted collisions).
-    ids: std::hash::RandomState,
+    subjects: HashMap<String, SubjectTimeline, foldhash::fast::RandomState>,
+    /// Keyed hashing of observation ids (seeded at random per process, so that input cannot
+    /// aim at collisions; foldhash rather than SipHash, which costs several times more per id).
+    ids: foldhash::fast::RandomState,
     rejected: Vec<Rejection>,
     /// Rejections beyond [`Limits::max_rejections`], counted but not kept.
     rejections_not_listed: usize,

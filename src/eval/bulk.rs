@@ -135,7 +135,7 @@ pub struct JsonlBatch<'e> {
     lines: Vec<Line>,
     /// The youth (index into `youths`) of each kept line.
     groups: Vec<usize>,
-    group_of: HashMap<Box<str>, usize>,
+    group_of: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     youths: Vec<Box<str>>,
     /// Lines read so far, over all files.
     places: u64,
@@ -176,7 +176,7 @@ impl Engine {
             text: Vec::new(),
             lines: Vec::new(),
             groups: Vec::new(),
-            group_of: HashMap::new(),
+            group_of: HashMap::default(),
             youths: Vec::new(),
             places: 0,
             notes: Notes::new(room),
