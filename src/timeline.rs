@@ -502,12 +502,14 @@ impl Timeline {
             ));
         }
         let vocab = self.vocabulary.as_deref();
-        let protected: Vec<Name> = observation
-            .attributes
-            .keys()
-            .filter(|k| is_protected(vocab, k))
-            .cloned()
-            .collect();
+        let unprotected = |k: &Name| vocab.is_some_and(|v| v.declares_attribute_copy(k));
+        let is_protected = |k: &&Name| !unprotected(k) && is_protected(vocab, k);
+        let protected: Vec<Name> = if observation.attributes.keys().any(|k| is_protected(&k)) {
+            let names = observation.attributes.keys().filter(is_protected);
+            names.cloned().collect()
+        } else {
+            Vec::new()
+        };
         for name in protected {
             observation.attributes.remove(&name);
             self.warnings.push(Warning::at(

@@ -1,5 +1,6 @@
 //! The vocabulary: declared kinds, channels, sources, facts and protected names (design §2).
 
+use crate::hash::FastMap;
 use crate::name::{Name, Names};
 use crate::timeline::{Observation, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,7 +88,34 @@ pub struct Vocabulary {
     /// One stored copy of each declared kind, channel, source and attribute name, for records to
     /// share.
     pub(crate) names: Names,
+    /// The declarations again, found by the address of those stored copies.
+    by_copy: ByCopy,
 }
+
+/// The declarations by the address of the vocabulary's stored copy of each name, so that a
+/// record whose names the reader shared is checked without looking its names up by text (the
+/// ordered maps compare strings along their path). A name that is not a stored copy is checked
+/// by text, as before; whatever this accepts, the check by text accepts.
+#[derive(Debug, Clone, Default)]
+struct ByCopy {
+    /// Kind → index into `attributes`.
+    kinds: FastMap<usize, usize>,
+    channels: FastMap<usize, ()>,
+    sources: FastMap<usize, ()>,
+    /// By kind: its attributes' types, by the address of the attribute name's copy.
+    attributes: Vec<FastMap<usize, ValueType>>,
+    /// Every declared attribute name (of any kind).
+    attribute_names: FastMap<usize, ()>,
+}
+
+impl PartialEq for ByCopy {
+    // Follows from the declarations, which the vocabulary compares.
+    fn eq(&self, _: &ByCopy) -> bool {
+        true
+    }
+}
+
+impl Eq for ByCopy {}
 
 impl Vocabulary {
     /// Stores one copy of each declared kind, channel, source and attribute name.
@@ -97,6 +125,19 @@ impl Vocabulary {
         for n in declared.chain(self.attributes.keys()) {
             names.declare(n);
         }
+        let addr = |n: &str| names.get(n).addr();
+        let mut by_copy = ByCopy::default();
+        for (i, (kind, decl)) in self.kinds.iter().enumerate() {
+            by_copy.kinds.insert(addr(kind), i);
+            let types = decl.attributes.iter();
+            by_copy
+                .attributes
+                .push(types.map(|(a, ty)| (addr(a), ty.clone())).collect());
+        }
+        by_copy.attribute_names = self.attributes.keys().map(|a| (addr(a), ())).collect();
+        by_copy.channels = self.channels.iter().map(|c| (addr(c), ())).collect();
+        by_copy.sources = self.sources.iter().map(|s| (addr(s), ())).collect();
+        self.by_copy = by_copy;
         self.names = names;
     }
 
@@ -166,6 +207,12 @@ impl Vocabulary {
             .any(|p| name.matches(p))
     }
 
+    /// Whether `name` is the vocabulary's stored copy of a declared attribute name (so not
+    /// protected: see [`is_protected`](Self::is_protected)), judged by its address alone.
+    pub(crate) fn declares_attribute_copy(&self, name: &Name) -> bool {
+        self.by_copy.attribute_names.contains_key(&name.addr())
+    }
+
     /// The type of attribute `name` for rules: the same in every kind that declares it (the
     /// loader refuses conflicting types; differing enumerations are merged). `None` when undeclared.
     pub(crate) fn attribute_type(&self, name: &str) -> Option<&ValueType> {
@@ -179,6 +226,9 @@ impl Vocabulary {
 
     /// Checks an observation: declared kind, channel, source and attributes, values of the right type.
     pub(crate) fn check_observation(&self, o: &Observation) -> Result<(), String> {
+        if self.declared_by_copy(o) {
+            return Ok(());
+        }
         let Some(kind) = self.kinds.get(o.kind.as_str()) else {
             return Err(format!(
                 "undeclared kind `{}`; {}{}",
@@ -217,6 +267,30 @@ impl Vocabulary {
                 .map_err(|e| format!("attribute `{name}`: {e}"))?;
         }
         Ok(())
+    }
+
+    /// Whether `o` is declared, judged by the addresses of its names alone: false when any of
+    /// them is not a stored copy or a value does not fit (the check by text then says why).
+    fn declared_by_copy(&self, o: &Observation) -> bool {
+        let by = &self.by_copy;
+        let Some(types) = by
+            .kinds
+            .get(&o.kind.addr())
+            .and_then(|&i| by.attributes.get(i))
+        else {
+            return false;
+        };
+        o.channel
+            .as_ref()
+            .is_none_or(|c| by.channels.contains_key(&c.addr()))
+            && o.source
+                .as_ref()
+                .is_none_or(|s| by.sources.contains_key(&s.addr()))
+            && o.attributes.iter().all(|(name, value)| {
+                types
+                    .get(&name.addr())
+                    .is_some_and(|ty| ty.check(value).is_ok())
+            })
     }
 
     /// Checks a subject fact: declared name, value of the right type.
@@ -367,6 +441,51 @@ const MAX_SUGGEST_LEN: usize = 128;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The check by the address of stored copies agrees with the check by text: it accepts only
+    /// what that accepts, and leaves every refusal (and its message) to it.
+    #[test]
+    fn the_check_by_copy_agrees_with_the_check_by_text() {
+        let rules = crate::RuleSet::builtin();
+        let v = rules.vocabulary().expect("the pack has a vocabulary");
+        let at = "2026-03-02T21:00:00+01:00".parse().expect("timestamp");
+        let shared = |kind: &str, attrs: &[(&str, Value)]| {
+            let mut o = Observation::new("o-1", at, v.name(kind));
+            o.channel = Some(v.name("online.social_media"));
+            for (k, val) in attrs {
+                o.attributes.insert(v.name(k), val.clone());
+            }
+            o
+        };
+        let peer = Value::String("peer".into());
+        let good = shared("contact.new", &[("relation", peer.clone())]);
+        assert!(v.declared_by_copy(&good));
+        assert!(v.check_observation(&good).is_ok());
+        // The same names as fresh strings: checked by text, with the same answer.
+        let mut fresh = good.clone();
+        fresh.kind = Name::from("contact.new");
+        fresh.attributes = [("relation", peer.clone())].into_iter().collect();
+        assert!(!v.declared_by_copy(&fresh));
+        assert!(v.check_observation(&fresh).is_ok());
+        for bad in [
+            // An attribute declared for another kind.
+            shared("meeting.in_person", &[("relation", peer.clone())]),
+            // A value outside the declared ones, and one of the wrong type.
+            shared("contact.new", &[("relation", Value::String("pear".into()))]),
+            shared("contact.new", &[("age_gap_years", peer.clone())]),
+        ] {
+            assert!(!v.declared_by_copy(&bad));
+            assert!(v.check_observation(&bad).is_err());
+        }
+        let mut source = good.clone();
+        source.source = Some(v.name("online.social_media"));
+        assert!(!v.declared_by_copy(&source), "a channel is not a source");
+        let err = v.check_observation(&source).unwrap_err();
+        assert!(err.contains("undeclared source"), "{err}");
+        assert!(v.declares_attribute_copy(&v.name("relation")));
+        assert!(!v.declares_attribute_copy(&Name::from("relation")));
+        assert!(!v.declares_attribute_copy(&v.name("contact.new")));
+    }
 
     #[test]
     fn protected_names_ignore_case_and_separators() {
