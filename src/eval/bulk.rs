@@ -544,15 +544,22 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
     if raw.len() > max {
         return Look::Other;
     }
+    // The common case, an object after JSON whitespace: skimmed as bytes (a line that is not
+    // UTF-8 is refused by the reader whatever its group).
+    let start = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
+    let first = start.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first.and_then(|i| start.get(i)) == Some(&b'{') {
+        return match crate::scan::subject(start) {
+            Some(s) if !s.is_empty() => Look::Subject(s),
+            _ => Look::Other,
+        };
+    }
     let Ok(line) = std::str::from_utf8(raw) else {
         return Look::Other;
     };
-    let line = line.trim_start_matches('\u{feff}').trim();
-    if line.is_empty() {
-        return Look::Blank;
-    }
-    match crate::scan::subject(line) {
-        Some(s) if !s.is_empty() => Look::Subject(s),
-        _ => Look::Other,
+    if line.trim_start_matches('\u{feff}').trim().is_empty() {
+        Look::Blank
+    } else {
+        Look::Other
     }
 }
