@@ -184,22 +184,18 @@ const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
 /// backslash or a control character. Eight bytes at a time: in each mask below the lowest flagged
 /// byte is exact (a false flag can only sit above a true one), so the lowest of all is the first.
 fn string_end(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
     let mut offset = 0;
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().ok()?);
-        let stop = stops(w);
+    while let Some(chunk) = bytes.get(offset..offset + 8) {
+        let stop = stops(u64::from_le_bytes(chunk.try_into().ok()?));
         if stop != 0 {
             return Some(offset + (stop.trailing_zeros() / 8) as usize);
         }
         offset += 8;
     }
-    let tail = chunks.remainder();
-    // The last few bytes, padded with a byte that does not stop the string.
-    let mut last = [b'a'; 8];
-    last.get_mut(..tail.len())?.copy_from_slice(tail);
-    let stop = stops(u64::from_le_bytes(last));
-    (stop != 0).then(|| offset + (stop.trailing_zeros() / 8) as usize)
+    // The last few bytes, one at a time.
+    let tail = bytes.get(offset..)?;
+    let at = tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    Some(offset + at)
 }
 
 /// Flags (high bit set) the bytes of `w` that are a quote, a backslash or below `0x20`; above

@@ -297,6 +297,8 @@ pub struct Timeline {
     duplicates: usize,
     vocabulary: Option<Arc<Vocabulary>>,
     limits: Limits,
+    /// Records the next subject's entry should make room for ([`expect_records`](Self::expect_records)).
+    expected: usize,
 }
 
 impl Timeline {
@@ -548,10 +550,16 @@ impl Timeline {
         let observation = self.check_observation_from(subject, observation, origin.as_ref())?;
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let max = self.limits.max_observations_per_subject;
+        let expected = std::mem::take(&mut self.expected).min(max);
         let entry = match self.entry(subject) {
             Ok(e) => e,
             Err(e) => return Err((e, observation.id)),
         };
+        if expected > 0 {
+            entry.observations.reserve(expected);
+            entry.origins.reserve(expected);
+            entry.index.first.reserve(expected);
+        }
         if let Some(i) = entry.index.find(hash, &observation.id, &entry.observations) {
             if entry
                 .observations
@@ -591,6 +599,12 @@ impl Timeline {
         entry.observations.push(observation);
         entry.origins.push(origin);
         Ok(())
+    }
+
+    /// Says that about `n` records of one subject are about to be added, so that the first of
+    /// them makes room for all (a youth's lines are counted before they are read).
+    pub(crate) fn expect_records(&mut self, n: usize) {
+        self.expected = n;
     }
 
     /// An empty timeline with this one's vocabulary, limits and keyed id hashing (so that a

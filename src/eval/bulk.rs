@@ -450,6 +450,7 @@ impl Engine {
             if let Some(st) = youth.held.take() {
                 own.put_subject(st);
             }
+            own.expect_records(youth.lines.len());
             // A youth's lines lie scattered over the text: copied together first, their reads
             // from memory overlap instead of waiting for one another.
             text.clear();
