@@ -39,7 +39,7 @@ use crate::time::{
     Duration, Timestamp, format_timestamp, instant, instant_plus, is_leap, minus, parse_timestamp,
     plus,
 };
-use crate::timeline::{Observation, Subject, Timeline, Value, is_protected};
+use crate::timeline::{Observation, Subject, Timeline, Value, is_protected, protected_attributes};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -586,22 +586,20 @@ impl Monitor {
             )));
         }
         let vocab = self.engine.rules().vocabulary();
-        let protected: Vec<Name> = observation
-            .attributes
-            .keys()
-            .filter(|k| is_protected(vocab, k))
-            .cloned()
-            .collect();
+        // Held observations share the vocabulary's copy of each name, which also makes the
+        // checks below cheaper (by the copy's address).
+        if let Some(v) = vocab {
+            v.share(&mut observation);
+        }
+        let protected = protected_attributes(vocab, &observation.attributes);
         // Protected attributes are removed (with a warning once accepted), then the rest is checked.
         for name in &protected {
             observation.attributes.remove(name);
         }
-        if let Some(v) = vocab {
-            if let Err(reason) = v.check_observation(&observation) {
-                return Err(invalid(reason));
-            }
-            // Held observations share the vocabulary's copy of each name.
-            v.share(&mut observation);
+        if let Some(v) = vocab
+            && let Err(reason) = v.check_observation(&observation)
+        {
+            return Err(invalid(reason));
         }
         // The subject's slot, looked up once: nothing below adds or removes subjects until the
         // observation is accepted.

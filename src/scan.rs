@@ -194,7 +194,9 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
     }
     // The last few bytes, one at a time.
     let tail = bytes.get(offset..)?;
-    let at = tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    let at = tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
     Some(offset + at)
 }
 

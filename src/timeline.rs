@@ -504,15 +504,12 @@ impl Timeline {
             ));
         }
         let vocab = self.vocabulary.as_deref();
-        let unprotected = |k: &Name| vocab.is_some_and(|v| v.declares_attribute_copy(k));
-        let is_protected = |k: &&Name| !unprotected(k) && is_protected(vocab, k);
-        let protected: Vec<Name> = if observation.attributes.keys().any(|k| is_protected(&k)) {
-            let names = observation.attributes.keys().filter(is_protected);
-            names.cloned().collect()
-        } else {
-            Vec::new()
-        };
-        for name in protected {
+        // The vocabulary's copy of each name (a reader has usually handed them out already),
+        // which the checks below recognise by address.
+        if let Some(v) = vocab {
+            v.share(&mut observation);
+        }
+        for name in protected_attributes(vocab, &observation.attributes) {
             observation.attributes.remove(&name);
             self.warnings.push(Warning::at(
                 format!(
@@ -532,11 +529,10 @@ impl Timeline {
                 format!("attribute `{name}` is not a finite number; numbers must be finite");
             return Err((InputError { reason }, observation.id));
         }
-        if let Some(v) = vocab {
-            if let Err(reason) = v.check_observation(&observation) {
-                return Err((InputError { reason }, observation.id));
-            }
-            v.share(&mut observation);
+        if let Some(v) = vocab
+            && let Err(reason) = v.check_observation(&observation)
+        {
+            return Err((InputError { reason }, observation.id));
         }
         Ok(observation)
     }
@@ -823,6 +819,22 @@ pub(crate) fn is_protected(vocab: Option<&Vocabulary>, name: &str) -> bool {
     match vocab {
         Some(v) => v.is_protected(name),
         None => is_builtin_protected(name),
+    }
+}
+
+/// The protected names among `attributes` (see [`Vocabulary::is_protected`]), in name order;
+/// a name that is the vocabulary's stored copy of a declared attribute is known unprotected by
+/// its address, so the common case neither compares text nor allocates.
+pub(crate) fn protected_attributes(
+    vocab: Option<&Vocabulary>,
+    attributes: &Attributes,
+) -> Vec<Name> {
+    let declared = |k: &Name| vocab.is_some_and(|v| v.declares_attribute_copy(k));
+    let protected = |k: &&Name| !declared(k) && is_protected(vocab, k);
+    if attributes.keys().any(|k| protected(&k)) {
+        attributes.keys().filter(protected).cloned().collect()
+    } else {
+        Vec::new()
     }
 }
 

@@ -548,7 +548,9 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
     // The common case, an object after JSON whitespace: skimmed as bytes (a line that is not
     // UTF-8 is refused by the reader whatever its group).
     let start = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
-    let first = start.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let first = start
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
     if first.and_then(|i| start.get(i)) == Some(&b'{') {
         return match crate::scan::subject(start) {
             Some(s) if !s.is_empty() => Look::Subject(s),
