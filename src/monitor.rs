@@ -921,10 +921,11 @@ impl Monitor {
         // The observations of kinds the rule sees, with the numbers of their kinds, remembered
         // per kind: a window holds few different ones (compared by stored copy first: held
         // observations share the vocabulary's).
-        let mut seen: Vec<(&Name, bool, KindId)> = Vec::new();
-        let mut obs: Vec<&Observation> = Vec::new();
-        let mut kinds: Vec<KindId> = Vec::new();
-        for o in state.obs.get(lo..hi).unwrap_or_default() {
+        let window = state.obs.get(lo..hi).unwrap_or_default();
+        let mut seen: Vec<(&Name, bool, KindId)> = Vec::with_capacity(4);
+        let mut obs: Vec<&Observation> = Vec::with_capacity(window.len());
+        let mut kinds: Vec<KindId> = Vec::with_capacity(window.len());
+        for o in window {
             let known = seen
                 .iter()
                 .find(|(k, ..)| k.same(&o.kind))

@@ -104,7 +104,7 @@ impl Rule {
     }
 
     pub(crate) fn for_each_pred(&self, f: &mut impl FnMut(&Pred)) {
-        self.pattern.preds().into_iter().for_each(&mut *f);
+        self.pattern.preds().for_each(&mut *f);
         self.unless.iter().for_each(|u| f(&u.pred));
     }
 }
@@ -201,13 +201,22 @@ impl<P> Pattern<P> {
     }
 
     /// Every predicate of the pattern, in order (steps, then `until`; `after`, then `expect`).
-    pub(crate) fn preds(&self) -> Vec<&P> {
-        match self {
-            Pattern::Match(p) | Pattern::Count { pred: p, .. } => vec![p],
-            Pattern::Sequence { steps, until, .. } => steps.iter().chain(until).collect(),
-            Pattern::Absence { after, expect, .. } => vec![after, expect],
-            Pattern::Signals { of, .. } => of.iter().map(|(_, p)| p).collect(),
-        }
+    /// (An iterator, not a list: the monitor asks this for every observation.)
+    pub(crate) fn preds(&self) -> impl Iterator<Item = &P> {
+        let none: &[P] = &[];
+        let (one, two, steps, until, of): (_, _, _, _, &[(Name, P)]) = match self {
+            Pattern::Match(p) | Pattern::Count { pred: p, .. } => (Some(p), None, none, None, &[]),
+            Pattern::Sequence { steps, until, .. } => {
+                (None, None, steps.as_slice(), until.as_ref(), &[])
+            }
+            Pattern::Absence { after, expect, .. } => (Some(after), Some(expect), none, None, &[]),
+            Pattern::Signals { of, .. } => (None, None, none, None, of.as_slice()),
+        };
+        one.into_iter()
+            .chain(two)
+            .chain(steps)
+            .chain(until)
+            .chain(of.iter().map(|(_, p)| p))
     }
 
     pub(crate) fn within(&self) -> Option<Duration> {

@@ -256,7 +256,6 @@ impl Compiled {
     pub(crate) fn any_matches(&self, o: &Observation, kind: KindId, s: &Subject) -> bool {
         self.pattern
             .preds()
-            .into_iter()
             .chain(&self.unless)
             .any(|t| t.matches(o, kind, s))
     }

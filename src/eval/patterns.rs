@@ -351,11 +351,10 @@ impl<'a> View<'a> {
                 None => Vec::new(),
             },
         };
-        let last = self.mask(last);
-        let until = until.as_ref().map(|u| self.mask(u));
+        // The last step and `until` are tested once per observation, in order: no mask needed.
         for k in 0..self.obs.len() {
             let decided = resume.is_some_and(|r| self.at(k) < r.from);
-            if !decided && flag_at(&last, k) {
+            if !decided && self.matches(last, k) {
                 let key = steps.keys.get(k).copied().flatten();
                 if (by.is_none() || key.is_some())
                     && let Some(chain) =
@@ -376,7 +375,7 @@ impl<'a> View<'a> {
                 }
             }
             // Checked after `k` is used as a last step: `until` must lie strictly between the ends.
-            if until.as_ref().is_some_and(|u| flag_at(u, k)) {
+            if until.as_ref().is_some_and(|u| self.matches(u, k)) {
                 last_until = Some(k);
             }
         }
