@@ -54,6 +54,35 @@ impl Hasher for FastHasher {
 /// A `HashMap` with [`FastHasher`]: only for keys that input cannot insert.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// Hashing for maps whose keys come from input (subject and observation ids): foldhash, keyed
+/// with seeds drawn from the operating system's randomness (through std's `RandomState`), the
+/// process-wide part once, the per-map part for each new map. Several times cheaper than std's
+/// SipHash on short ids; foldhash's own default seeds come from addresses and the clock, which
+/// an attacker who can watch a long-running monitor might learn, hence these.
+#[derive(Debug, Clone)]
+pub(crate) struct InputKeyed(foldhash::fast::SeedableRandomState);
+
+impl Default for InputKeyed {
+    fn default() -> Self {
+        use std::hash::BuildHasher as _;
+        static SHARED: std::sync::OnceLock<foldhash::SharedSeed> = std::sync::OnceLock::new();
+        let random = || std::collections::hash_map::RandomState::new().hash_one(0u64);
+        let shared = SHARED.get_or_init(|| foldhash::SharedSeed::from_u64(random()));
+        InputKeyed(foldhash::fast::SeedableRandomState::with_seed(
+            random(),
+            shared,
+        ))
+    }
+}
+
+impl std::hash::BuildHasher for InputKeyed {
+    type Hasher = foldhash::fast::FoldHasher<'static>;
+
+    fn build_hasher(&self) -> Self::Hasher {
+        self.0.build_hasher()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -264,7 +264,7 @@ struct Subjects {
     states: Vec<SubjectState>,
     /// By slot: the horizon the subject was last pruned at (not part of a snapshot).
     pruned_at: Vec<Option<Timestamp>>,
-    slots: HashMap<Name, usize, foldhash::fast::RandomState>,
+    slots: HashMap<Name, usize, crate::hash::InputKeyed>,
 }
 
 impl Subjects {

@@ -1,6 +1,7 @@
 //! Subjects, observations and the timelines the engine evaluates (design §1).
 
 use crate::attributes::Attributes;
+use crate::hash::InputKeyed;
 use crate::limits::Limits;
 use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
@@ -286,10 +287,10 @@ pub struct InputError {
 pub struct Timeline {
     /// By id; hashed because records of many subjects arrive interleaved and a lookup per record
     /// must not walk a tree of heap-allocated keys. [`subjects`](Self::subjects) sorts.
-    subjects: HashMap<String, SubjectTimeline, foldhash::fast::RandomState>,
-    /// Keyed hashing of observation ids (seeded at random per process, so that input cannot
-    /// aim at collisions; foldhash rather than SipHash, which costs several times more per id).
-    ids: foldhash::fast::RandomState,
+    subjects: HashMap<String, SubjectTimeline, InputKeyed>,
+    /// Keyed hashing of observation ids (seeded from the system's randomness, so that input
+    /// cannot aim at collisions: see [`InputKeyed`]).
+    ids: InputKeyed,
     rejected: Vec<Rejection>,
     /// Rejections beyond [`Limits::max_rejections`], counted but not kept.
     rejections_not_listed: usize,
@@ -546,7 +547,8 @@ impl Timeline {
         let observation = self.check_observation_from(subject, observation, origin.as_ref())?;
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let max = self.limits.max_observations_per_subject;
-        let expected = std::mem::take(&mut self.expected).min(max);
+        // (At most a few thousand: the lines counted may turn out duplicates or refused.)
+        let expected = std::mem::take(&mut self.expected).min(max).min(4096);
         let entry = match self.entry(subject) {
             Ok(e) => e,
             Err(e) => return Err((e, observation.id)),
@@ -869,5 +871,34 @@ pub(crate) fn pos_origin(file: &Arc<str>, pos: Pos) -> Origin {
         file: file.clone(),
         line: pos.line,
         column: pos.column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Room made for a youth's counted lines is capped: the count may be of lines that turn out
+    /// duplicates or refused, and a million copies of one line must not reserve a million slots.
+    #[test]
+    fn expected_records_reserve_a_bounded_room() {
+        let at: Timestamp = "2026-03-02T21:00:00+01:00".parse().expect("timestamp");
+        for (expected, at_least, at_most) in [(0, 1, 64), (100, 100, 128), (1_000_000, 4096, 4096)]
+        {
+            let mut tl = Timeline::default();
+            tl.expect_records(expected);
+            tl.add_observation("y-1", Observation::new("o-1", at, "disclosure"))
+                .expect("accepted");
+            let held = tl.subject("y-1").expect("held");
+            let room = held.observations.capacity();
+            assert!(
+                (at_least..=at_most).contains(&room),
+                "{expected}: room for {room}"
+            );
+            // The hint is used once.
+            tl.add_observation("y-2", Observation::new("o-1", at, "disclosure"))
+                .expect("accepted");
+            assert!(tl.subject("y-2").expect("held").observations.capacity() < 64);
+        }
     }
 }

@@ -487,6 +487,54 @@ mod tests {
         assert!(!v.declares_attribute_copy(&v.name("contact.new")));
     }
 
+    /// One string declared in several roles has one stored copy; the check by copy still keeps
+    /// the roles apart (a kind's name as an attribute of another kind, a channel as a source).
+    #[test]
+    fn names_in_several_roles_keep_their_roles() {
+        let vocabulary = r#"
+vocabulary:
+  kinds:
+    visit: { description: a visit, attributes: { note: { values: [visit] } } }
+    note: { description: a note }
+  channels: [visit, phone]
+  sources: [phone_line]
+"#;
+        let rules = crate::RuleSet::from_sources([
+            ("vocabulary.yaml", vocabulary),
+            ("r.yaml", "rules: []"),
+        ])
+        .expect("the vocabulary loads");
+        let v = rules.vocabulary().expect("a vocabulary");
+        let at = "2026-03-02T21:00:00+01:00".parse().expect("timestamp");
+        let with = |kind: &str, channel: Option<&str>, source: Option<&str>, attr: Option<&str>| {
+            let mut o = Observation::new("o-1", at, v.name(kind));
+            o.channel = channel.map(|c| v.name(c));
+            o.source = source.map(|s| v.name(s));
+            if let Some(a) = attr {
+                o.attributes
+                    .insert(v.name(a), Value::String("visit".into()));
+            }
+            o
+        };
+        let good = with("visit", Some("visit"), Some("phone_line"), Some("note"));
+        assert!(v.declared_by_copy(&good) && v.check_observation(&good).is_ok());
+        for bad in [
+            // `note` is an attribute of `visit` only, though a kind of its own.
+            with("note", None, None, Some("note")),
+            // `visit` is a kind and a channel, not a source; `phone` a channel, not a source.
+            with("visit", None, Some("visit"), None),
+            with("visit", None, Some("phone"), None),
+            // `visit` is a kind and a channel, not an attribute.
+            with("visit", None, None, Some("visit")),
+            // `phone_line` is a source, not a channel or a kind.
+            with("visit", Some("phone_line"), None, None),
+            with("phone_line", None, None, None),
+        ] {
+            assert!(!v.declared_by_copy(&bad), "{bad:?}");
+            assert!(v.check_observation(&bad).is_err(), "{bad:?}");
+        }
+    }
+
     #[test]
     fn protected_names_ignore_case_and_separators() {
         let v = Vocabulary::default();

@@ -197,6 +197,62 @@ fn refused_lines_of_plain_youths_are_not_all_held() {
     );
 }
 
+/// Lines that are plainly no observation, each naming a youth of its own (a subject and nothing
+/// else, an unknown key, no kind, bytes that are not UTF-8): refused on their own, so
+/// not kept, not grouped and given no youth (a review found that a skim which placed any object
+/// with a `subject` held about 440 bytes for each such line).
+#[test]
+fn lines_that_are_no_observation_are_not_held() {
+    let _one = serial();
+    let rules = builtin();
+    let lines = 40_000;
+    let mut text: Vec<u8> = obs("y-0", "o-0", 2, "disclosure", "").into_bytes();
+    text.push(b'\n');
+    for i in 0..lines {
+        let line = match i % 4 {
+            0 => format!(r#"{{"subject":"y-{i}"}}"#),
+            1 => format!(
+                r#"{{"subject":"y-{i}","id":"o","at":"2026-03-02T10:00:00+01:00","kind":"disclosure","colour":"red"}}"#
+            ),
+            2 => format!(r#"{{"subject":"y-{i}","id":"o","at":"2026-03-02T10:00:00+01:00"}}"#),
+            _ => format!(
+                r#"{{"subject":"y-{i}","id":"o","at":"2026-03-02T10:00:00+01:00","kind":"disclosure","source":"~"}}"#
+            ),
+        };
+        let mut bytes = line.into_bytes();
+        // Not UTF-8: a lone continuation byte for the source.
+        for b in bytes.iter_mut().filter(|b| **b == b'~') {
+            *b = 0x80;
+        }
+        text.extend_from_slice(&bytes);
+        text.push(b'\n');
+    }
+    let base = Base {
+        limits: Limits {
+            max_rejections: 10,
+            ..Limits::default()
+        },
+        ..plain_base()
+    };
+    let engine = Engine::new(rules.clone());
+    let files = [("a.jsonl", text.as_slice())];
+    let as_of = ts("2026-03-20T00:00:00+01:00");
+    let (expected, _) = peak_of(|| {
+        let mut tl = base.make(rules);
+        tl.read_jsonl_reader("a.jsonl", text.as_slice()).unwrap();
+        engine.evaluate(&tl, as_of)
+    });
+    let (got, new) = peak_of(|| engine.evaluate_jsonl(base.make(rules), &files, as_of));
+    assert_eq!(got, expected);
+    assert_eq!(got.flags.len(), 1);
+    // The one observation's text and youth, and the input itself; nothing per refused line.
+    assert!(
+        new <= text.len() + (4 << 20),
+        "evaluate_jsonl held {new} bytes for {} bytes of input whose lines are no observations but one",
+        text.len()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hand cases
 // ---------------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ pub struct JsonlBatch<'e> {
     lines: Vec<Line>,
     /// The youth (index into `youths`) of each kept line.
     groups: Vec<usize>,
-    group_of: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
+    group_of: HashMap<Box<str>, usize, crate::hash::InputKeyed>,
     youths: Vec<Box<str>>,
     /// Lines read so far, over all files.
     places: u64,
@@ -545,13 +545,15 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
     if raw.len() > max {
         return Look::Other;
     }
-    // The common case, an object after JSON whitespace: skimmed as bytes (a line that is not
-    // UTF-8 is refused by the reader whatever its group).
+    // The common case, an object after JSON whitespace: skimmed as bytes.
     let start = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
     let first = start
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    if first.and_then(|i| start.get(i)) == Some(&b'{') {
+    // (Only in UTF-8: a line that is not is left to be read alone, and refused.)
+    if first.and_then(|i| start.get(i)) == Some(&b'{')
+        && (start.is_ascii() || std::str::from_utf8(start).is_ok())
+    {
         return match crate::scan::subject(start) {
             Some(s) if !s.is_empty() => Look::Subject(s),
             _ => Look::Other,
