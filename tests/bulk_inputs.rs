@@ -150,12 +150,35 @@ fn obs(subject: &str, id: &str, day: u32, kind: &str, extra: &str) -> String {
 // Memory
 // ---------------------------------------------------------------------------------------------
 
+/// `text` evaluated with the default pack (listing at most 10 rejections) both ways, which must
+/// agree: the report, and the peak memory of reading then evaluating and of `evaluate_jsonl`.
+fn both_ways_with_peaks(text: &[u8]) -> (early_signal::Report, usize, usize) {
+    let rules = builtin();
+    let base = Base {
+        limits: Limits {
+            max_rejections: 10,
+            ..Limits::default()
+        },
+        ..plain_base()
+    };
+    let engine = Engine::new(rules.clone());
+    let files = [("a.jsonl", text)];
+    let as_of = ts("2026-03-20T00:00:00+01:00");
+    let (expected, old) = peak_of(|| {
+        let mut tl = base.make(rules);
+        tl.read_jsonl_reader("a.jsonl", text).unwrap();
+        engine.evaluate(&tl, as_of)
+    });
+    let (got, new) = peak_of(|| engine.evaluate_jsonl(base.make(rules), &files, as_of));
+    assert_eq!(got, expected);
+    (got, old, new)
+}
+
 /// Lines the reader refuses, all of plain youths: reading lists only `max_rejections` of them and
 /// counts the rest, so evaluating them one youth at a time must not hold a reason per line.
 #[test]
 fn refused_lines_of_plain_youths_are_not_all_held() {
     let _one = serial();
-    let rules = builtin();
     let lines = 30_000;
     let mut text = String::new();
     for i in 0..lines {
@@ -169,23 +192,7 @@ fn refused_lines_of_plain_youths_are_not_all_held() {
         ));
         text.push('\n');
     }
-    let base = Base {
-        limits: Limits {
-            max_rejections: 10,
-            ..Limits::default()
-        },
-        ..plain_base()
-    };
-    let engine = Engine::new(rules.clone());
-    let files = [("a.jsonl", text.as_bytes())];
-    let as_of = ts("2026-03-20T00:00:00+01:00");
-    let (expected, old) = peak_of(|| {
-        let mut tl = base.make(rules);
-        tl.read_jsonl_reader("a.jsonl", text.as_bytes()).unwrap();
-        engine.evaluate(&tl, as_of)
-    });
-    let (got, new) = peak_of(|| engine.evaluate_jsonl(base.make(rules), &files, as_of));
-    assert_eq!(got, expected);
+    let (got, old, new) = both_ways_with_peaks(text.as_bytes());
     assert_eq!(got.rejected.len(), 10);
     // The batch keeps the text of lines that look like observations until it evaluates them
     // (up to twice its size while the text grows), plus about 48 bytes a line (where the line
@@ -204,7 +211,6 @@ fn refused_lines_of_plain_youths_are_not_all_held() {
 #[test]
 fn lines_that_are_no_observation_are_not_held() {
     let _one = serial();
-    let rules = builtin();
     let lines = 40_000;
     let mut text: Vec<u8> = obs("y-0", "o-0", 2, "disclosure", "").into_bytes();
     text.push(b'\n');
@@ -227,23 +233,7 @@ fn lines_that_are_no_observation_are_not_held() {
         text.extend_from_slice(&bytes);
         text.push(b'\n');
     }
-    let base = Base {
-        limits: Limits {
-            max_rejections: 10,
-            ..Limits::default()
-        },
-        ..plain_base()
-    };
-    let engine = Engine::new(rules.clone());
-    let files = [("a.jsonl", text.as_slice())];
-    let as_of = ts("2026-03-20T00:00:00+01:00");
-    let (expected, _) = peak_of(|| {
-        let mut tl = base.make(rules);
-        tl.read_jsonl_reader("a.jsonl", text.as_slice()).unwrap();
-        engine.evaluate(&tl, as_of)
-    });
-    let (got, new) = peak_of(|| engine.evaluate_jsonl(base.make(rules), &files, as_of));
-    assert_eq!(got, expected);
+    let (got, _, new) = both_ways_with_peaks(&text);
     assert_eq!(got.flags.len(), 1);
     // The one observation's text and youth, and the input itself; nothing per refused line.
     assert!(
