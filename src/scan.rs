@@ -20,11 +20,6 @@ const MAX_MANTISSA_DIGITS: usize = 64;
 /// refuses them in ways not worth copying.
 const MAX_EXPONENT_DIGITS: usize = 4;
 
-/// Reads `line`, a single JSON object, as an observation; `None` when it is not the plain case.
-pub(crate) fn observation(line: &str) -> Option<FastObservation<'_>> {
-    object(line, Cursor::attributes)
-}
-
 /// The `subject` of `line`, a JSON object shaped like an observation: whenever this gives a
 /// subject, any reader that accepts the line reads that subject. It is a skim, not a check: it
 /// follows strings, nesting and the top-level keys (numbers, literals and the rest of the grammar
@@ -139,11 +134,8 @@ fn string_close(line: &[u8], start: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// The flat object of an observation, its attributes read by `attributes`.
-fn object<'a>(
-    line: &'a str,
-    attributes_with: impl Fn(&mut Cursor<'a>) -> Option<Option<RawAttributes<'a>>>,
-) -> Option<FastObservation<'a>> {
+/// Reads `line`, a single JSON object, as an observation; `None` when it is not the plain case.
+pub(crate) fn observation(line: &str) -> Option<FastObservation<'_>> {
     let mut c = Cursor { s: line, i: 0 };
     let mut subject = None;
     let mut id = None;
@@ -177,7 +169,7 @@ fn object<'a>(
                 Field::Channel => channel = c.optional_string()?,
                 Field::Counterpart => counterpart = c.optional_string()?,
                 Field::Source => source = c.optional_string()?,
-                Field::Attributes => attributes = attributes_with(&mut c)?,
+                Field::Attributes => attributes = c.attributes()?,
             }
             if !c.more()? {
                 break;

@@ -98,12 +98,10 @@ pub struct Vocabulary {
 /// by text, as before; whatever this accepts, the check by text accepts.
 #[derive(Debug, Clone, Default)]
 struct ByCopy {
-    /// Kind → index into `attributes`.
-    kinds: FastMap<usize, usize>,
+    /// Kind → its attributes' types, by the address of the attribute name's copy.
+    kinds: FastMap<usize, FastMap<usize, ValueType>>,
     channels: FastMap<usize, ()>,
     sources: FastMap<usize, ()>,
-    /// By kind: its attributes' types, by the address of the attribute name's copy.
-    attributes: Vec<FastMap<usize, ValueType>>,
     /// Every declared attribute name (of any kind).
     attribute_names: FastMap<usize, ()>,
 }
@@ -126,18 +124,20 @@ impl Vocabulary {
             names.declare(n);
         }
         let addr = |n: &str| names.get(n).addr();
-        let mut by_copy = ByCopy::default();
-        for (i, (kind, decl)) in self.kinds.iter().enumerate() {
-            by_copy.kinds.insert(addr(kind), i);
+        let types = |decl: &KindDecl| {
             let types = decl.attributes.iter();
-            by_copy
-                .attributes
-                .push(types.map(|(a, ty)| (addr(a), ty.clone())).collect());
-        }
-        by_copy.attribute_names = self.attributes.keys().map(|a| (addr(a), ())).collect();
-        by_copy.channels = self.channels.iter().map(|c| (addr(c), ())).collect();
-        by_copy.sources = self.sources.iter().map(|s| (addr(s), ())).collect();
-        self.by_copy = by_copy;
+            types.map(|(a, ty)| (addr(a), ty.clone())).collect()
+        };
+        self.by_copy = ByCopy {
+            kinds: self
+                .kinds
+                .iter()
+                .map(|(k, d)| (addr(k), types(d)))
+                .collect(),
+            channels: self.channels.iter().map(|c| (addr(c), ())).collect(),
+            sources: self.sources.iter().map(|s| (addr(s), ())).collect(),
+            attribute_names: self.attributes.keys().map(|a| (addr(a), ())).collect(),
+        };
         self.names = names;
     }
 
@@ -273,11 +273,7 @@ impl Vocabulary {
     /// them is not a stored copy or a value does not fit (the check by text then says why).
     fn declared_by_copy(&self, o: &Observation) -> bool {
         let by = &self.by_copy;
-        let Some(types) = by
-            .kinds
-            .get(&o.kind.addr())
-            .and_then(|&i| by.attributes.get(i))
-        else {
+        let Some(types) = by.kinds.get(&o.kind.addr()) else {
             return false;
         };
         o.channel
