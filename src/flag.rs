@@ -201,14 +201,36 @@ pub(crate) fn output_order(a: &Flag, b: &Flag) -> std::cmp::Ordering {
         .then_with(|| a.id.cmp(&b.id))
 }
 
-/// Puts `flags` in [`output_order`], moving each flag once (a flag is a large value, and a merge
-/// sort would move it at every level).
+/// Puts `flags` in [`output_order`], as a stable sort would, moving each flag twice (a flag is a
+/// large value, and a merge sort would move it at every level).
+///
+/// The order's first three keys (stage, severity, `raised_at`) are copied into one small list
+/// and compared there; only flags that tie on all three are looked at themselves.
 pub(crate) fn sort_for_output(flags: &mut Vec<Flag>) {
-    let mut order: Vec<usize> = (0..flags.len()).collect();
-    order.sort_by(|a, b| match (flags.get(*a), flags.get(*b)) {
-        (Some(x), Some(y)) => output_order(x, y),
-        _ => a.cmp(b),
+    use std::cmp::Reverse;
+    let mut order: Vec<(Stage, Reverse<Severity>, i64, u32, usize)> = flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let (secs, nanos) = (
+                f.raised_at.timestamp(),
+                f.raised_at.timestamp_subsec_nanos(),
+            );
+            (f.window.stage, Reverse(f.severity), secs, nanos, i)
+        })
+        .collect();
+    // The instant as seconds and nanoseconds orders as the timestamp does, leap seconds
+    // included (their nanoseconds run past a billion within the second before).
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2, a.3)
+            .cmp(&(b.0, b.1, b.2, b.3))
+            .then_with(|| match (flags.get(a.4), flags.get(b.4)) {
+                (Some(x), Some(y)) => output_order(x, y),
+                _ => std::cmp::Ordering::Equal,
+            })
+            .then(a.4.cmp(&b.4))
     });
+    let order = order.into_iter().map(|k| k.4);
     let mut slots: Vec<Option<Flag>> = flags.drain(..).map(Some).collect();
     flags.extend(
         order
@@ -229,7 +251,12 @@ pub(crate) fn flag_id(
     let mut h = Sha256::new();
     h.update(rule.as_bytes());
     h.update([0]);
-    h.update(version.to_string().as_bytes());
+    // The version in decimal, written without a string of its own (ten digits hold a `u32`).
+    let mut digits = [0u8; 10];
+    let mut rest = &mut digits[..];
+    let _ = std::io::Write::write_fmt(&mut rest, format_args!("{version}"));
+    let written = 10 - rest.len();
+    h.update(digits.get(..written).unwrap_or_default());
     h.update([0]);
     h.update(subject.as_bytes());
     h.update([0]);
@@ -255,4 +282,71 @@ pub(crate) fn flag_id(
         }
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// A flag with the fields the output order reads; `n` is kept in its explanation, to tell
+    /// equal flags apart.
+    fn flag(
+        (stage, severity, second, subject, rule, id): (Stage, Severity, i64, &str, &str, &str),
+        n: usize,
+    ) -> Flag {
+        let base: Timestamp = "2026-03-02T21:00:00+01:00".parse().expect("a timestamp");
+        // Some flags in another offset: the same instant written differently.
+        let offset = chrono::FixedOffset::east_opt(if second % 2 == 0 { 3600 } else { -7200 });
+        let raised_at =
+            (base + chrono::TimeDelta::seconds(second)).with_timezone(&offset.expect("an offset"));
+        Flag {
+            id: id.to_owned(),
+            rule: Name::from(rule),
+            rule_version: 1,
+            ruleset: Name::from("sha256:x"),
+            subject: Name::from(subject),
+            class: Class::Risk,
+            severity,
+            key: Key::new(),
+            raised_at,
+            known_at: raised_at,
+            evidence: Vec::new(),
+            window: Window {
+                opened_at: raised_at,
+                urgent_until: raised_at,
+                closes_at: raised_at,
+                stage,
+            },
+            explanation: n.to_string(),
+        }
+    }
+
+    proptest! {
+        /// Sorting for output puts flags where a stable sort by the output order puts them,
+        /// ties on every key included.
+        #[test]
+        fn flags_are_sorted_as_a_stable_sort_sorts_them(
+            fields in prop::collection::vec(
+                (
+                    select(&[Stage::Urgent, Stage::Open, Stage::Closed][..]),
+                    select(&[Severity::Low, Severity::High, Severity::Critical][..]),
+                    -3i64..3,
+                    select(&["y-1", "y-2", "y-10"][..]),
+                    select(&["r-a", "r-b"][..]),
+                    select(&["fl-1", "fl-2"][..]),
+                ),
+                0..60,
+            ),
+        ) {
+            let flags: Vec<Flag> = fields.iter().enumerate().map(|(n, f)| flag(*f, n)).collect();
+            let mut mine = flags.clone();
+            sort_for_output(&mut mine);
+            let mut stable = flags;
+            stable.sort_by(output_order);
+            let order = |v: &[Flag]| v.iter().map(|f| f.explanation.clone()).collect::<Vec<_>>();
+            prop_assert_eq!(order(&mine), order(&stable));
+        }
+    }
 }

@@ -30,7 +30,7 @@
 //!   [`Monitor::restore`] reads it back, and the restored monitor behaves exactly like the
 //!   original for every later observation. A snapshot taken with another rule set is refused.
 
-use crate::eval::{Engine, FiringRecord, KindId, Resume, Seen};
+use crate::eval::{Engine, FiringRecord, KindId, Resume, RuleRun, Seen};
 use crate::flag::{Flag, Key};
 use crate::name::Name;
 use crate::report::Pending;
@@ -945,7 +945,8 @@ impl Monitor {
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
         // Records are sorted by `raised_at`: those before `from` are final.
         let settled = from.map_or(0, |f| rs.records.partition_point(|x| x.raised_at < f));
-        let run = match from {
+        let mut run = RuleRun::new(true);
+        match from {
             Some(from) => {
                 let before = rs.records.get(..settled).unwrap_or_default();
                 let used: HashSet<String> = if matches!(rule.pattern, Pattern::Sequence { .. }) {
@@ -970,7 +971,8 @@ impl Monitor {
                     clock,
                     Some((&resume, &last_kept)),
                     &first_contact,
-                )
+                    &mut run,
+                );
             }
             None => self.engine.run_rule(
                 r,
@@ -979,8 +981,9 @@ impl Monitor {
                 clock,
                 None,
                 &first_contact,
+                &mut run,
             ),
-        };
+        }
         rs.records.truncate(settled);
         let mut records = run.records;
         records.sort_by_key(|x| x.raised_at);

@@ -200,7 +200,61 @@ pub(crate) fn instant_plus(t: &Timestamp, at: Instant, d: Duration) -> Instant {
 
 /// Formats a timestamp as RFC 3339 in its own offset, with as many fraction digits as it needs.
 pub fn format_timestamp(t: &Timestamp) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    let mut out = String::with_capacity(35);
+    write_timestamp(&mut out, t);
+    out
+}
+
+/// Appends [`format_timestamp`]'s text to `out`, without a string of its own: reports and
+/// explanations write a few timestamps for every flag.
+pub(crate) fn write_timestamp(out: &mut String, t: &Timestamp) {
+    use chrono::{Datelike, Timelike};
+    let local = t.naive_local();
+    let (year, nanos, offset) = (
+        local.year(),
+        local.nanosecond(),
+        t.offset().local_minus_utc(),
+    );
+    // Leap seconds, years beyond four digits and offsets with seconds are chrono's to write.
+    let plain = (0..=9999).contains(&year) && nanos < 1_000_000_000 && offset % 60 == 0;
+    let (true, Ok(year)) = (plain, u32::try_from(year)) else {
+        out.push_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+        return;
+    };
+    digits(out, year, 4);
+    out.push('-');
+    digits(out, local.month(), 2);
+    out.push('-');
+    digits(out, local.day(), 2);
+    out.push('T');
+    digits(out, local.hour(), 2);
+    out.push(':');
+    digits(out, local.minute(), 2);
+    out.push(':');
+    digits(out, local.second(), 2);
+    // `AutoSi`: none, or milli-, micro- or nanoseconds, as few as show the fraction exactly.
+    if nanos != 0 {
+        out.push('.');
+        if nanos % 1_000_000 == 0 {
+            digits(out, nanos / 1_000_000, 3);
+        } else if nanos % 1_000 == 0 {
+            digits(out, nanos / 1_000, 6);
+        } else {
+            digits(out, nanos, 9);
+        }
+    }
+    out.push(if offset < 0 { '-' } else { '+' });
+    let minutes = offset.unsigned_abs() / 60;
+    digits(out, minutes / 60, 2);
+    out.push(':');
+    digits(out, minutes % 60, 2);
+}
+
+/// Appends the last `width` decimal digits of `n`, with leading zeros.
+fn digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from_digit(n / 10u32.pow(place) % 10, 10).unwrap_or('0'));
+    }
 }
 
 /// A positive duration of the rule language: `<n><unit>` with unit `m`, `h`, `d` or `w`.
@@ -327,39 +381,56 @@ fn unit_minutes(unit: char) -> i64 {
 impl Duration {
     /// The duration in words, in the unit it was written with: "72 hours", "7 days", "2 weeks".
     pub fn words(&self) -> String {
-        let n = self.minutes / unit_minutes(self.unit);
+        let mut out = String::new();
+        self.write_words(&mut out);
+        out
+    }
+
+    /// Appends [`words`](Self::words) to `out`.
+    pub(crate) fn write_words(&self, out: &mut String) {
         let unit = match self.unit {
             'w' => "week",
             'd' => "day",
             'h' => "hour",
             _ => "minute",
         };
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
+        amount(out, self.minutes / unit_minutes(self.unit), unit);
     }
 }
 
 /// Writes a length of time in words for explanations: "2 days 3 hours", "45 minutes".
 /// Uses at most two units and truncates the rest (it is for people, not for arithmetic).
 pub fn words(delta: TimeDelta) -> String {
+    let mut out = String::new();
+    write_words(&mut out, delta);
+    out
+}
+
+/// Appends [`words`] to `out`.
+pub(crate) fn write_words(out: &mut String, delta: TimeDelta) {
     let total = delta.num_minutes().max(0);
     let (d, h, m) = (total / 1440, (total % 1440) / 60, total % 60);
-    let part = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
+    let (big, small) = match (d, h, m) {
+        (0, 0, m) => ((m, "minute"), None),
+        (0, h, 0) => ((h, "hour"), None),
+        (0, h, m) => ((h, "hour"), Some((m, "minute"))),
+        (d, 0, _) => ((d, "day"), None),
+        (d, h, _) => ((d, "day"), Some((h, "hour"))),
     };
-    match (d, h, m) {
-        (0, 0, m) => part(m, "minute"),
-        (0, h, 0) => part(h, "hour"),
-        (0, h, m) => format!("{} {}", part(h, "hour"), part(m, "minute")),
-        (d, 0, _) => part(d, "day"),
-        (d, h, _) => format!("{} {}", part(d, "day"), part(h, "hour")),
+    amount(out, big.0, big.1);
+    if let Some((n, unit)) = small {
+        out.push(' ');
+        amount(out, n, unit);
+    }
+}
+
+/// Appends "1 `unit`" or "`n` `unit`s".
+fn amount(out: &mut String, n: i64, unit: &str) {
+    use std::fmt::Write;
+    // Writing to a `String` cannot fail.
+    let _ = write!(out, "{n} {unit}");
+    if n != 1 {
+        out.push('s');
     }
 }
 
@@ -461,6 +532,55 @@ mod tests {
             fn instants_order_as_timestamps(a in timestamp(), b in timestamp()) {
                 prop_assert_eq!(instant(&a).cmp(&instant(&b)), a.cmp(&b));
             }
+
+            /// The timestamp writer writes what chrono's RFC 3339 writer writes: fractions of
+            /// every length, leap seconds, offsets with seconds, and years outside 0000–9999.
+            #[test]
+            fn timestamps_are_written_as_chrono_writes_them(
+                secs in prop_oneof![
+                    (FIRST_SECS as i64 - 2_000_000_000)..(FIRST_SECS as i64 + 200_000),
+                    (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + 2_000_000_000),
+                    (FIRST_SECS as i64)..(LAST_SECS as i64),
+                ],
+                minute_end in any::<bool>(),
+                nanos in prop_oneof![
+                    Just(0u32),
+                    (1u32..1_000).prop_map(|n| n * 1_000_000),
+                    (1u32..1_000_000).prop_map(|n| n * 1_000),
+                    0u32..1_000_000_000,
+                    1_000_000_000u32..2_000_000_000,
+                ],
+                offset in prop_oneof![
+                    (-15i32..=15).prop_map(|h| h * 3600),
+                    (-1439i32..1440).prop_map(|m| m * 60),
+                    -86_399i32..86_400,
+                ],
+            ) {
+                // Leap seconds can only be the last second of a minute.
+                let secs = if minute_end { secs - secs.rem_euclid(60) + 59 } else { secs };
+                let t = FixedOffset::east_opt(offset).and_then(|o| o.timestamp_opt(secs, nanos).single());
+                prop_assume!(t.is_some());
+                let t = t.expect("assumed");
+                let mut written = String::from("before ");
+                write_timestamp(&mut written, &t);
+                prop_assert_eq!(
+                    written,
+                    format!("before {}", t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+                );
+                prop_assert_eq!(format_timestamp(&t), t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+            }
         }
+    }
+
+    #[test]
+    fn durations_in_words_are_appended() {
+        let mut out = String::from("within ");
+        Duration::parse("1d").unwrap().write_words(&mut out);
+        out.push_str(", gap ");
+        write_words(&mut out, TimeDelta::minutes(1441));
+        assert_eq!(out, "within 1 day, gap 1 day");
+        assert_eq!(words(TimeDelta::minutes(121)), "2 hours 1 minute");
+        assert_eq!(words(TimeDelta::minutes(-5)), "0 minutes");
+        assert_eq!(Duration::parse("90m").unwrap().words(), "90 minutes");
     }
 }

@@ -1,131 +1,119 @@
 //! Plain-language explanations and `message` templates.
 
-use super::patterns::{Firing, Item, View};
+use super::patterns::{Firing, View};
 use crate::name::Name;
-use crate::rule::{Pattern, Placeholder, Rule, Segment};
-use crate::time::{format_timestamp, words};
-use std::collections::BTreeSet;
+use crate::rule::{Pattern, Placeholder, Pred, Rule, Segment};
+use crate::time::{Timestamp, write_timestamp, write_words};
+use std::fmt::Write;
 
+/// The explanation of flag `f` of `rule`: its `message` filled in, or a sentence made for the
+/// pattern, then the rule and its version. `span` is the first and last `at` of the evidence,
+/// `counterpart` how the evidence's counterparts are named, `indicators` the rule's `signals`.
+///
+/// Written into one string, with no other allocation: a flag's explanation is built for every
+/// flag raised.
 pub(super) fn explain(
     rule: &Rule,
     view: &View<'_>,
     f: &Firing,
-    items: &[Item],
-    counterparts: &BTreeSet<&str>,
-    indicator_names: &[&Name],
+    (first, last): (Timestamp, Timestamp),
+    counterpart: &str,
+    indicators: &[(Name, Pred)],
 ) -> String {
-    let first = items
-        .iter()
-        .filter_map(|i| view.get(i.idx).map(|o| o.at))
-        .min()
-        .unwrap_or(f.raised_at);
-    let last = items
-        .iter()
-        .filter_map(|i| view.get(i.idx).map(|o| o.at))
-        .max()
-        .unwrap_or(f.raised_at);
-    let counterpart = match counterparts.len() {
-        0 => "an unrecorded person".to_owned(),
-        1 => counterparts
-            .iter()
-            .next()
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-        _ => "several counterparts".to_owned(),
+    let within = rule.pattern.within();
+    let write_within = |out: &mut String| {
+        if let Some(d) = within {
+            d.write_words(out);
+        }
     };
-    let within = rule.pattern.within().map(|d| d.words()).unwrap_or_default();
-    let indicators: Vec<&str> = f
-        .indicators
-        .iter()
-        .filter_map(|&n| indicator_names.get(n).map(|s| s.as_str()))
-        .collect();
-    // Written into one string: a flag's message is built for every flag raised.
+    let write_indicators = |out: &mut String| {
+        let present = f.indicators.iter().filter_map(|&n| indicators.get(n));
+        for (n, (name, _)) in present.enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+        }
+    };
+    // Writing to a `String` cannot fail: the results of `write!` below are ignored.
     let put = |out: &mut String, p: Placeholder| match p {
         Placeholder::Rule => out.push_str(&rule.id),
         Placeholder::Title => out.push_str(&rule.title),
         Placeholder::Subject => out.push_str(&view.subject.id),
-        Placeholder::Counterpart => out.push_str(&counterpart),
-        Placeholder::Count => out.push_str(&f.count.to_string()),
-        Placeholder::Within => out.push_str(&within),
-        Placeholder::Gap => out.push_str(&words(last - first)),
-        Placeholder::FirstAt => out.push_str(&format_timestamp(&first)),
-        Placeholder::LastAt => out.push_str(&format_timestamp(&last)),
-        Placeholder::Indicators => {
-            for (n, name) in indicators.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(name);
-            }
+        Placeholder::Counterpart => out.push_str(counterpart),
+        Placeholder::Count => {
+            let _ = write!(out, "{}", f.count);
         }
+        Placeholder::Within => write_within(out),
+        Placeholder::Gap => write_words(out, last - first),
+        Placeholder::FirstAt => write_timestamp(out, &first),
+        Placeholder::LastAt => write_timestamp(out, &last),
+        Placeholder::Indicators => write_indicators(out),
     };
     let mut body = String::with_capacity(160);
+    let out = &mut body;
     match &rule.message {
         Some(t) => {
             for s in &t.0 {
                 match s {
-                    Segment::Text(t) => body.push_str(t),
-                    Segment::Placeholder(p) => put(&mut body, *p),
+                    Segment::Text(t) => out.push_str(t),
+                    Segment::Placeholder(p) => put(out, *p),
                 }
             }
         }
         None => {
-            let title = &rule.title;
-            body = match &rule.pattern {
+            out.push_str(&rule.title);
+            // The first evidence observation (the evidence is in index order).
+            let first_seen = || f.evidence.first().and_then(|i| view.get(i.idx));
+            match &rule.pattern {
                 Pattern::Match(_) => {
-                    let o = items.first().and_then(|i| view.get(i.idx));
-                    match o {
-                        Some(o) => format!(
-                            "{title}: `{}` recorded at {}",
-                            o.kind,
-                            format_timestamp(&o.at)
-                        ),
-                        None => title.clone(),
+                    if let Some(o) = first_seen() {
+                        let _ = write!(out, ": `{}` recorded at ", o.kind);
+                        write_timestamp(out, &o.at);
                     }
                 }
                 Pattern::Count {
                     at_least, distinct, ..
                 } => {
-                    let what = match distinct {
-                        Some(d) => format!("different `{d}` values"),
-                        None => "matching observations".into(),
-                    };
-                    format!(
-                        "{title}: {} {what} within {within} (threshold {at_least}), from {} to {}",
-                        f.count,
-                        format_timestamp(&first),
-                        format_timestamp(&last)
-                    )
+                    let _ = write!(out, ": {} ", f.count);
+                    match distinct {
+                        Some(d) => {
+                            let _ = write!(out, "different `{d}` values");
+                        }
+                        None => out.push_str("matching observations"),
+                    }
+                    out.push_str(" within ");
+                    write_within(out);
+                    let _ = write!(out, " (threshold {at_least}), from ");
+                    write_timestamp(out, &first);
+                    out.push_str(" to ");
+                    write_timestamp(out, &last);
                 }
-                Pattern::Sequence { steps, .. } => format!(
-                    "{title}: all {} steps happened within {} (limit {within}), involving {counterpart}",
-                    steps.len(),
-                    words(last - first)
-                ),
+                Pattern::Sequence { steps, .. } => {
+                    let _ = write!(out, ": all {} steps happened within ", steps.len());
+                    write_words(out, last - first);
+                    out.push_str(" (limit ");
+                    write_within(out);
+                    out.push_str("), involving ");
+                    out.push_str(counterpart);
+                }
                 Pattern::Absence { .. } => {
-                    let o = items.first().and_then(|i| view.get(i.idx));
-                    match o {
-                        Some(o) => format!(
-                            "{title}: nothing expected was recorded within {within} after `{}` at {}",
-                            o.kind,
-                            format_timestamp(&o.at)
-                        ),
-                        None => title.clone(),
+                    if let Some(o) = first_seen() {
+                        out.push_str(": nothing expected was recorded within ");
+                        write_within(out);
+                        let _ = write!(out, " after `{}` at ", o.kind);
+                        write_timestamp(out, &o.at);
                     }
                 }
-                Pattern::Signals { at_least, of, .. } => format!(
-                    "{title}: {} of {} kinds of sign within {within} (threshold {at_least}): {}",
-                    f.count,
-                    of.len(),
-                    indicators.join(", ")
-                ),
-            };
+                Pattern::Signals { at_least, of, .. } => {
+                    let _ = write!(out, ": {} of {} kinds of sign within ", f.count, of.len());
+                    write_within(out);
+                    let _ = write!(out, " (threshold {at_least}): ");
+                    write_indicators(out);
+                }
+            }
         }
     }
-    body.push_str(" (rule ");
-    body.push_str(&rule.id);
-    body.push_str(" v");
-    body.push_str(&rule.version.to_string());
-    body.push(')');
+    let _ = write!(out, " (rule {} v{})", rule.id, rule.version);
     body
 }

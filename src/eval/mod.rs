@@ -10,7 +10,7 @@ mod why;
 use crate::flag::{Evidence, Flag, Key, Stage, Window, flag_id};
 use crate::name::Name;
 use crate::report::{Pending, Rejection, Report, Stats, Warning};
-use crate::rule::{Field, Pattern, Rule, fact_overlap};
+use crate::rule::{Field, Pattern, Pred, Rule, fact_overlap};
 use crate::ruleset::RuleSet;
 use crate::time::Timestamp;
 use crate::time::plus;
@@ -428,6 +428,9 @@ impl Engine {
                 }
             }
         }
+        // One run's lists for all rules: a rule that fires fills them, and they are emptied into
+        // the report, keeping their room for the next.
+        let mut run = RuleRun::new(false);
         for (r, bounds) in starts.windows(2).enumerate() {
             let seen = match bounds {
                 [from, to] if from < to => Seen {
@@ -437,9 +440,9 @@ impl Engine {
                 },
                 _ => continue,
             };
-            let run = self.run_rule(r, seen, subject, as_of, None, &first_contact);
-            report.flags.extend(run.flags);
-            report.pending.extend(run.pending);
+            self.run_rule(r, seen, subject, as_of, None, &first_contact, &mut run);
+            report.flags.append(&mut run.flags);
+            report.pending.append(&mut run.pending);
         }
     }
 
@@ -449,7 +452,11 @@ impl Engine {
     /// With `resume` only firings raised at or after `resume.from` are produced, the cooldown
     /// starts from `resume.last_kept`, and `sequence` first steps in `resume.used` stay used: what
     /// lies before `from` is final (the monitor's horizon). `first_contact` gives the `at` of the
-    /// subject's first observation with a counterpart.
+    /// subject's first observation with a counterpart. What it finds is added to `run`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one internal entry point for the batch and the monitor"
+    )]
     pub(crate) fn run_rule(
         &self,
         r: usize,
@@ -458,14 +465,10 @@ impl Engine {
         as_of: Timestamp,
         resume: Option<(&Resume<'_>, &[(Key, Timestamp)])>,
         first_contact: &dyn Fn(&str) -> Option<Timestamp>,
-    ) -> RuleRun {
-        let mut run = RuleRun {
-            flags: Vec::new(),
-            records: Vec::new(),
-            pending: Vec::new(),
-        };
+        run: &mut RuleRun,
+    ) {
         let (Some(rule), Some(compiled)) = (self.rules.rules().get(r), self.compiled.get(r)) else {
-            return run;
+            return;
         };
         let Seen { obs, kinds, ats } = seen;
         let looked_up: Vec<KindId>;
@@ -537,95 +540,100 @@ impl Engine {
         }
         let last_kept = resume.map_or(&[][..], |(_, k)| k);
         for (f, kept) in cooldown(rule, firings, last_kept) {
-            run.records.push(FiringRecord {
-                raised_at: f.raised_at,
-                key: f.key.clone(),
-                first_step: match rule.pattern {
-                    Pattern::Sequence { .. } => f
-                        .evidence
-                        .iter()
-                        .map(|it| it.idx)
-                        .min()
-                        .and_then(|i| view.get(i))
-                        .map(|o| o.id.clone()),
-                    _ => None,
-                },
-                kept,
-            });
+            if run.with_records {
+                run.records.push(FiringRecord {
+                    raised_at: f.raised_at,
+                    key: f.key.clone(),
+                    first_step: match rule.pattern {
+                        Pattern::Sequence { .. } => f
+                            .evidence
+                            .iter()
+                            .map(|it| it.idx)
+                            .min()
+                            .and_then(|i| view.get(i))
+                            .map(|o| o.id.clone()),
+                        _ => None,
+                    },
+                    kept,
+                });
+            }
             if kept {
                 run.flags
                     .push(self.flag(rule, &view, f, as_of, first_contact));
             }
         }
-        run
     }
 
     fn flag(
         &self,
         rule: &Rule,
         view: &View<'_>,
-        f: Firing,
+        mut f: Firing,
         as_of: Timestamp,
         first_contact: &dyn Fn(&str) -> Option<Timestamp>,
     ) -> Flag {
         let subject = &view.subject.id;
-        let indicator_names: Vec<&Name> = match &rule.pattern {
-            Pattern::Signals { of, .. } => of.iter().map(|(n, _)| n).collect(),
-            _ => Vec::new(),
+        let indicators: &[(Name, Pred)] = match &rule.pattern {
+            Pattern::Signals { of, .. } => of,
+            _ => &[],
         };
-        let mut items = f.evidence.clone();
-        items.sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
-        let evidence: Vec<Evidence> = items
-            .iter()
-            .filter_map(|it| {
-                let o = view.get(it.idx)?;
-                Some(Evidence {
-                    observation: o.id.clone(),
-                    at: o.at,
-                    kind: o.kind.clone(),
-                    counterpart: o.counterpart.clone(),
-                    step: it.step,
-                    indicator: it
-                        .indicator
-                        .and_then(|n| indicator_names.get(n))
-                        .map(|n| (*n).clone()),
-                    role: it.after.then(|| "after".to_owned()),
-                })
-            })
-            .collect();
-        let known_at = items
-            .iter()
-            .filter_map(|it| view.get(it.idx).map(Observation::recorded))
-            .fold(f.raised_at, std::cmp::max);
-        let counterparts: BTreeSet<&str> = items
-            .iter()
-            .filter_map(|it| view.get(it.idx)?.counterpart.as_deref())
-            .collect();
-        let earliest = items
-            .iter()
-            .filter_map(|it| view.get(it.idx).map(|o| o.at))
-            .min()
-            .unwrap_or(f.raised_at);
+        // The firing is this flag's own: its evidence is put in order where it lies.
+        f.evidence
+            .sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
+        let items = &f.evidence;
+        let mut evidence: Vec<Evidence> = Vec::with_capacity(items.len());
+        let mut known_at = f.raised_at;
+        let mut span: Option<(Timestamp, Timestamp)> = None;
+        let mut counterparts = Counterparts::None;
+        for it in items {
+            let Some(o) = view.get(it.idx) else { continue };
+            evidence.push(Evidence {
+                observation: o.id.clone(),
+                at: o.at,
+                kind: o.kind.clone(),
+                counterpart: o.counterpart.clone(),
+                step: it.step,
+                indicator: it
+                    .indicator
+                    .and_then(|n| indicators.get(n))
+                    .map(|(n, _)| n.clone()),
+                role: it.after.then(|| "after".to_owned()),
+            });
+            known_at = known_at.max(o.recorded());
+            span = Some(match span {
+                Some((first, last)) => (first.min(o.at), last.max(o.at)),
+                None => (o.at, o.at),
+            });
+            if let Some(c) = o.counterpart.as_deref() {
+                counterparts.add(c);
+            }
+        }
+        let (earliest, latest) = span.unwrap_or((f.raised_at, f.raised_at));
         // Harm signals (a disclosure, an advertisement) say that harm may already be happening:
         // their window runs from the evidence, not from a first contact that may lie months back,
         // which would otherwise rank a critical flag as `closed` (see docs/rule-language.md §9).
-        let opened_at = match counterparts.iter().next() {
+        let opened_at = match counterparts {
             _ if rule.opens == crate::rule::WindowOpens::Evidence => earliest,
-            Some(c) if counterparts.len() == 1 => first_contact(c).unwrap_or(earliest),
-            _ => earliest,
+            Counterparts::One(c) => first_contact(c).unwrap_or(earliest),
+            Counterparts::None | Counterparts::Several => earliest,
         };
         let urgent_until = plus(opened_at, rule.urgent);
         let closes_at = plus(opened_at, rule.closes);
-
+        // Items are in index order: the first is the earliest in the total order.
         let first = items
-            .iter()
-            .map(|it| it.idx)
-            .min()
-            .and_then(|i| view.get(i))
+            .first()
+            .and_then(|it| view.get(it.idx))
             .map(|o| o.id.as_str())
             .unwrap_or("");
         let id = flag_id(&rule.id, rule.version, subject, &f.key, first);
-        let explanation = explain::explain(rule, view, &f, &items, &counterparts, &indicator_names);
+        let explanation = explain::explain(
+            rule,
+            view,
+            &f,
+            (earliest, latest),
+            counterparts.words(),
+            indicators,
+        );
         Flag {
             id,
             rule: rule.id.clone(),
@@ -646,6 +654,33 @@ impl Engine {
             }
             .at(as_of),
             explanation,
+        }
+    }
+}
+
+/// The counterparts a flag's evidence names: none, one, or several different ones.
+#[derive(Clone, Copy)]
+enum Counterparts<'a> {
+    None,
+    One(&'a str),
+    Several,
+}
+
+impl<'a> Counterparts<'a> {
+    fn add(&mut self, c: &'a str) {
+        *self = match *self {
+            Counterparts::None => Counterparts::One(c),
+            Counterparts::One(x) if x == c => Counterparts::One(x),
+            Counterparts::One(_) | Counterparts::Several => Counterparts::Several,
+        };
+    }
+
+    /// How an explanation names them.
+    fn words(self) -> &'a str {
+        match self {
+            Counterparts::None => "an unrecorded person",
+            Counterparts::One(c) => c,
+            Counterparts::Several => "several counterparts",
         }
     }
 }
@@ -749,10 +784,24 @@ pub(crate) struct Read {
 pub(crate) struct RuleRun {
     /// The flags (firings kept by the cooldown).
     pub flags: Vec<Flag>,
-    /// Every firing, kept or dropped, for resuming later.
+    /// Every firing, kept or dropped, for resuming later (when `with_records`).
     pub records: Vec<FiringRecord>,
     /// Absence deadlines not reached yet.
     pub pending: Vec<Pending>,
+    /// Whether `records` is filled: only the monitor resumes from them.
+    with_records: bool,
+}
+
+impl RuleRun {
+    /// Empty lists; `with_records` asks for the firing records too.
+    pub(crate) fn new(with_records: bool) -> Self {
+        RuleRun {
+            flags: Vec::new(),
+            records: Vec::new(),
+            pending: Vec::new(),
+            with_records,
+        }
+    }
 }
 
 /// A firing as the monitor remembers it once its flag is final.

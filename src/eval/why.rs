@@ -7,8 +7,8 @@
 //! *checked with the evaluator*: a suggestion is only given when adding it makes the rule fire.
 
 use super::Engine;
-use super::Seen;
 use super::patterns::View;
+use super::{RuleRun, Seen};
 use crate::flag::{Flag, Key};
 use crate::name::Name;
 use crate::rule::{CmpOp, Field, FieldValue, Lit, Matcher, Pattern, Pred, Rule};
@@ -254,13 +254,15 @@ impl<'e> Why<'e> {
         let obs = self.counted(&[], self.as_of);
         // First contacts count every observation of the subject, as in batch evaluation.
         let all = self.all_counted(&[], self.as_of);
-        let run = self.engine.run_rule(
+        let mut run = RuleRun::new(true);
+        self.engine.run_rule(
             self.r,
             Seen::new(&obs),
             self.subject(),
             self.as_of,
             None,
             &Self::first_contact(&all),
+            &mut run,
         );
         let dropped = run
             .records
@@ -349,13 +351,15 @@ impl<'e> Why<'e> {
         }
         let obs = self.counted(extra, at);
         let all = self.all_counted(extra, at);
-        let run = self.engine.run_rule(
+        let mut run = RuleRun::new(false);
+        self.engine.run_rule(
             self.r,
             Seen::new(&obs),
             self.subject(),
             at,
             None,
             &Self::first_contact(&all),
+            &mut run,
         );
         run.flags.iter().any(|f| {
             extra.is_empty()
