@@ -176,10 +176,18 @@ impl Report {
 
     /// Appends what `part` found after what this report holds.
     pub(crate) fn append(&mut self, part: Report) {
-        self.flags.extend(part.flags);
-        self.pending.extend(part.pending);
-        self.rejected.extend(part.rejected);
-        self.warnings.extend(part.warnings);
+        // Into an empty list, the part's list is taken whole: flags are large values.
+        fn join<T>(to: &mut Vec<T>, from: Vec<T>) {
+            if to.is_empty() {
+                *to = from;
+            } else {
+                to.extend(from);
+            }
+        }
+        join(&mut self.flags, part.flags);
+        join(&mut self.pending, part.pending);
+        join(&mut self.rejected, part.rejected);
+        join(&mut self.warnings, part.warnings);
         self.stats.subjects += part.stats.subjects;
         self.stats.observations += part.stats.observations;
         self.stats.ignored_after_as_of += part.stats.ignored_after_as_of;

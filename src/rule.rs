@@ -228,6 +228,17 @@ impl<P> Pattern<P> {
             | Pattern::Signals { within, .. } => Some(*within),
         }
     }
+
+    /// The fewest observations the pattern can fire on (design §7): `count` needs `at_least`
+    /// of them, a `sequence` one per step (one observation cannot fill two steps), the others
+    /// one. A rule that sees fewer need not run.
+    pub(crate) fn fewest_observations(&self) -> usize {
+        match self {
+            Pattern::Count { at_least, .. } => *at_least,
+            Pattern::Sequence { steps, .. } => steps.len(),
+            Pattern::Match(_) | Pattern::Absence { .. } | Pattern::Signals { .. } => 1,
+        }
+    }
 }
 
 /// A field of an observation (or of its subject) that predicates, `by` and `distinct` read.

@@ -9,7 +9,7 @@
 //! holds. The report is the one reading the files and then evaluating gives; the reading notes
 //! are put back in line order.
 
-use super::{Engine, Read};
+use super::{Engine, Read, Scratch};
 use crate::input::{Record, read_jsonl_line};
 use crate::report::{Rejection, Report, Warning};
 use crate::time::Timestamp;
@@ -336,8 +336,9 @@ impl JsonlBatch<'_> {
                 read_line(&mut in_order, name, line, raw, &mut done.notes);
             }
             done.duplicates = in_order.duplicates();
+            let mut scratch = Scratch::default();
             for st in in_order.subjects() {
-                engine.evaluate_subject(st, as_of, recheck, &mut done.report);
+                engine.evaluate_subject(st, as_of, recheck, &mut done.report, &mut scratch);
             }
             done
         } else {
@@ -445,6 +446,7 @@ impl Engine {
         let mut done = Done::new(shared.as_of, shared.room);
         let mut text: Vec<u8> = Vec::new();
         let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut scratch = Scratch::default();
         for youth in youths {
             let mut own = shared.base.scratch();
             if let Some(st) = youth.held.take() {
@@ -474,7 +476,13 @@ impl Engine {
             }
             done.duplicates += own.duplicates();
             if let Some(st) = own.only_subject() {
-                self.evaluate_subject(st, shared.as_of, shared.recheck, &mut done.report);
+                self.evaluate_subject(
+                    st,
+                    shared.as_of,
+                    shared.recheck,
+                    &mut done.report,
+                    &mut scratch,
+                );
             }
         }
         done

@@ -49,6 +49,8 @@ pub struct Engine {
     kinds: Kinds,
     /// Per rule, its predicates compiled against `kinds`.
     compiled: Vec<Compiled>,
+    /// Per rule, the fewest observations it can fire on ([`Pattern::fewest_observations`]).
+    fewest: Vec<usize>,
 }
 
 /// Which rules can use an observation of a given kind, so that each rule sees only those.
@@ -154,6 +156,11 @@ impl Engine {
             .iter()
             .map(|r| Compiled::new(r, &kinds))
             .collect();
+        let fewest = rules
+            .rules()
+            .iter()
+            .map(|r| r.pattern.fewest_observations())
+            .collect();
         Engine {
             rules,
             needs_age,
@@ -161,6 +168,7 @@ impl Engine {
             index,
             kinds,
             compiled,
+            fewest,
         }
     }
 
@@ -221,8 +229,9 @@ impl Engine {
         #[cfg(not(feature = "parallel"))]
         {
             let mut part = Report::part(as_of);
+            let mut scratch = Scratch::default();
             for st in timeline.subjects() {
-                self.evaluate_subject(st, as_of, recheck, &mut part);
+                self.evaluate_subject(st, as_of, recheck, &mut part, &mut scratch);
             }
             report.append(part);
         }
@@ -234,9 +243,9 @@ impl Engine {
             let subjects: Vec<&SubjectTimeline> = timeline.subjects().collect();
             let parts: Vec<Report> = subjects
                 .par_iter()
-                .map(|st| {
+                .map_init(Scratch::default, |scratch, st| {
                     let mut part = Report::part(as_of);
-                    self.evaluate_subject(st, as_of, recheck, &mut part);
+                    self.evaluate_subject(st, as_of, recheck, &mut part, scratch);
                     part
                 })
                 .collect();
@@ -311,6 +320,7 @@ impl Engine {
         as_of: Timestamp,
         recheck: bool,
         report: &mut Report,
+        scratch: &mut Scratch,
     ) {
         let subject = st.subject();
         report.stats.subjects += 1;
@@ -382,21 +392,37 @@ impl Engine {
         // One flat list grouped by rule (a counting sort), in the total order within each rule,
         // rather than a growing list per rule: with many rules that was an allocation each.
         let rules = self.rules.rules();
-        let ids: Vec<KindId> = obs.iter().map(|o| self.kinds.id(&o.kind)).collect();
+        let Scratch {
+            ids,
+            ats,
+            starts,
+            next,
+            grouped_ids,
+            grouped_ats,
+            run,
+        } = scratch;
+        ids.clear();
+        ids.extend(obs.iter().map(|o| self.kinds.id(&o.kind)));
         // Instants for the windows, unless a record is a leap second (then each view keeps the
         // calendar's arithmetic, and works out what it needs).
         let leap = obs.iter().any(|o| is_leap(&o.at));
-        let ats: Vec<Instant> = if leap {
-            Vec::new()
-        } else {
-            obs.iter().map(|o| instant(&o.at)).collect()
-        };
-        let mut starts = vec![0usize; rules.len() + 1];
-        for (o, &id) in obs.iter().zip(&ids) {
+        ats.clear();
+        if !leap {
+            ats.extend(obs.iter().map(|o| instant(&o.at)));
+        }
+        // How many observations each rule sees; a rule that sees too few to fire on gets none.
+        starts.clear();
+        starts.resize(rules.len() + 1, 0);
+        for (o, &id) in obs.iter().zip(ids.iter()) {
             for &r in self.index.rules_for_id(id, &o.kind) {
                 if let Some(c) = starts.get_mut(r + 1) {
                     *c += 1;
                 }
+            }
+        }
+        for (c, fewest) in starts.iter_mut().skip(1).zip(&self.fewest) {
+            if *c < *fewest {
+                *c = 0;
             }
         }
         for r in 1..starts.len() {
@@ -405,17 +431,23 @@ impl Engine {
                 *c += before;
             }
         }
-        let mut next = starts.clone();
+        next.clear();
+        next.extend_from_slice(starts);
         // Every slot is written below; the first observation only fills them until then.
         let Some(&fill) = obs.first() else { return };
         let total = starts.last().copied().unwrap_or(0);
         let mut grouped: Vec<&Observation> = vec![fill; total];
-        let mut grouped_ids: Vec<KindId> = vec![0; total];
-        let mut grouped_ats: Vec<Instant> = vec![0; if leap { 0 } else { total }];
-        for (i, (o, &id)) in obs.iter().zip(&ids).enumerate() {
+        grouped_ids.clear();
+        grouped_ids.resize(total, 0);
+        grouped_ats.clear();
+        grouped_ats.resize(if leap { 0 } else { total }, 0);
+        for (i, (o, &id)) in obs.iter().zip(ids.iter()).enumerate() {
             let instant = ats.get(i).copied().unwrap_or_default();
             for &r in self.index.rules_for_id(id, &o.kind) {
+                // A rule's room ends where the next rule's begins (none for a rule left out).
+                let end = starts.get(r + 1).copied().unwrap_or(0);
                 if let Some(at) = next.get_mut(r)
+                    && *at < end
                     && let Some(slot) = grouped.get_mut(*at)
                     && let Some(slot_id) = grouped_ids.get_mut(*at)
                 {
@@ -428,9 +460,10 @@ impl Engine {
                 }
             }
         }
-        // One run's lists for all rules: a rule that fires fills them, and they are emptied into
-        // the report, keeping their room for the next.
-        let mut run = RuleRun::new(false);
+        // The rules add their flags and deadlines straight to the report's lists (lent to the
+        // run, which only adds to them): a flag is a large value, better moved once.
+        std::mem::swap(&mut run.flags, &mut report.flags);
+        std::mem::swap(&mut run.pending, &mut report.pending);
         for (r, bounds) in starts.windows(2).enumerate() {
             let seen = match bounds {
                 [from, to] if from < to => Seen {
@@ -440,10 +473,10 @@ impl Engine {
                 },
                 _ => continue,
             };
-            self.run_rule(r, seen, subject, as_of, None, &first_contact, &mut run);
-            report.flags.append(&mut run.flags);
-            report.pending.append(&mut run.pending);
+            self.run_rule(r, seen, subject, as_of, None, &first_contact, run);
         }
+        std::mem::swap(&mut run.flags, &mut report.flags);
+        std::mem::swap(&mut run.pending, &mut report.pending);
     }
 
     /// Rule number `r` over one subject's counted observations (sorted in the total order) at
@@ -471,6 +504,11 @@ impl Engine {
             return;
         };
         let Seen { obs, kinds, ats } = seen;
+        // Too few observations to fire on (`unless` can only hide more): no firing, no pending
+        // absence, nothing to record.
+        if obs.len() < compiled.pattern.fewest_observations() {
+            return;
+        }
         let looked_up: Vec<KindId>;
         let kinds = if kinds.len() == obs.len() {
             kinds
@@ -780,6 +818,25 @@ pub(crate) struct Read {
     pub duplicates: usize,
 }
 
+/// The lists [`Engine::evaluate_subject`] works in, kept from one subject to the next so that
+/// their room is taken once, not for every subject.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// The numbers of the counted observations' kinds.
+    ids: Vec<KindId>,
+    /// Their `at`s as instants (empty when one is a leap second).
+    ats: Vec<Instant>,
+    /// Per rule, where its observations start in the grouped lists (one more: the end).
+    starts: Vec<usize>,
+    /// Per rule, the next free place while grouping.
+    next: Vec<usize>,
+    /// The kind numbers and instants, grouped by rule.
+    grouped_ids: Vec<KindId>,
+    grouped_ats: Vec<Instant>,
+    /// The rule run, which holds the report's lists while the rules run.
+    run: RuleRun,
+}
+
 /// What [`Engine::run_rule`] found for one rule and one subject.
 pub(crate) struct RuleRun {
     /// The flags (firings kept by the cooldown).
@@ -790,6 +847,13 @@ pub(crate) struct RuleRun {
     pub pending: Vec<Pending>,
     /// Whether `records` is filled: only the monitor resumes from them.
     with_records: bool,
+}
+
+impl Default for RuleRun {
+    /// Without the firing records.
+    fn default() -> Self {
+        RuleRun::new(false)
+    }
 }
 
 impl RuleRun {

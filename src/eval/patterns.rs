@@ -503,7 +503,10 @@ impl<'a> View<'a> {
         // grows (one allocation for the run rather than one per observation).
         let mut window: VecDeque<(usize, std::ops::Range<usize>)> = VecDeque::new();
         let mut hits: Vec<usize> = Vec::new();
-        let mut counts = vec![0usize; of.len()];
+        // Filled rather than zero-allocated: a small zeroed allocation takes the allocator's slow
+        // path, and a rule with signals runs for every youth with one of its kinds.
+        let mut counts: Vec<usize> = Vec::with_capacity(of.len());
+        counts.resize(of.len(), 0);
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
             let mut first = hits.len();
