@@ -2,13 +2,20 @@
 
 use crate::name::{Name, Names};
 use crate::timeline::Value;
+use smallvec::SmallVec;
 use std::fmt;
+
+/// The pairs of one observation, sorted by name. Up to two are held in the observation itself:
+/// most records carry none to two, and rules read them for every observation they see, where a
+/// separate allocation would be a cache miss of its own (docs/performance.md, seventh round).
+pub(crate) type Pairs = SmallVec<[(Name, Value); 2]>;
 
 /// An observation's scalar attributes by name, in name order.
 ///
 /// Observations carry none to a few attributes, and rules look them up for every observation
-/// they see, so they are kept in one small sorted vector (one allocation, names shared with the
-/// vocabulary) rather than a tree of separately allocated nodes. The API follows `BTreeMap`'s.
+/// they see, so they are kept in one small sorted vector (the first two within the observation,
+/// names shared with the vocabulary) rather than a tree of separately allocated nodes. The API
+/// follows `BTreeMap`'s.
 ///
 /// ```
 /// use early_signal::{Attributes, Value};
@@ -20,7 +27,7 @@ use std::fmt;
 /// assert_eq!(names, ["age_gap_years", "relation"]);
 /// ```
 #[derive(Clone, Default, PartialEq)]
-pub struct Attributes(Vec<(Name, Value)>);
+pub struct Attributes(Pairs);
 
 /// Iterator over `(name, value)` pairs in name order.
 pub type Iter<'a> = std::iter::Map<
@@ -34,7 +41,7 @@ impl Attributes {
     pub const MAX: usize = 256;
 
     /// From pairs in any order, sorted once; `Err` names a name given twice.
-    pub(crate) fn from_pairs(mut pairs: Vec<(Name, Value)>) -> Result<Self, Name> {
+    pub(crate) fn from_pairs(mut pairs: Pairs) -> Result<Self, Name> {
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(w) = pairs.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0))
             && let Some((n, _)) = w.first()
@@ -46,7 +53,7 @@ impl Attributes {
 
     /// No attributes.
     pub fn new() -> Self {
-        Attributes(Vec::new())
+        Attributes(Pairs::new())
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
@@ -137,7 +144,7 @@ impl<K: Into<Name>> Extend<(K, Value)> for Attributes {
             .collect();
         // Stable, so among equal names the last given comes last and is the one kept.
         all.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(Name, Value)> = Vec::with_capacity(all.len());
+        let mut out = Pairs::with_capacity(all.len());
         for (k, v) in all {
             match out.last_mut() {
                 Some(last) if last.0 == k => last.1 = v,

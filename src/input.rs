@@ -1,7 +1,7 @@
 //! Timeline records: YAML subject documents and JSON Lines, turned into subjects and observations.
 //! Each bad record is rejected on its own with its file, line and reason.
 
-use crate::attributes::Attributes;
+use crate::attributes::{Attributes, Pairs};
 use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
@@ -149,7 +149,7 @@ pub(crate) fn observation_from_node(
                         ),
                     ));
                 }
-                let mut pairs = Vec::with_capacity(items.len());
+                let mut pairs = Pairs::with_capacity(items.len());
                 for (k, v) in items {
                     let name = k
                         .as_text()
@@ -908,7 +908,7 @@ fn fast_observation<'a>(
     if raw.len() > Attributes::MAX {
         return None;
     }
-    let mut pairs = Vec::with_capacity(raw.len());
+    let mut pairs = Pairs::with_capacity(raw.len());
     let mut names: Vec<&str> = raw.iter().map(|(k, _)| k.as_ref()).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
