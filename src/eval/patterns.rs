@@ -505,8 +505,7 @@ impl<'a> View<'a> {
         let mut hits: Vec<usize> = Vec::new();
         // Filled rather than zero-allocated: a small zeroed allocation takes the allocator's slow
         // path, and a rule with signals runs for every youth with one of its kinds.
-        let mut counts: Vec<usize> = Vec::with_capacity(of.len());
-        counts.resize(of.len(), 0);
+        let mut counts: Vec<usize> = std::iter::repeat_n(0, of.len()).collect();
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
             let mut first = hits.len();
