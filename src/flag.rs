@@ -239,6 +239,21 @@ pub(crate) fn sort_for_output(flags: &mut Vec<Flag>) {
     );
 }
 
+/// `n` in decimal, written into `digits` (twenty hold any `u64`): flags, ids and explanations
+/// write numbers without a string of their own, and without the formatting machinery.
+pub(crate) fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default()
+}
+
 /// The stable flag id (design §8).
 pub(crate) fn flag_id(
     rule: &str,
@@ -251,12 +266,8 @@ pub(crate) fn flag_id(
     let mut h = Sha256::new();
     h.update(rule.as_bytes());
     h.update([0]);
-    // The version in decimal, written without a string of its own (ten digits hold a `u32`).
-    let mut digits = [0u8; 10];
-    let mut rest = &mut digits[..];
-    let _ = std::io::Write::write_fmt(&mut rest, format_args!("{version}"));
-    let written = 10 - rest.len();
-    h.update(digits.get(..written).unwrap_or_default());
+    let mut digits = [0u8; 20];
+    h.update(decimal(u64::from(version), &mut digits).as_bytes());
     h.update([0]);
     h.update(subject.as_bytes());
     h.update([0]);
@@ -323,7 +334,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 4_294_967_295, u64::MAX] {
+            let mut digits = [0; 20];
+            assert_eq!(decimal(n, &mut digits), n.to_string());
+        }
+    }
+
     proptest! {
+        #[test]
+        fn any_number_is_written_as_display_writes_it(n in any::<u64>()) {
+            let mut digits = [0; 20];
+            prop_assert_eq!(decimal(n, &mut digits), n.to_string());
+        }
+
         /// Sorting for output puts flags where a stable sort by the output order puts them,
         /// ties on every key included.
         #[test]

@@ -1,6 +1,7 @@
 //! Plain-language explanations and `message` templates.
 
 use super::patterns::{Firing, View};
+use crate::flag::decimal;
 use crate::name::Name;
 use crate::rule::{Pattern, Placeholder, Pred, Rule, Segment};
 use crate::time::{Timestamp, write_timestamp, write_words};
@@ -42,7 +43,7 @@ pub(super) fn explain(
         Placeholder::Subject => out.push_str(&view.subject.id),
         Placeholder::Counterpart => out.push_str(counterpart),
         Placeholder::Count => {
-            let _ = write!(out, "{}", f.count);
+            push_count(out, f.count);
         }
         Placeholder::Within => write_within(out),
         Placeholder::Gap => write_words(out, last - first),
@@ -68,14 +69,18 @@ pub(super) fn explain(
             match &rule.pattern {
                 Pattern::Match(_) => {
                     if let Some(o) = first_seen() {
-                        let _ = write!(out, ": `{}` recorded at ", o.kind);
+                        out.push_str(": `");
+                        out.push_str(&o.kind);
+                        out.push_str("` recorded at ");
                         write_timestamp(out, &o.at);
                     }
                 }
                 Pattern::Count {
                     at_least, distinct, ..
                 } => {
-                    let _ = write!(out, ": {} ", f.count);
+                    out.push_str(": ");
+                    push_count(out, f.count);
+                    out.push(' ');
                     match distinct {
                         Some(d) => {
                             let _ = write!(out, "different `{d}` values");
@@ -84,7 +89,9 @@ pub(super) fn explain(
                     }
                     out.push_str(" within ");
                     write_within(out);
-                    let _ = write!(out, " (threshold {at_least}), from ");
+                    out.push_str(" (threshold ");
+                    push_count(out, *at_least);
+                    out.push_str("), from ");
                     write_timestamp(out, &first);
                     out.push_str(" to ");
                     write_timestamp(out, &last);
@@ -101,7 +108,9 @@ pub(super) fn explain(
                     if let Some(o) = first_seen() {
                         out.push_str(": nothing expected was recorded within ");
                         write_within(out);
-                        let _ = write!(out, " after `{}` at ", o.kind);
+                        out.push_str(" after `");
+                        out.push_str(&o.kind);
+                        out.push_str("` at ");
                         write_timestamp(out, &o.at);
                     }
                 }
@@ -114,6 +123,16 @@ pub(super) fn explain(
             }
         }
     }
-    let _ = write!(out, " (rule {} v{})", rule.id, rule.version);
+    out.push_str(" (rule ");
+    out.push_str(&rule.id);
+    out.push_str(" v");
+    push_count(out, rule.version);
+    out.push(')');
     body
+}
+
+/// Appends `n` in decimal.
+fn push_count(out: &mut String, n: impl TryInto<u64>) {
+    // Counts and versions fit in 64 bits on every target the crate builds for.
+    out.push_str(decimal(n.try_into().unwrap_or(u64::MAX), &mut [0; 20]));
 }
