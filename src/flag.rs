@@ -230,13 +230,23 @@ pub(crate) fn sort_for_output(flags: &mut Vec<Flag>) {
             })
             .then(a.4.cmp(&b.4))
     });
-    let order = order.into_iter().map(|k| k.4);
-    let mut slots: Vec<Option<Flag>> = flags.drain(..).map(Some).collect();
-    flags.extend(
-        order
-            .into_iter()
-            .filter_map(|i| slots.get_mut(i).and_then(Option::take)),
-    );
+    // Place `k` takes the flag now at `from[k]`: the permutation is applied in place, cycle by
+    // cycle, one swap per flag, with no second list of flags (megabytes of fresh memory).
+    let mut from: Vec<usize> = order.into_iter().map(|k| k.4).collect();
+    for start in 0..from.len() {
+        let mut place = start;
+        while let Some(&source) = from.get(place) {
+            if let Some(done) = from.get_mut(place) {
+                *done = place;
+            }
+            // The cycle closes where the flag first moved out of `start` belongs.
+            if source == start || source == place {
+                break;
+            }
+            flags.swap(place, source);
+            place = source;
+        }
+    }
 }
 
 /// `n` in decimal, written into `digits` (twenty hold any `u64`): flags, ids and explanations
