@@ -201,12 +201,12 @@ pub(crate) fn output_order(a: &Flag, b: &Flag) -> std::cmp::Ordering {
         .then_with(|| a.id.cmp(&b.id))
 }
 
-/// Puts `flags` in [`output_order`], as a stable sort would, moving each flag twice (a flag is a
-/// large value, and a merge sort would move it at every level).
+/// Puts `flags` in [`output_order`], as a stable sort would, swapping each flag into place at
+/// most once (a flag is a large value, and a merge sort would move it at every level).
 ///
 /// The order's first three keys (stage, severity, `raised_at`) are copied into one small list
 /// and compared there; only flags that tie on all three are looked at themselves.
-pub(crate) fn sort_for_output(flags: &mut Vec<Flag>) {
+pub(crate) fn sort_for_output(flags: &mut [Flag]) {
     use std::cmp::Reverse;
     let mut order: Vec<(Stage, Reverse<Severity>, i64, u32, usize)> = flags
         .iter()
