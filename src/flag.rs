@@ -239,8 +239,9 @@ pub(crate) fn sort_for_output(flags: &mut [Flag]) {
             if let Some(done) = from.get_mut(place) {
                 *done = place;
             }
-            // The cycle closes where the flag first moved out of `start` belongs.
-            if source == start || source == place {
+            // The cycle closes where the flag first moved out of `start` belongs (at once for
+            // a flag already in place).
+            if source == start {
                 break;
             }
             flags.swap(place, source);

@@ -49,8 +49,6 @@ pub struct Engine {
     kinds: Kinds,
     /// Per rule, its predicates compiled against `kinds`.
     compiled: Vec<Compiled>,
-    /// Per rule, the fewest observations it can fire on ([`Pattern::fewest_observations`]).
-    fewest: Vec<usize>,
 }
 
 /// Which rules can use an observation of a given kind, so that each rule sees only those.
@@ -156,11 +154,6 @@ impl Engine {
             .iter()
             .map(|r| Compiled::new(r, &kinds))
             .collect();
-        let fewest = rules
-            .rules()
-            .iter()
-            .map(|r| r.pattern.fewest_observations())
-            .collect();
         Engine {
             rules,
             needs_age,
@@ -168,7 +161,6 @@ impl Engine {
             index,
             kinds,
             compiled,
-            fewest,
         }
     }
 
@@ -420,8 +412,8 @@ impl Engine {
                 }
             }
         }
-        for (c, fewest) in starts.iter_mut().skip(1).zip(&self.fewest) {
-            if *c < *fewest {
+        for (c, rule) in starts.iter_mut().skip(1).zip(rules) {
+            if *c < rule.pattern.fewest_observations() {
                 *c = 0;
             }
         }
