@@ -110,10 +110,13 @@ impl Attributes {
         self.0.iter().map(|(k, _)| k)
     }
 
-    /// Makes the names the vocabulary's stored copies where declared.
+    /// Makes the names, and the string values, the vocabulary's stored copies where declared.
     pub(crate) fn share(&mut self, names: &Names) {
-        for (k, _) in &mut self.0 {
+        for (k, v) in &mut self.0 {
             names.share(k);
+            if let Value::String(s) = v {
+                names.share(s);
+            }
         }
     }
 }

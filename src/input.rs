@@ -853,9 +853,28 @@ pub(crate) struct FastObservation<'a> {
     pub(crate) attributes: Option<RawAttributes<'a>>,
 }
 
-/// A JSON object of attributes as written, names borrowed from the line where possible.
+/// A JSON object of attributes as written, names and strings borrowed from the line where
+/// possible.
 #[cfg_attr(test, derive(Debug, PartialEq))]
-pub(crate) struct RawAttributes<'a>(pub(crate) Vec<(Cow<'a, str>, serde_json::Value)>);
+pub(crate) struct RawAttributes<'a>(pub(crate) Vec<(Cow<'a, str>, RawValue<'a>)>);
+
+/// An attribute value as written: a string (borrowed from the line where possible, so that a
+/// declared value is handed the vocabulary's copy without a copy of its own first), or any
+/// other JSON value.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(crate) enum RawValue<'a> {
+    Str(Cow<'a, str>),
+    Other(serde_json::Value),
+}
+
+impl From<serde_json::Value> for RawValue<'_> {
+    fn from(v: serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::String(s) => RawValue::Str(Cow::Owned(s)),
+            v => RawValue::Other(v),
+        }
+    }
+}
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawAttributes<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -871,7 +890,7 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawAttributes<'a> {
             ) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::new();
                 while let Some((k, v)) = m.next_entry::<Cow<'de, str>, serde_json::Value>()? {
-                    out.push((k, v));
+                    out.push((k, RawValue::from(v)));
                 }
                 Ok(RawAttributes(out))
             }
@@ -916,11 +935,13 @@ fn fast_observation<'a>(
     }
     for (key, v) in raw {
         let value = match v {
-            serde_json::Value::Null => continue,
-            serde_json::Value::Bool(b) => crate::timeline::Value::Bool(b),
-            serde_json::Value::Number(n) => crate::timeline::Value::Number(n.as_f64()?),
-            serde_json::Value::String(s) => crate::timeline::Value::String(s),
-            _ => return None,
+            RawValue::Str(s) => crate::timeline::Value::String(name(&s)),
+            RawValue::Other(serde_json::Value::Null) => continue,
+            RawValue::Other(serde_json::Value::Bool(b)) => crate::timeline::Value::Bool(b),
+            RawValue::Other(serde_json::Value::Number(n)) => {
+                crate::timeline::Value::Number(n.as_f64()?)
+            }
+            RawValue::Other(_) => return None,
         };
         pairs.push((name(&key), value));
     }

@@ -1479,7 +1479,7 @@ fn json_value(v: &serde_json::Value) -> Option<Value> {
     match v {
         serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
         serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
-        serde_json::Value::String(s) => Some(Value::String(s.clone())),
+        serde_json::Value::String(s) => Some(Value::from(s.as_str())),
         _ => None,
     }
 }

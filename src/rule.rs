@@ -278,7 +278,7 @@ pub(crate) enum FieldValue<'a> {
 impl FieldValue<'_> {
     pub(crate) fn to_value(self) -> Value {
         match self {
-            FieldValue::Str(s) => Value::String(s.to_owned()),
+            FieldValue::Str(s) => Value::from(s),
             FieldValue::Num(n) => Value::Number(n),
             FieldValue::Bool(b) => Value::Bool(b),
         }

@@ -8,7 +8,7 @@
 //! path, which words the precise error. Whenever it returns `Some`, the result is the one serde
 //! gives (the property test below checks this).
 
-use crate::input::{FastObservation, RawAttributes};
+use crate::input::{FastObservation, RawAttributes, RawValue};
 use serde_json::{Number, Value};
 use std::borrow::Cow;
 
@@ -358,10 +358,10 @@ impl<'a> Cursor<'a> {
         let mut out = Vec::new();
         let given = self.each_attribute(|key, value| {
             let value = match value {
-                Scalar::Str(s) => Value::String(s.to_owned()),
-                Scalar::Bool(b) => Value::Bool(b),
-                Scalar::Null => Value::Null,
-                Scalar::Number(n) => Value::Number(n),
+                Scalar::Str(s) => RawValue::Str(Cow::Borrowed(s)),
+                Scalar::Bool(b) => RawValue::Other(Value::Bool(b)),
+                Scalar::Null => RawValue::Other(Value::Null),
+                Scalar::Number(n) => RawValue::Other(Value::Number(n)),
             };
             out.push((Cow::Borrowed(key), value));
         })?;
@@ -476,7 +476,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::{observation, subject};
-    use crate::input::FastObservation;
+    use crate::input::{FastObservation, RawValue};
     use proptest::prelude::*;
     use proptest::sample::select;
     use serde_json::Value;
@@ -502,7 +502,7 @@ mod tests {
                     .iter()
                     .flat_map(|a| &a.0)
                     .map(|(_, v)| match v {
-                        Value::Number(n) => n.as_f64().map(f64::to_bits),
+                        RawValue::Other(Value::Number(n)) => n.as_f64().map(f64::to_bits),
                         _ => None,
                     })
                     .collect()

@@ -22,8 +22,9 @@ pub enum Value {
     Bool(bool),
     /// Any number; `14` equals `14.0`.
     Number(f64),
-    /// A string.
-    String(String),
+    /// A string. Readers that know a vocabulary hand a declared value (one of an attribute's
+    /// or fact's `values`) the vocabulary's own copy, as they do kinds: see [`Name`].
+    String(Name),
 }
 
 impl Value {
@@ -49,12 +50,18 @@ impl fmt::Display for Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
+        Value::String(s.into())
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Self {
+        Value::String(s.into())
+    }
+}
+
+impl From<Name> for Value {
+    fn from(s: Name) -> Self {
         Value::String(s)
     }
 }
@@ -846,7 +853,7 @@ pub(crate) fn scalar_value(node: &Node) -> Result<Option<Value>, String> {
         NodeKind::Null => return Ok(None),
         NodeKind::Bool(b) => Value::Bool(*b),
         NodeKind::Number(n, _) => Value::Number(*n),
-        NodeKind::Str(s) => Value::String(s.clone()),
+        NodeKind::Str(s) => Value::from(s.as_str()),
         _ => {
             return Err(format!(
                 "expected a scalar (string, number or boolean), found {}",

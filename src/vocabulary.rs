@@ -85,8 +85,8 @@ pub struct Vocabulary {
     pub(crate) protected: BTreeSet<String>,
     /// Every attribute name with its type across kinds.
     pub(crate) attributes: BTreeMap<String, ValueType>,
-    /// One stored copy of each declared kind, channel, source and attribute name, for records to
-    /// share.
+    /// One stored copy of each declared kind, channel, source, attribute name and value, for
+    /// records to share.
     pub(crate) names: Names,
     /// The declarations again, found by the address of those stored copies.
     by_copy: ByCopy,
@@ -116,12 +116,22 @@ impl PartialEq for ByCopy {
 impl Eq for ByCopy {}
 
 impl Vocabulary {
-    /// Stores one copy of each declared kind, channel, source and attribute name.
+    /// Stores one copy of each declared kind, channel, source and attribute name, and of each
+    /// declared value (the `values` of an attribute or a fact).
     pub(crate) fn share_names(&mut self) {
         let mut names = Names::default();
         let declared = self.kinds.keys().chain(&self.channels).chain(&self.sources);
         for n in declared.chain(self.attributes.keys()) {
             names.declare(n);
+        }
+        let types = self.kinds.values().flat_map(|d| d.attributes.values());
+        for ty in types
+            .chain(self.attributes.values())
+            .chain(self.facts.values())
+        {
+            if let ValueType::Values(vs) = ty {
+                vs.iter().for_each(|v| names.declare(v));
+            }
         }
         let addr = |n: &str| names.get(n).addr();
         let types = |decl: &KindDecl| {
@@ -437,6 +447,52 @@ const MAX_SUGGEST_LEN: usize = 128;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every reader hands a declared attribute value (one of its `values`) the vocabulary's
+    /// stored copy, as it does kinds, so that the evaluator compares values whose text is shared
+    /// rather than one allocation per record; a value of a free-form string attribute keeps its
+    /// own. The plain line takes the hand-written scanner, the escaped one serde, the YAML
+    /// timeline its own reader.
+    #[test]
+    fn readers_hand_declared_values_the_stored_copy() {
+        let rules = crate::RuleSet::builtin();
+        let v = rules.vocabulary().expect("the pack has a vocabulary");
+        let stored = v.name("peer");
+        let plain = r#"{"subject": "y-1", "id": "a", "at": "2026-03-02T21:00:00+01:00", "kind": "contact.new", "counterpart": "c-1", "attributes": {"relation": "peer", "age_gap_years": 1}}"#;
+        let escaped = plain.replace(r#""c-1""#, r#""c\u002d1""#);
+        let yaml = "subject: y-1\nobservations:\n  - { id: a, at: 2026-03-02T21:00:00+01:00, kind: contact.new, attributes: { relation: peer } }\n";
+        let mut timelines = Vec::new();
+        for line in [plain, escaped.as_str()] {
+            let mut tl = rules.new_timeline();
+            tl.read_jsonl("in.jsonl", line);
+            timelines.push(tl);
+        }
+        let mut tl = rules.new_timeline();
+        tl.read_yaml("in.yaml", yaml).expect("reads");
+        timelines.push(tl);
+        for tl in &timelines {
+            assert!(tl.rejected().is_empty(), "{:?}", tl.rejected());
+            let o = tl.subject("y-1").and_then(|s| s.observations().first());
+            let value = o.and_then(|o| o.attributes.get("relation"));
+            assert!(
+                matches!(value, Some(Value::String(s)) if s.same(&stored)),
+                "{value:?}"
+            );
+        }
+        // A free-form string value is not interned by accident.
+        let mut tl = rules.new_timeline();
+        tl.read_jsonl(
+            "in.jsonl",
+            r#"{"subject": "y-1", "id": "a", "at": "2026-03-02T21:00:00+01:00", "kind": "vehicle.pickup", "attributes": {"vehicle": "peer"}}"#,
+        );
+        assert!(tl.rejected().is_empty(), "{:?}", tl.rejected());
+        let o = tl.subject("y-1").and_then(|s| s.observations().first());
+        let value = o.and_then(|o| o.attributes.get("vehicle"));
+        assert!(
+            matches!(value, Some(Value::String(s)) if s == "peer"),
+            "{value:?}"
+        );
+    }
 
     /// The check by the address of stored copies agrees with the check by text: it accepts only
     /// what that accepts, and leaves every refusal (and its message) to it.

@@ -73,7 +73,7 @@ fn flags(rules_yaml: &str, timeline_yaml: &str, as_of: &str) -> Got {
 }
 
 fn key(field: &str, value: &str) -> early_signal::Key {
-    [(field.to_owned(), Value::String(value.to_owned()))]
+    [(field.to_owned(), Value::from(value))]
         .into_iter()
         .collect()
 }

@@ -481,7 +481,7 @@ fn to_observation(o: &Obs) -> Observation {
     if let Some(w) = &o.w {
         let value = match w {
             W::Num(n) => Value::Number(*n as f64),
-            W::Str(s) => Value::String((*s).to_owned()),
+            W::Str(s) => Value::from(*s),
             W::Bool(b) => Value::Bool(*b),
         };
         attributes.insert("w".into(), value);

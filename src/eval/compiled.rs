@@ -324,7 +324,7 @@ mod tests {
             proptest::option::of(select(&WORDS[..])),
             proptest::option::of(select(&WORDS[..])),
             proptest::option::of(prop_oneof![
-                select(&WORDS[..]).prop_map(|w| Value::String(w.to_owned())),
+                select(&WORDS[..]).prop_map(Value::from),
                 (0u8..10).prop_map(|n| Value::Number(f64::from(n))),
                 any::<bool>().prop_map(Value::Bool),
             ]),

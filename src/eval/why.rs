@@ -1246,13 +1246,11 @@ impl<'e> Why<'e> {
     ) -> Option<Value> {
         let candidates: Vec<Value> = match field {
             Field::Counterpart => (n..n + 50)
-                .map(|i| Value::String(format!("suggested-contact-{i}")))
+                .map(|i| Value::from(format!("suggested-contact-{i}")))
                 .collect(),
-            Field::Kind | Field::Channel | Field::Source => self
-                .names_for(field)
-                .into_iter()
-                .map(Value::String)
-                .collect(),
+            Field::Kind | Field::Channel | Field::Source => {
+                self.names_for(field).into_iter().map(Value::from).collect()
+            }
             Field::Attribute(a) => self.values_for(a),
             Field::Age | Field::Fact(_) => Vec::new(),
         };
@@ -1282,12 +1280,12 @@ impl<'e> Why<'e> {
     /// Candidate values for attribute `a`, from its declared type.
     fn values_for(&self, a: &str) -> Vec<Value> {
         match self.vocabulary().and_then(|v| v.attribute_type(a)) {
-            Some(ValueType::Values(vs)) => vs.iter().cloned().map(Value::String).collect(),
+            Some(ValueType::Values(vs)) => vs.iter().map(|v| Value::from(v.as_str())).collect(),
             Some(ValueType::Bool) => vec![Value::Bool(true), Value::Bool(false)],
             Some(ValueType::Number) => (0..50).map(|i| Value::Number(f64::from(i))).collect(),
-            Some(ValueType::String) | None => (1..50)
-                .map(|i| Value::String(format!("value-{i}")))
-                .collect(),
+            Some(ValueType::String) | None => {
+                (1..50).map(|i| Value::from(format!("value-{i}"))).collect()
+            }
         }
     }
 
@@ -1406,9 +1404,9 @@ impl<'e> Why<'e> {
         let mut candidates: Vec<Value> = literal_values(m);
         match field {
             Field::Kind | Field::Channel | Field::Source => {
-                candidates.extend(self.names_for(field).into_iter().map(Value::String))
+                candidates.extend(self.names_for(field).into_iter().map(Value::from))
             }
-            Field::Counterpart => candidates.push(Value::String("suggested-contact".to_owned())),
+            Field::Counterpart => candidates.push(Value::from("suggested-contact")),
             Field::Attribute(a) => candidates.extend(self.values_for(a)),
             Field::Age | Field::Fact(_) => return Vec::new(),
         }
@@ -1430,10 +1428,10 @@ fn borrow(v: &Value) -> FieldValue<'_> {
 /// Literal values a matcher names, and numbers on either side of its comparisons.
 fn literal_values(m: &Matcher) -> Vec<Value> {
     match m {
-        Matcher::Eq(Lit::Str(s)) => vec![Value::String(s.clone())],
+        Matcher::Eq(Lit::Str(s)) => vec![Value::from(s.as_str())],
         Matcher::Eq(Lit::Num(n)) => vec![Value::Number(*n)],
         Matcher::Eq(Lit::Bool(b)) => vec![Value::Bool(*b)],
-        Matcher::Glob(p) => vec![Value::String(p.replace('*', "x"))],
+        Matcher::Glob(p) => vec![Value::from(p.replace('*', "x"))],
         Matcher::AnyOf(ms) | Matcher::All(ms) => ms.iter().flat_map(literal_values).collect(),
         Matcher::Cmp(op, x) => {
             let v = match op {
@@ -1451,7 +1449,7 @@ fn literal_values(m: &Matcher) -> Vec<Value> {
 /// Sets an observation's field (subject fields cannot be set).
 fn set_field(o: &mut Observation, field: &Field, v: Value) {
     let text = |v: Value| match v {
-        Value::String(s) => s,
+        Value::String(s) => s.to_string(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
     };
