@@ -36,8 +36,8 @@ use crate::name::Name;
 use crate::report::Pending;
 use crate::rule::{Pattern, Rule};
 use crate::time::{
-    Duration, Timestamp, format_timestamp, instant, instant_plus, is_leap, minus, parse_timestamp,
-    plus,
+    Duration, Instant, Timestamp, format_timestamp, instant, instant_plus, is_leap, minus,
+    parse_timestamp, plus,
 };
 use crate::timeline::{Observation, Subject, Timeline, Value, is_protected, protected_attributes};
 use serde::Serialize;
@@ -392,6 +392,36 @@ pub struct Monitor {
     dropped_warnings: usize,
     /// The slot the rolling sweep (see `prune`) looks at next.
     sweep_pos: usize,
+    /// Lists an `observe` and its re-runs need, kept from one call to the next.
+    lists: Lists,
+}
+
+/// The lists an `observe` and its re-runs fill and empty again, kept so that their allocations
+/// are reused: a re-run takes a few microseconds, and each list was an allocation. The lists of
+/// borrows are empty between calls, with `'static` standing in for the borrows of a call (see
+/// [`reuse`]).
+#[derive(Debug, Clone, Default)]
+struct Lists {
+    /// The rules an observation may affect.
+    affected: Vec<usize>,
+    /// The id of the observation being taken, for the reason of a withdrawal.
+    cause: String,
+    /// A re-run's kinds seen in the window: the kind, whether the rule sees it, its number.
+    seen: Vec<(&'static Name, bool, KindId)>,
+    /// A re-run's observations of kinds the rule sees, and their kinds' numbers.
+    obs: Vec<&'static Observation>,
+    kinds: Vec<KindId>,
+    /// Their instants, or none when one is a leap second (the view then keeps the calendar's
+    /// arithmetic).
+    ats: Vec<Instant>,
+}
+
+/// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
+/// and `U` have the same size and alignment (here: borrows of one type with different
+/// lifetimes), and allocates anew otherwise. No item is converted: the list is emptied first.
+fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 /// Why an entry is on the agenda. Both kinds can fall on the same time for the same subject and
@@ -439,6 +469,7 @@ impl Monitor {
             warnings: Vec::new(),
             dropped_warnings: 0,
             sweep_pos: 0,
+            lists: Lists::default(),
         }
     }
 
@@ -711,21 +742,24 @@ impl Monitor {
                 }
             }
         }
-        let affected: Vec<usize> = if first_contact_moved {
-            (0..n_rules).collect()
+        let mut affected = std::mem::take(&mut self.lists.affected);
+        affected.clear();
+        if first_contact_moved {
+            affected.extend(0..n_rules);
         } else {
             // Only rules that can use its kind at all, and of those the ones it matches.
             let kind = self.engine.kind_id(&observation.kind);
-            self.engine
-                .rules_for_id(kind, &observation.kind)
-                .iter()
-                .copied()
-                .filter(|&r| {
-                    self.engine
-                        .can_matter(r, &observation, kind, &state.subject)
-                })
-                .collect()
-        };
+            affected.extend(
+                self.engine
+                    .rules_for_id(kind, &observation.kind)
+                    .iter()
+                    .copied()
+                    .filter(|&r| {
+                        self.engine
+                            .can_matter(r, &observation, kind, &state.subject)
+                    }),
+            );
+        }
         let place = state
             .obs
             .partition_point(|o| o.order_cmp(&observation).is_lt());
@@ -734,7 +768,10 @@ impl Monitor {
         let entered = observation.recorded();
         let at = observation.at;
         let kind = observation.kind.clone();
-        let cause = Cause::Observation(observation.id.clone());
+        let mut id = std::mem::take(&mut self.lists.cause);
+        id.clear();
+        id.push_str(&observation.id);
+        let cause = Cause::Observation(id);
         state.obs.insert(place, observation);
         let old_clock = self.clock;
         let clock = self.clock.map_or(entered, |c| c.max(entered));
@@ -756,8 +793,12 @@ impl Monitor {
             _ => horizon,
         };
         let mut events = Vec::new();
-        for r in affected {
+        for &r in &affected {
             self.reevaluate(subject, r, from, &cause, &mut events);
+        }
+        self.lists.affected = affected;
+        if let Cause::Observation(id) = cause {
+            self.lists.cause = id;
         }
         self.run_agenda(horizon, old_clock, &mut events);
         self.prune(Some(subject));
@@ -922,9 +963,13 @@ impl Monitor {
         // per kind: a window holds few different ones (compared by stored copy first: held
         // observations share the vocabulary's).
         let window = state.obs.get(lo..hi).unwrap_or_default();
-        let mut seen: Vec<(&Name, bool, KindId)> = Vec::with_capacity(4);
-        let mut obs: Vec<&Observation> = Vec::with_capacity(window.len());
-        let mut kinds: Vec<KindId> = Vec::with_capacity(window.len());
+        let mut seen: Vec<(&Name, bool, KindId)> = reuse(std::mem::take(&mut self.lists.seen));
+        let mut obs: Vec<&Observation> = reuse(std::mem::take(&mut self.lists.obs));
+        let mut kinds = std::mem::take(&mut self.lists.kinds);
+        kinds.clear();
+        let mut ats = std::mem::take(&mut self.lists.ats);
+        ats.clear();
+        let mut leap = false;
         for o in window {
             let known = seen
                 .iter()
@@ -940,8 +985,18 @@ impl Monitor {
             if sees {
                 obs.push(o);
                 kinds.push(id);
+                ats.push(instant(&o.at));
+                leap |= is_leap(&o.at);
             }
         }
+        if leap {
+            ats.clear();
+        }
+        let input = Seen {
+            obs: &obs,
+            kinds: &kinds,
+            ats: &ats,
+        };
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
         // Records are sorted by `raised_at`: those before `from` are final.
         let settled = from.map_or(0, |f| rs.records.partition_point(|x| x.raised_at < f));
@@ -966,7 +1021,7 @@ impl Monitor {
                 let resume = Resume { from, used: &used };
                 self.engine.run_rule(
                     r,
-                    Seen::with_kinds(&obs, &kinds),
+                    input,
                     &state.subject,
                     clock,
                     Some((&resume, &last_kept)),
@@ -976,7 +1031,7 @@ impl Monitor {
             }
             None => self.engine.run_rule(
                 r,
-                Seen::with_kinds(&obs, &kinds),
+                input,
                 &state.subject,
                 clock,
                 None,
@@ -984,6 +1039,10 @@ impl Monitor {
                 &mut run,
             ),
         }
+        self.lists.seen = reuse(seen);
+        self.lists.obs = reuse(obs);
+        self.lists.kinds = kinds;
+        self.lists.ats = ats;
         rs.records.truncate(settled);
         let mut records = run.records;
         records.sort_by_key(|x| x.raised_at);
@@ -1481,5 +1540,28 @@ fn json_value(v: &serde_json::Value) -> Option<Value> {
         serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
         serde_json::Value::String(s) => Some(Value::from(s.as_str())),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reuse;
+
+    /// `reuse` keeps the allocation for borrows of another lifetime (the point of the monitor's
+    /// kept lists), and gives an empty list whatever it was given.
+    #[test]
+    fn reuse_keeps_the_allocation_and_empties_the_list() {
+        let numbers = [1u8, 2, 3];
+        let mut held: Vec<&'static u8> = Vec::with_capacity(16);
+        held.push(&7);
+        let address = held.as_ptr() as usize;
+        let mut borrowed: Vec<&u8> = reuse(held);
+        assert!(borrowed.is_empty());
+        assert!(borrowed.capacity() >= 16);
+        assert_eq!(borrowed.as_ptr() as usize, address);
+        borrowed.extend(&numbers);
+        let back: Vec<&'static u8> = reuse(borrowed);
+        assert!(back.is_empty());
+        assert_eq!(back.as_ptr() as usize, address);
     }
 }

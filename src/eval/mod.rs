@@ -787,15 +787,6 @@ impl<'a> Seen<'a> {
             ats: &[],
         }
     }
-
-    /// Observations with the numbers of their kinds.
-    pub(crate) fn with_kinds(obs: &'a [&'a Observation], kinds: &'a [KindId]) -> Self {
-        Seen {
-            obs,
-            kinds,
-            ats: &[],
-        }
-    }
 }
 
 /// What reading the input found, before any rule ran.
