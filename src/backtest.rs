@@ -32,9 +32,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Flags first raised before this are not counted (observations before it still count as
-    /// history). Default: the first record.
+    /// history). Default: the first record; without records, `to`.
     pub from: Option<Timestamp>,
-    /// The replay stops here: later records are not read. Default: the last record.
+    /// The replay stops here: later records are not read. Default: the last record; without
+    /// records, `from`.
     pub to: Option<Timestamp>,
 }
 
@@ -80,7 +81,9 @@ pub struct RuleSummary {
 pub struct Backtest {
     /// The rule set's digest.
     pub ruleset: String,
-    /// The period.
+    /// The period. Without records and without [`Options::from`] and [`Options::to`] it is
+    /// empty, at the Unix epoch (1970-01-01T00:00:00Z), so that the same input always gives
+    /// the same result.
     pub from: Timestamp,
     /// The period's end.
     pub to: Timestamp,
@@ -126,9 +129,11 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
     });
     let first = stream.first().map(|(_, o)| o.recorded());
     let last = stream.last().map(|(_, o)| o.recorded());
-    let now = chrono::Utc::now().fixed_offset();
-    let from = options.from.or(first).unwrap_or(now);
-    let to = options.to.or(last).unwrap_or(now).max(from);
+    // Without records the bounds stand in for each other, and without either the period is
+    // empty at a fixed instant: never the clock, which would change the result from run to run.
+    let fixed = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+    let from = options.from.or(first).or(options.to).unwrap_or(fixed);
+    let to = options.to.or(last).unwrap_or(from).max(from);
     // Every record arrives when it was written, so the latest any record is written after it
     // happened is all the lateness the monitor must accept: nothing is refused, and it keeps
     // only what the rules' windows need.

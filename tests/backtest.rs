@@ -149,3 +149,22 @@ fn a_lower_threshold_adds_flags_and_the_comparison_accounts_for_each() {
     };
     assert!(count(&lower) > count(&baseline));
 }
+
+/// An input without records gives the same period every time: the bounds given, one standing in
+/// for the other, or else the Unix epoch, never the clock (the period is part of the report).
+#[test]
+fn without_records_the_period_does_not_depend_on_the_clock() {
+    let rules = RuleSet::builtin();
+    let timeline = rules.new_timeline();
+    let engine = Engine::new(rules);
+    let epoch = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+    let result = backtest(&engine, &timeline, &Options::default());
+    assert_eq!((result.from, result.to), (epoch, epoch));
+    assert_eq!(result.records, 0);
+    assert!(result.flags.is_empty());
+    let day: early_signal::Timestamp = "2026-11-20T00:00:00+01:00".parse().unwrap();
+    for (from, to) in [(Some(day), None), (None, Some(day))] {
+        let result = backtest(&engine, &timeline, &Options { from, to });
+        assert_eq!((result.from, result.to), (day, day));
+    }
+}
