@@ -103,13 +103,41 @@ fn out_of_range(text: &str) -> Option<String> {
     None
 }
 
+/// `t` shifted by `minutes` as `t.checked_add_signed(TimeDelta::minutes(minutes))` shifts it,
+/// worked out from the UTC time of day and a whole number of days, which costs about a third of
+/// chrono's general arithmetic (the monitor shifts a few times per observation). `None` for a
+/// leap second (chrono shifts those in its own way) and wherever the date leaves chrono's range:
+/// callers then ask chrono. A property test holds the two to the same answers.
+fn shifted(t: Timestamp, minutes: i64) -> Option<Timestamp> {
+    use chrono::{Days, NaiveTime, Timelike};
+    let utc = t.naive_utc();
+    let time = utc.time();
+    let nanos = time.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return None;
+    }
+    let secs = i64::from(time.num_seconds_from_midnight()).checked_add(minutes.checked_mul(60)?)?;
+    let days = secs.div_euclid(86_400);
+    let secs = u32::try_from(secs.rem_euclid(86_400)).ok()?;
+    let date = if days >= 0 {
+        utc.date().checked_add_days(Days::new(days.unsigned_abs()))
+    } else {
+        utc.date().checked_sub_days(Days::new(days.unsigned_abs()))
+    }?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos)?;
+    Some(DateTime::from_naive_utc_and_offset(
+        date.and_time(time),
+        *t.offset(),
+    ))
+}
+
 /// `t + d`, held at the end of year 9999 (in `t`'s offset): RFC 3339 has four-digit years, and
 /// every instant the crate writes must read back.
 pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
     use chrono::Datelike;
     // The year in UTC is read without offset arithmetic; before 9998 in UTC, the local year is
     // before 9999 in any offset (offsets are under a day).
-    if let Some(r) = t.checked_add_signed(d.as_delta())
+    if let Some(r) = shifted(t, d.minutes)
         && r.naive_utc().year() < 9998
     {
         return r;
@@ -134,7 +162,7 @@ pub(crate) fn plus(t: Timestamp, d: Duration) -> Timestamp {
 pub(crate) fn minus(t: Timestamp, d: Duration) -> Timestamp {
     use chrono::Datelike;
     // As in `plus`: after year 1 in UTC, the local year is after 0 in any offset.
-    if let Some(r) = t.checked_sub_signed(d.as_delta())
+    if let Some(r) = shifted(t, -d.minutes)
         && r.naive_utc().year() > 1
     {
         return r;
@@ -526,6 +554,43 @@ mod tests {
                 let at = instant(&t);
                 prop_assert_eq!(instant_minus(&t, at, d), instant(&minus(t, d)));
                 prop_assert_eq!(instant_plus(&t, at, d), instant(&plus(t, d)));
+            }
+
+            /// The quick shift gives chrono's answer, offset included, or leaves it to chrono:
+            /// leap seconds, any offset, the edges of chrono's range, shifts both ways.
+            #[test]
+            fn the_quick_shift_is_chronos_shift(
+                secs in prop_oneof![
+                    (FIRST_SECS as i64 - 200_000)..(FIRST_SECS as i64 + 200_000),
+                    (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + 200_000),
+                    (FIRST_SECS as i64)..(LAST_SECS as i64),
+                    // Near the ends of chrono's own range (about ±262,000 years).
+                    (-8_334_632_851_200i64 - 200_000)..(-8_334_632_851_200i64 + 200_000),
+                    (8_210_298_412_799i64 - 200_000)..(8_210_298_412_799i64 + 200_000),
+                ],
+                nanos in prop_oneof![0u32..1_000_000_000, 1_000_000_000u32..2_000_000_000],
+                offset in -86_399i32..86_400,
+                minutes in prop_oneof![
+                    -3000i64..3000,
+                    -MAX_MINUTES..=MAX_MINUTES,
+                    Just(i64::MAX / 60 + 1),
+                    Just(i64::MIN / 60 - 1),
+                ],
+            ) {
+                let Some(o) = FixedOffset::east_opt(offset) else { return Ok(()) };
+                // Leap seconds only where chrono takes them (at :59 of a minute).
+                let Some(t) = o.timestamp_opt(secs, nanos).single() else { return Ok(()) };
+                let chrono = TimeDelta::try_minutes(minutes).and_then(|d| t.checked_add_signed(d));
+                if let Some(quick) = shifted(t, minutes) {
+                    prop_assert_eq!(Some(quick), chrono);
+                    prop_assert_eq!(Some(quick.offset()), chrono.as_ref().map(|c| c.offset()));
+                    prop_assert_eq!(quick.naive_local(), chrono.map(|c| c.naive_local()).unwrap_or_default());
+                } else {
+                    prop_assert!(
+                        nanos >= 1_000_000_000 || chrono.is_none(),
+                        "{} {}: {:?}", t, minutes, chrono
+                    );
+                }
             }
 
             #[test]
