@@ -858,9 +858,9 @@ pub(crate) struct FastObservation<'a> {
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct RawAttributes<'a>(pub(crate) Vec<(Cow<'a, str>, RawValue<'a>)>);
 
-/// An attribute value as written: a string (borrowed from the line where possible, so that a
-/// declared value is handed the vocabulary's copy without a copy of its own first), or any
-/// other JSON value.
+/// An attribute value as written: a string (borrowed from the line by the hand-written scanner,
+/// so that a declared value is handed the vocabulary's copy without a copy of its own first;
+/// serde's fallback owns it), or any other JSON value.
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) enum RawValue<'a> {
     Str(Cow<'a, str>),

@@ -380,6 +380,8 @@ pub struct Monitor {
     clock: Option<Timestamp>,
     /// `clock − max_lateness`, worked out when the clock moves.
     horizon: Option<Timestamp>,
+    /// `clock + max_clock_step`, the latest record time accepted, worked out with the horizon.
+    clock_limit: Option<Timestamp>,
     /// Listings sort by id.
     subjects: Subjects,
     /// When to evaluate a rule for a subject again: (time, subject, rule index, why).
@@ -397,9 +399,9 @@ pub struct Monitor {
 }
 
 /// The lists an `observe` and its re-runs fill and empty again, kept so that their allocations
-/// are reused: a re-run takes a few microseconds, and each list was an allocation. The lists of
-/// borrows are empty between calls, with `'static` standing in for the borrows of a call (see
-/// [`reuse`]).
+/// are reused: a re-run takes a few microseconds, and each list was an allocation. Every list
+/// is empty between calls (nothing of a record outlives its call here), and the lists of
+/// borrows hold `'static` in place of the borrows of a call (see [`reuse`]).
 #[derive(Debug, Clone, Default)]
 struct Lists {
     /// The rules an observation may affect.
@@ -419,6 +421,9 @@ struct Lists {
 /// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
 /// and `U` have the same size and alignment (here: borrows of one type with different
 /// lifetimes), and allocates anew otherwise. No item is converted: the list is emptied first.
+/// The standard library does not promise the in-place collect; the unit test
+/// `reuse_keeps_the_allocation_and_empties_the_list` notices if it stops (then this costs an
+/// allocation per call again, and gives the same results).
 fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
@@ -463,6 +468,7 @@ impl Monitor {
             config,
             clock: None,
             horizon: None,
+            clock_limit: None,
             subjects: Subjects::default(),
             agenda: BTreeSet::new(),
             retention,
@@ -508,10 +514,21 @@ impl Monitor {
         self.horizon
     }
 
-    /// Moves the clock, and the horizon with it.
+    /// Moves the clock, and the horizon and the clock's limit with it. A stream holds many
+    /// records of the same minute: a clock set to the instant and offset it has already keeps
+    /// what was worked out for it (calendar arithmetic is a few hundred instructions a call).
     fn set_clock(&mut self, clock: Option<Timestamp>) {
+        let unchanged = match (self.clock, clock) {
+            (Some(old), Some(new)) => old == new && old.offset() == new.offset(),
+            (None, None) => true,
+            _ => false,
+        };
+        if unchanged {
+            return;
+        }
         self.clock = clock;
         self.horizon = clock.map(|c| minus(c, self.config.max_lateness));
+        self.clock_limit = clock.map(|c| plus(c, self.config.max_clock_step));
     }
 
     /// Number of subjects tracked.
@@ -649,8 +666,8 @@ impl Monitor {
             });
         }
         let horizon = self.horizon();
-        if let Some(clock) = self.clock
-            && observation.recorded() > plus(clock, self.config.max_clock_step)
+        if let (Some(clock), Some(limit)) = (self.clock, self.clock_limit)
+            && observation.recorded() > limit
         {
             return Err(MonitorError::ClockJump {
                 subject: subject.to_owned(),
@@ -796,8 +813,12 @@ impl Monitor {
         for &r in &affected {
             self.reevaluate(subject, r, from, &cause, &mut events);
         }
+        // Put back empty: the monitor keeps nothing of a record beyond what its state holds
+        // (`forget` must remove everything about a youth).
+        affected.clear();
         self.lists.affected = affected;
-        if let Cause::Observation(id) = cause {
+        if let Cause::Observation(mut id) = cause {
+            id.clear();
             self.lists.cause = id;
         }
         self.run_agenda(horizon, old_clock, &mut events);
@@ -839,7 +860,7 @@ impl Monitor {
         let vocab = self.engine.rules().vocabulary();
         let mut kept = Vec::with_capacity(subject.facts.len());
         let mut removed = Vec::new();
-        for fact in std::mem::take(&mut subject.facts) {
+        for mut fact in std::mem::take(&mut subject.facts) {
             if is_protected(vocab, &fact.name) {
                 removed.push(fact.name);
                 continue;
@@ -850,6 +871,7 @@ impl Monitor {
                         subject: subject.id.to_string(),
                         reason,
                     })?;
+                v.share_value(&mut fact.value);
             }
             kept.push(fact);
         }
@@ -1041,6 +1063,8 @@ impl Monitor {
         }
         self.lists.seen = reuse(seen);
         self.lists.obs = reuse(obs);
+        kinds.clear();
+        ats.clear();
         self.lists.kinds = kinds;
         self.lists.ats = ats;
         rs.records.truncate(settled);
@@ -1546,6 +1570,37 @@ fn json_value(v: &serde_json::Value) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::reuse;
+    use crate::timeline::{Fact, Subject, Value};
+    use crate::{Engine, Monitor, RuleSet};
+
+    /// A profile's declared fact value is held as the vocabulary's stored copy, as the readers
+    /// hold it.
+    #[test]
+    fn profiles_hold_the_stored_copy_of_a_declared_value() {
+        let rules = RuleSet::builtin();
+        let stored = rules.vocabulary().map(|v| v.name("foster_care"));
+        let mut monitor = Monitor::new(Engine::new(rules), Default::default());
+        let subject = Subject {
+            id: "y-1".into(),
+            facts: vec![Fact {
+                name: "residence".into(),
+                value: Value::from("foster_care"),
+                from: None,
+                until: None,
+            }],
+            ..Subject::default()
+        };
+        monitor.set_subject(subject).expect("a declared fact");
+        let held = monitor
+            .subjects
+            .get("y-1")
+            .and_then(|s| s.subject.facts.first());
+        let value = held.map(|f| &f.value);
+        assert!(
+            matches!((value, &stored), (Some(Value::String(s)), Some(c)) if s.same(c)),
+            "{value:?}"
+        );
+    }
 
     /// `reuse` keeps the allocation for borrows of another lifetime (the point of the monitor's
     /// kept lists), and gives an empty list whatever it was given.

@@ -5,10 +5,11 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// A kind, channel or source name: an immutable string that clones without copying.
+/// A kind, channel or source name, or a string value: an immutable string that clones without
+/// copying.
 ///
 /// A million observations name a few dozen kinds. Readers that know a vocabulary hand every
-/// record the vocabulary's own copy of each declared name, so a name is stored once and
+/// record the vocabulary's own copy of each declared name and value, so it is stored once and
 /// comparing two of them usually stops at the pointer. It reads like a `&str` (it derefs to one)
 /// and converts from `&str` and `String`.
 ///

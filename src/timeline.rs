@@ -448,7 +448,7 @@ impl Timeline {
         }
         let vocab = self.vocabulary.clone();
         let mut facts = Vec::with_capacity(subject.facts.len());
-        for fact in std::mem::take(&mut subject.facts) {
+        for mut fact in std::mem::take(&mut subject.facts) {
             if is_protected(vocab.as_deref(), &fact.name) {
                 self.warnings.push(Warning::at(
                     format!("protected fact `{}` of subject `{}` was removed before evaluation; it may not be used", fact.name, subject.id),
@@ -474,6 +474,9 @@ impl Timeline {
                     None,
                 ));
                 continue;
+            }
+            if let Some(v) = &vocab {
+                v.share_value(&mut fact.value);
             }
             facts.push(fact);
         }

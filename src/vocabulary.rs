@@ -163,6 +163,14 @@ impl Vocabulary {
         o.attributes.share(&self.names);
     }
 
+    /// Makes a string value the stored copy when it is declared (a subject's facts are read
+    /// apart from observations).
+    pub(crate) fn share_value(&self, value: &mut Value) {
+        if let Value::String(s) = value {
+            self.names.share(s);
+        }
+    }
+
     /// The stored copy of a declared name, or a new one.
     pub(crate) fn name(&self, s: &str) -> Name {
         self.names.get(s)
@@ -479,18 +487,21 @@ mod tests {
                 "{value:?}"
             );
         }
-        // A free-form string value is not interned by accident.
+        // A subject's declared fact value too (the monitor's profiles: its own test).
+        let record =
+            r#"{"subject": "y-1", "facts": [{"name": "residence", "value": "foster_care"}]}"#;
+        let stored = v.name("foster_care");
         let mut tl = rules.new_timeline();
-        tl.read_jsonl(
-            "in.jsonl",
-            r#"{"subject": "y-1", "id": "a", "at": "2026-03-02T21:00:00+01:00", "kind": "vehicle.pickup", "attributes": {"vehicle": "peer"}}"#,
-        );
+        tl.read_subjects_jsonl("subjects.jsonl", record);
         assert!(tl.rejected().is_empty(), "{:?}", tl.rejected());
-        let o = tl.subject("y-1").and_then(|s| s.observations().first());
-        let value = o.and_then(|o| o.attributes.get("vehicle"));
+        let subject = tl
+            .subject("y-1")
+            .map(|s| s.subject().clone())
+            .expect("read");
+        let fact = subject.facts.first().map(|f| &f.value);
         assert!(
-            matches!(value, Some(Value::String(s)) if s == "peer"),
-            "{value:?}"
+            matches!(fact, Some(Value::String(s)) if s.same(&stored)),
+            "{fact:?}"
         );
     }
 

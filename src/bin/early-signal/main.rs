@@ -98,10 +98,12 @@ enum Command {
         /// A JSON Lines file of subject records.
         #[arg(long)]
         subjects: Option<PathBuf>,
-        /// Count flags first known from this time (RFC 3339); default: the first record.
+        /// Count flags first known from this time (RFC 3339); default: the first record (without
+        /// records: `--to`, else the Unix epoch).
         #[arg(long)]
         from: Option<String>,
-        /// Replay records written up to this time (RFC 3339); default: the last record.
+        /// Replay records written up to this time (RFC 3339); default: the last record (without
+        /// records: the start of the period).
         #[arg(long)]
         to: Option<String>,
         /// Output format.
