@@ -527,14 +527,19 @@ mod tests {
         use chrono::{FixedOffset, TimeZone};
         use proptest::prelude::*;
 
+        /// Seconds since 1970 in years 0000–9999, often near either end, and up to `outside`
+        /// seconds beyond them.
+        fn seconds(outside: i64) -> impl Strategy<Value = i64> {
+            prop_oneof![
+                (FIRST_SECS as i64 - outside)..(FIRST_SECS as i64 + 200_000),
+                (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + outside),
+                (FIRST_SECS as i64)..(LAST_SECS as i64),
+            ]
+        }
+
         /// Instants across the whole range, the edges of years 0000 and 9999 included.
         fn timestamp() -> impl Strategy<Value = Timestamp> {
-            let secs = prop_oneof![
-                (FIRST_SECS as i64 - 200_000)..(FIRST_SECS as i64 + 200_000),
-                (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + 200_000),
-                (FIRST_SECS as i64)..(LAST_SECS as i64),
-            ];
-            (secs, 0u32..1_000_000_000, -86_399i32..86_400).prop_filter_map(
+            (seconds(200_000), 0u32..1_000_000_000, -86_399i32..86_400).prop_filter_map(
                 "representable",
                 |(s, n, off)| {
                     let o = FixedOffset::east_opt(off)?;
@@ -561,9 +566,7 @@ mod tests {
             #[test]
             fn the_quick_shift_is_chronos_shift(
                 secs in prop_oneof![
-                    (FIRST_SECS as i64 - 200_000)..(FIRST_SECS as i64 + 200_000),
-                    (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + 200_000),
-                    (FIRST_SECS as i64)..(LAST_SECS as i64),
+                    seconds(200_000),
                     // Near the ends of chrono's own range (about ±262,000 years).
                     (-8_334_632_851_200i64 - 200_000)..(-8_334_632_851_200i64 + 200_000),
                     (8_210_298_412_799i64 - 200_000)..(8_210_298_412_799i64 + 200_000),
@@ -602,11 +605,7 @@ mod tests {
             /// every length, leap seconds, offsets with seconds, and years outside 0000–9999.
             #[test]
             fn timestamps_are_written_as_chrono_writes_them(
-                secs in prop_oneof![
-                    (FIRST_SECS as i64 - 2_000_000_000)..(FIRST_SECS as i64 + 200_000),
-                    (LAST_SECS as i64 - 200_000)..(LAST_SECS as i64 + 2_000_000_000),
-                    (FIRST_SECS as i64)..(LAST_SECS as i64),
-                ],
+                secs in seconds(2_000_000_000),
                 minute_end in any::<bool>(),
                 nanos in prop_oneof![
                     Just(0u32),
