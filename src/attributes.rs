@@ -114,9 +114,7 @@ impl Attributes {
     pub(crate) fn share(&mut self, names: &Names) {
         for (k, v) in &mut self.0 {
             names.share(k);
-            if let Value::String(s) = v {
-                names.share(s);
-            }
+            v.share(names);
         }
     }
 }

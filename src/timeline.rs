@@ -28,6 +28,13 @@ pub enum Value {
 }
 
 impl Value {
+    /// Makes a string value the vocabulary's stored copy when it is declared.
+    pub(crate) fn share(&mut self, names: &crate::name::Names) {
+        if let Value::String(s) = self {
+            names.share(s);
+        }
+    }
+
     /// The type name used in messages and vocabularies: `bool`, `number` or `string`.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -166,9 +166,7 @@ impl Vocabulary {
     /// Makes a string value the stored copy when it is declared (a subject's facts are read
     /// apart from observations).
     pub(crate) fn share_value(&self, value: &mut Value) {
-        if let Value::String(s) = value {
-            self.names.share(s);
-        }
+        value.share(&self.names);
     }
 
     /// The stored copy of a declared name, or a new one.
