@@ -20,7 +20,7 @@
 //! ```
 
 use crate::Engine;
-use crate::flag::{Flag, Stage};
+use crate::flag::{Flag, FlagId, Stage};
 use crate::monitor::{Event, Monitor, MonitorConfig};
 use crate::name::Name;
 use crate::time::{Duration, Timestamp, format_timestamp};
@@ -267,9 +267,9 @@ fn replay(
             refuse(&mut out, e.to_string());
         }
     }
-    let mut seen: HashMap<String, Replayed> = HashMap::new();
+    let mut seen: HashMap<FlagId, Replayed> = HashMap::new();
     let apply =
-        |seen: &mut HashMap<String, Replayed>, events: Vec<Event>, at: Option<Timestamp>| {
+        |seen: &mut HashMap<FlagId, Replayed>, events: Vec<Event>, at: Option<Timestamp>| {
             for e in events {
                 match e {
                     Event::Raised(flag) => {
@@ -282,7 +282,7 @@ fn replay(
                             }
                             None => {
                                 seen.insert(
-                                    flag.id.clone(),
+                                    flag.id,
                                     Replayed {
                                         stage_when_known: flag.window.stage_at(known),
                                         known,

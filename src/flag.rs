@@ -152,11 +152,165 @@ pub struct Evidence {
     pub role: Option<String>,
 }
 
+/// A flag's stable id (design §8): `fl-` and sixteen lowercase hexadecimal digits of a digest.
+///
+/// Held inline (it is `Copy`), so a flag's id costs no allocation of its own. It reads like a
+/// `&str` (it derefs to one), compares with strings, serialises as a string, and parses back
+/// from one, for programs that keep flag ids and look flags up by them later.
+///
+/// ```
+/// use early_signal::FlagId;
+/// let id: FlagId = "fl-0123456789abcdef".parse().expect("a flag id");
+/// assert_eq!(id, "fl-0123456789abcdef");
+/// assert!(id.starts_with("fl-"));
+/// assert_eq!(String::from(id), "fl-0123456789abcdef");
+/// assert!("fl-0123".parse::<FlagId>().is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlagId([u8; FlagId::LEN]);
+
+impl FlagId {
+    /// The length of every flag id: `fl-` and sixteen digits.
+    const LEN: usize = 19;
+
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (see `from_digest` and `from_str`).
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// `fl-` and the first eight bytes of `digest` in hexadecimal.
+    fn from_digest(digest: &[u8]) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = *b"fl-0000000000000000";
+        for (pair, b) in id
+            .get_mut(3..)
+            .unwrap_or_default()
+            .chunks_mut(2)
+            .zip(digest)
+        {
+            for (slot, nibble) in pair.iter_mut().zip([b >> 4, b & 0xf]) {
+                *slot = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            }
+        }
+        FlagId(id)
+    }
+}
+
+/// A string that is not a flag id: not `fl-` and sixteen lowercase hexadecimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a flag id: a flag id is `fl-` and 16 lowercase hexadecimal digits")]
+pub struct ParseFlagIdError(String);
+
+impl std::str::FromStr for FlagId {
+    type Err = ParseFlagIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.strip_prefix("fl-").unwrap_or_default();
+        match <[u8; FlagId::LEN]>::try_from(s.as_bytes()) {
+            Ok(bytes)
+                if digits.len() == 16
+                    && digits
+                        .bytes()
+                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+            {
+                Ok(FlagId(bytes))
+            }
+            _ => Err(ParseFlagIdError(s.to_owned())),
+        }
+    }
+}
+
+impl std::ops::Deref for FlagId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for FlagId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for FlagId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Hashes as its string does, so that a map keyed by `FlagId` can be searched with a `&str`.
+impl std::hash::Hash for FlagId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Display for FlagId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Debug for FlagId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for FlagId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for FlagId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for FlagId {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<FlagId> for str {
+    fn eq(&self, other: &FlagId) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<FlagId> for &str {
+    fn eq(&self, other: &FlagId) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<FlagId> for String {
+    fn eq(&self, other: &FlagId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl From<FlagId> for String {
+    fn from(id: FlagId) -> Self {
+        id.as_str().to_owned()
+    }
+}
+
+impl Serialize for FlagId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// A flag: a task for a professional, never a decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flag {
     /// Stable id: a digest of rule id, version, subject, key and the first evidence observation.
-    pub id: String,
+    pub id: FlagId,
     /// Rule id.
     pub rule: Name,
     /// Rule version.
@@ -272,7 +426,7 @@ pub(crate) fn flag_id(
     subject: &str,
     key: &Key,
     first_evidence: &str,
-) -> String {
+) -> FlagId {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(rule.as_bytes());
@@ -292,18 +446,7 @@ pub(crate) fn flag_id(
     }
     h.update([0]);
     h.update(first_evidence.as_bytes());
-    let digest = h.finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(19);
-    id.push_str("fl-");
-    for b in digest.iter().take(8) {
-        for nibble in [b >> 4, b & 0xf] {
-            id.push(char::from(
-                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
-            ));
-        }
-    }
-    id
+    FlagId::from_digest(&h.finalize())
 }
 
 #[cfg(test)]
@@ -324,7 +467,7 @@ mod tests {
         let raised_at =
             (base + chrono::TimeDelta::seconds(second)).with_timezone(&offset.expect("an offset"));
         Flag {
-            id: id.to_owned(),
+            id: id.parse().expect("a flag id"),
             rule: Name::from(rule),
             rule_version: 1,
             ruleset: Name::from("sha256:x"),
@@ -343,6 +486,30 @@ mod tests {
             },
             explanation: n.to_string(),
         }
+    }
+
+    #[test]
+    fn flag_ids_parse_back_and_refuse_what_is_not_one() {
+        let id = flag_id("r", 1, "y-1", &Key::new(), "o-1");
+        assert_eq!(id.len(), 19);
+        assert_eq!(id.to_string().parse::<FlagId>(), Ok(id));
+        for bad in [
+            "",
+            "fl-",
+            "fl-0123456789abcde",
+            "fl-0123456789abcdef0",
+            "fl-0123456789ABCDEF",
+            "fx-0123456789abcdef",
+            "fl-0123456789abcdeg",
+            "fl-0123456789abcdé",
+        ] {
+            assert!(bad.parse::<FlagId>().is_err(), "{bad:?}");
+        }
+        // A map keyed by ids is searched with a string (hashes agree with `Borrow<str>`).
+        let map: std::collections::HashMap<FlagId, u8> = [(id, 7)].into();
+        assert_eq!(map.get(id.as_str()), Some(&7));
+        assert_eq!(format!("{id:?}"), format!("{:?}", id.as_str()));
+        assert_eq!(format!("[{id:>20}]"), format!("[ {id}]"));
     }
 
     #[test]
@@ -371,7 +538,7 @@ mod tests {
                     -3i64..3,
                     select(&["y-1", "y-2", "y-10"][..]),
                     select(&["r-a", "r-b"][..]),
-                    select(&["fl-1", "fl-2"][..]),
+                    select(&["fl-0000000000000001", "fl-0000000000000002"][..]),
                 ),
                 0..60,
             ),

@@ -31,7 +31,7 @@
 //!   original for every later observation. A snapshot taken with another rule set is refused.
 
 use crate::eval::{Engine, FiringRecord, KindId, Resume, RuleRun, Seen};
-use crate::flag::{Flag, Key};
+use crate::flag::{Flag, FlagId, Key};
 use crate::name::Name;
 use crate::report::Pending;
 use crate::rule::{Pattern, Rule};
@@ -86,11 +86,11 @@ pub enum Event {
     /// A flag raised earlier that no longer holds.
     Withdrawn {
         /// The flag's id.
-        id: String,
+        id: FlagId,
         /// Its subject.
-        subject: String,
+        subject: Name,
         /// Its rule.
-        rule: String,
+        rule: Name,
         /// Why, in plain language.
         reason: String,
     },
@@ -1085,9 +1085,9 @@ impl Monitor {
             .collect();
         withdrawn.sort_by(|a, b| a.id.cmp(&b.id));
         events.extend(withdrawn.into_iter().map(|flag| Event::Withdrawn {
-            id: flag.id.clone(),
-            subject: flag.subject.to_string(),
-            rule: flag.rule.to_string(),
+            id: flag.id,
+            subject: flag.subject.clone(),
+            rule: flag.rule.clone(),
             reason: cause.withdrawal(),
         }));
         events.extend(

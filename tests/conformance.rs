@@ -1499,12 +1499,8 @@ fn flag_ids_are_stable_across_runs_and_input_order() {
         "{ id: b, at: 2026-03-01T01:00:00+01:00, kind: x }",
         "{ id: a, at: 2026-03-01T00:00:00+01:00, kind: x }",
     ]);
-    let ids = |t: &str| -> Vec<String> {
-        report(&rules, t, LATE)
-            .flags
-            .iter()
-            .map(|f| f.id.clone())
-            .collect()
+    let ids = |t: &str| -> Vec<early_signal::FlagId> {
+        report(&rules, t, LATE).flags.iter().map(|f| f.id).collect()
     };
     let first = ids(&forward);
     assert_eq!(first.len(), 2);

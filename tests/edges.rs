@@ -1268,14 +1268,14 @@ fn monitor_equal_instants_in_any_arrival_order_net_to_the_batch_flags() {
         let mut order = records;
         shuffle(&mut order, seed);
         let mut m = Monitor::new(rules(), MonitorConfig::default());
-        let mut net: Vec<(String, Vec<String>)> = Vec::new();
+        let mut net: Vec<(early_signal::FlagId, Vec<String>)> = Vec::new();
         for (id, at) in order {
             for e in m.observe("s", Observation::new(id, ts(at), "x")).unwrap() {
                 match e {
                     Event::Raised(f) => {
                         net.retain(|(i, _)| *i != f.id);
                         let ev = f.evidence.iter().map(|e| e.observation.clone()).collect();
-                        net.push((f.id.clone(), ev));
+                        net.push((f.id, ev));
                     }
                     Event::Withdrawn { id, .. } => net.retain(|(i, _)| *i != id),
                 }

@@ -2,7 +2,7 @@
 //! batch evaluation on random rules and timelines is a property test in `reference_model.rs`.
 
 use early_signal::{
-    Duration, Engine, Event, Monitor, MonitorConfig, MonitorError, Observation, RuleSet,
+    Duration, Engine, Event, FlagId, Monitor, MonitorConfig, MonitorError, Observation, RuleSet,
     SnapshotError, Subject, Timestamp,
 };
 
@@ -76,11 +76,11 @@ fn raised(events: &[Event]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn withdrawn(events: &[Event]) -> Vec<String> {
+fn withdrawn(events: &[Event]) -> Vec<FlagId> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Withdrawn { id, .. } => Some(id.clone()),
+            Event::Withdrawn { id, .. } => Some(*id),
             Event::Raised(_) => None,
         })
         .collect()

@@ -692,7 +692,7 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
             key_text(&f.key),
             first
         );
-        if let Some(old) = ids.insert(identity.clone(), f.id.clone())
+        if let Some(old) = ids.insert(identity.clone(), f.id.to_string())
             && old != f.id
         {
             return Err(format!(
@@ -971,11 +971,11 @@ fn apply(live: &mut BTreeMap<String, early_signal::Flag>, events: Vec<early_sign
     for e in events {
         match e {
             early_signal::Event::Raised(f) => {
-                live.insert(f.id.clone(), f);
+                live.insert(f.id.to_string(), f);
             }
             early_signal::Event::Withdrawn { id, .. } => {
                 assert!(
-                    live.remove(&id).is_some(),
+                    live.remove(id.as_str()).is_some(),
                     "withdrawn `{id}` was never raised"
                 );
             }

@@ -83,7 +83,7 @@ fn the_page_says_what_a_flag_is_and_names_only_pseudonymous_ids() {
     assert!(page.contains("datetime=\"2026-11-20T00:00:00+01:00\""));
     for f in &report.flags {
         assert!(page.contains(&f.rule.to_string()));
-        assert!(page.contains(&f.id));
+        assert!(page.contains(f.id.as_str()));
     }
     // Subject facts (residence, leave) and observation attributes are not shown.
     for absent in [

@@ -49,6 +49,9 @@ pub struct Engine {
     kinds: Kinds,
     /// Per rule, its predicates compiled against `kinds`.
     compiled: Vec<Compiled>,
+    /// Per rule, the fewest observations it can fire on: a short list read for every rule
+    /// and subject, where the rules themselves lie far apart in memory.
+    fewest: Vec<usize>,
 }
 
 /// Which rules can use an observation of a given kind, so that each rule sees only those.
@@ -154,6 +157,11 @@ impl Engine {
             .iter()
             .map(|r| Compiled::new(r, &kinds))
             .collect();
+        let fewest = rules
+            .rules()
+            .iter()
+            .map(|r| r.pattern.fewest_observations())
+            .collect();
         Engine {
             rules,
             needs_age,
@@ -161,6 +169,7 @@ impl Engine {
             index,
             kinds,
             compiled,
+            fewest,
         }
     }
 
@@ -383,7 +392,6 @@ impl Engine {
         // Each rule sees only the observations of kinds it can use.
         // One flat list grouped by rule (a counting sort), in the total order within each rule,
         // rather than a growing list per rule: with many rules that was an allocation each.
-        let rules = self.rules.rules();
         let Scratch {
             ids,
             ats,
@@ -404,7 +412,7 @@ impl Engine {
         }
         // How many observations each rule sees; a rule that sees too few to fire on gets none.
         starts.clear();
-        starts.resize(rules.len() + 1, 0);
+        starts.resize(self.fewest.len() + 1, 0);
         for (o, &id) in obs.iter().zip(ids.iter()) {
             for &r in self.index.rules_for_id(id, &o.kind) {
                 if let Some(c) = starts.get_mut(r + 1) {
@@ -412,8 +420,8 @@ impl Engine {
                 }
             }
         }
-        for (c, rule) in starts.iter_mut().skip(1).zip(rules) {
-            if *c < rule.pattern.fewest_observations() {
+        for (c, &fewest) in starts.iter_mut().skip(1).zip(&self.fewest) {
+            if *c < fewest {
                 *c = 0;
             }
         }
