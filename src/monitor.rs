@@ -1083,7 +1083,7 @@ impl Monitor {
             .iter()
             .filter(|f| !new_ids.contains(f.id.as_str()))
             .collect();
-        withdrawn.sort_by(|a, b| a.id.cmp(&b.id));
+        withdrawn.sort_by_key(|f| f.id);
         events.extend(withdrawn.into_iter().map(|flag| Event::Withdrawn {
             id: flag.id,
             subject: flag.subject.clone(),
