@@ -123,7 +123,7 @@ fn a_late_observation_moves_a_count_flag() {
         .observe("y", obs("d", "2026-03-04T10:00:00+01:00", "x"))
         .unwrap();
     let old_id = match &first[..] {
-        [Event::Raised(f)] => f.id.clone(),
+        [Event::Raised(f)] => f.id,
         other => panic!("{other:?}"),
     };
     // `a` happened before the others but arrives last: the threshold is now crossed at `c`.

@@ -658,7 +658,7 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
             ns(&f.raised_at),
             f.subject.as_bytes().to_vec(),
             f.rule.as_bytes().to_vec(),
-            f.id.clone(),
+            f.id,
         )
     };
     for w in report.flags.windows(2) {
@@ -671,7 +671,7 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
     }
     let mut seen = BTreeSet::new();
     for f in &report.flags {
-        if !seen.insert(f.id.clone()) {
+        if !seen.insert(f.id) {
             return Err(format!("duplicate flag id {}", f.id));
         }
         // §8: "the evidence observation that comes first in the total order".
