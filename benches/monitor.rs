@@ -150,7 +150,7 @@ fn one_subject(c: &mut Criterion) {
                     "contact.new"
                 };
                 let mut o = Observation::new(format!("o-{i:05}"), at, kind);
-                o.counterpart = Some(format!("c{}", i % 5));
+                o.counterpart = Some(format!("c{}", i % 5).into());
                 o
             })
             .collect();

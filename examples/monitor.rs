@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for (id, at, kind, counterpart) in stream {
         let mut o = Observation::new(id, at.parse()?, kind);
-        o.counterpart = counterpart.map(str::to_owned);
+        o.counterpart = counterpart.map(Into::into);
         if kind == "contact.new" {
             o.channel = Some("online.social_media".into());
         }

@@ -437,7 +437,7 @@ fn flag_ref(r: &Replayed) -> FlagRef {
                 a.at.cmp(&b.at)
                     .then_with(|| a.observation.cmp(&b.observation))
             })
-            .map(|e| e.observation.clone())
+            .map(|e| e.observation.to_string())
             .unwrap_or_default(),
         known: format_timestamp(&r.known),
     }

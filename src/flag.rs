@@ -131,8 +131,8 @@ impl Window {
 /// One observation behind a flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    /// Observation id.
-    pub observation: String,
+    /// Observation id (the observation's own, shared).
+    pub observation: Name,
     /// When it happened.
     #[serde(serialize_with = "ser_ts")]
     pub at: Timestamp,
@@ -140,16 +140,17 @@ pub struct Evidence {
     pub kind: Name,
     /// Its counterpart, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub counterpart: Option<String>,
+    pub counterpart: Option<Name>,
     /// For `sequence`: the 1-based step it completed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<u32>,
     /// For `signals`: the indicator it counts for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub indicator: Option<Name>,
-    /// For `absence`: `after`, the observation that was not followed up.
+    /// For `absence`: `after`, the observation that was not followed up (a fixed word, so no
+    /// string of its own).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<&'static str>,
 }
 
 /// A flag's stable id (design §8): `fl-` and sixteen lowercase hexadecimal digits of a digest.

@@ -14,6 +14,7 @@
 //! This is a load and demonstration generator, not a model of real caseloads: the background mix
 //! is a plausible spread of kinds, channels and sources, not a measured one.
 
+use crate::name::Name;
 use crate::time::{Timestamp, format_timestamp};
 use crate::timeline::{Bound, Fact, Observation, Subject, Value};
 use chrono::TimeDelta;
@@ -210,7 +211,7 @@ pub fn generate(config: &WorkloadConfig) -> Workload {
         let mut n = 0usize;
         let next_id = |n: &mut usize| {
             *n += 1;
-            format!("o-{n}")
+            Name::from(format!("o-{n}"))
         };
         let peers: Vec<String> = (0..8).map(|k| format!("c-{s}-{k}")).collect();
         // A recruitment scenario, for some.
@@ -320,7 +321,8 @@ fn scenario(
 
 fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
     let mut out = Vec::new();
-    let c = Some(sc.counterpart.clone());
+    // Each record its own copy of the id, as the readers give it.
+    let c = || Some(Name::from(sc.counterpart.as_str()));
     let src = |rng: &mut Rng| {
         Some(
             rng.pick(&["mentor", "institution", "school", "youth_worker"])
@@ -333,7 +335,7 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
     } else {
         "in_person".into()
     });
-    first.counterpart = c.clone();
+    first.counterpart = c();
     first.source = src(rng);
     let relation = if rng.chance(0.4) {
         "peer"
@@ -353,7 +355,7 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
     match sc.route {
         Route::Coercion => {
             let mut ask = Observation::new("", between(rng), "image.exchange");
-            ask.counterpart = c.clone();
+            ask.counterpart = c();
             ask.channel = Some(rng.pick(ONLINE).into());
             ask.attributes
                 .insert("direction".into(), "requested".into());
@@ -361,7 +363,7 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
             out.push(ask);
             if rng.chance(0.5) {
                 let mut threat = Observation::new("", between(rng), "threat.blackmail");
-                threat.counterpart = c.clone();
+                threat.counterpart = c();
                 threat.source = src(rng);
                 out.push(threat);
             }
@@ -398,7 +400,7 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
         "stay.unknown_address",
     ]);
     let mut met = Observation::new("", sc.exploitation + TimeDelta::minutes(30), kind);
-    met.counterpart = c.clone();
+    met.counterpart = c();
     met.source = src(rng);
     if kind == "vehicle.pickup" {
         met.attributes
@@ -419,8 +421,14 @@ fn scenario_observations(rng: &mut Rng, sc: &Scenario) -> Vec<Observation> {
 }
 
 fn background_details(rng: &mut Rng, o: &mut Observation, peers: &[String], s: usize) {
-    let peer = || peers.first().cloned();
-    let any_peer = |rng: &mut Rng| peers.get(rng.below(peers.len())).cloned().or_else(peer);
+    // Each record its own copy of the id, as the readers give it.
+    let peer = || peers.first().map(Name::from);
+    let any_peer = |rng: &mut Rng| {
+        peers
+            .get(rng.below(peers.len()))
+            .map(Name::from)
+            .or_else(peer)
+    };
     match o.kind.as_str() {
         "contact.new" => {
             o.channel = Some(if rng.chance(0.6) {

@@ -180,7 +180,7 @@ pub(crate) fn observation_from_node(
         }
     }
     let o = Observation {
-        id,
+        id: id.into(),
         at,
         recorded_at,
         kind: kind.into(),
@@ -188,7 +188,8 @@ pub(crate) fn observation_from_node(
             .map_err(|m| e("channel", m))?
             .map(Name::from),
         counterpart: opt_text(get(entries, "counterpart"), "counterpart")
-            .map_err(|m| e("counterpart", m))?,
+            .map_err(|m| e("counterpart", m))?
+            .map(Name::from),
         source: opt_text(get(entries, "source"), "source")
             .map_err(|m| e("source", m))?
             .map(Name::from),
@@ -947,12 +948,12 @@ fn fast_observation<'a>(
     }
     let attributes = Attributes::from_pairs(pairs).ok()?;
     let o = Observation {
-        id: f.id.into_owned(),
+        id: Name::from(f.id.as_ref()),
         at,
         recorded_at,
         kind: name(&f.kind),
         channel: f.channel.map(|c| name(&c)),
-        counterpart: f.counterpart.map(|c| c.into_owned()),
+        counterpart: f.counterpart.map(|c| Name::from(c.as_ref())),
         source: f.source.map(|c| name(&c)),
         attributes,
     };
@@ -966,7 +967,7 @@ impl Observation {
         use crate::time::format_timestamp;
         let mut m = serde_json::Map::new();
         m.insert("subject".into(), subject.into());
-        m.insert("id".into(), self.id.clone().into());
+        m.insert("id".into(), self.id.as_str().into());
         m.insert("at".into(), format_timestamp(&self.at).into());
         if let Some(t) = &self.recorded_at {
             m.insert("recorded_at".into(), format_timestamp(t).into());

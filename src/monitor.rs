@@ -240,7 +240,7 @@ struct SubjectState {
     /// Retained observations, in the (`at`, `id`) total order.
     obs: Vec<Observation>,
     /// The `at` and id of the first observation (in the total order) with each counterpart.
-    first_contact: BTreeMap<String, (Timestamp, String)>,
+    first_contact: BTreeMap<Name, (Timestamp, Name)>,
     /// The state of the rules that have any for this subject.
     rules: RuleStates,
 }
@@ -662,7 +662,7 @@ impl Monitor {
             }
             return Err(MonitorError::Conflict {
                 subject: subject.to_owned(),
-                id: observation.id,
+                id: observation.id.into(),
             });
         }
         let horizon = self.horizon();
@@ -672,7 +672,7 @@ impl Monitor {
             return Err(MonitorError::ClockJump {
                 subject: subject.to_owned(),
                 recorded: format_timestamp(&observation.recorded()),
-                id: observation.id,
+                id: observation.id.into(),
                 clock: format_timestamp(&clock),
                 max_clock_step: self.config.max_clock_step,
             });
@@ -682,7 +682,7 @@ impl Monitor {
         {
             return Err(MonitorError::TooLate {
                 subject: subject.to_owned(),
-                id: observation.id,
+                id: observation.id.into(),
                 at: format_timestamp(&observation.at),
                 clock: format_timestamp(&clock),
                 max_lateness: self.config.max_lateness,
@@ -709,7 +709,7 @@ impl Monitor {
             {
                 return Err(MonitorError::TooManyObservations {
                     subject: subject.to_owned(),
-                    id: observation.id,
+                    id: observation.id.into(),
                     max: self.config.max_observations_per_subject,
                 });
             }
@@ -1026,7 +1026,7 @@ impl Monitor {
         match from {
             Some(from) => {
                 let before = rs.records.get(..settled).unwrap_or_default();
-                let used: HashSet<String> = if matches!(rule.pattern, Pattern::Sequence { .. }) {
+                let used: HashSet<Name> = if matches!(rule.pattern, Pattern::Sequence { .. }) {
                     before.iter().filter_map(|f| f.first_step.clone()).collect()
                 } else {
                     HashSet::new()
@@ -1381,7 +1381,7 @@ impl Monitor {
                 .ok_or_else(|| bad(format!("a first contact of unknown subject `{subject}`")))?;
             state
                 .first_contact
-                .insert(counterpart.to_owned(), (at, observation.to_owned()));
+                .insert(counterpart.into(), (at, observation.into()));
         }
         // A snapshot written here lists the first contact of every counterpart held; one edited
         // by hand may not, and a flag's window and the re-evaluation after a new counterpart
@@ -1393,7 +1393,7 @@ impl Monitor {
             for o in obs.iter() {
                 let Some(c) = &o.counterpart else { continue };
                 let earlier =
-                    |(t, id): &(Timestamp, String)| (*t, id.as_str()) <= (o.at, o.id.as_str());
+                    |(t, id): &(Timestamp, Name)| (*t, id.as_str()) <= (o.at, o.id.as_str());
                 if !first_contact.get(c).is_some_and(earlier) {
                     first_contact.insert(c.clone(), (o.at, o.id.clone()));
                 }
@@ -1429,7 +1429,7 @@ impl Monitor {
             let record = FiringRecord {
                 raised_at,
                 key,
-                first_step: f.get("first_step").and_then(J::as_str).map(str::to_owned),
+                first_step: f.get("first_step").and_then(J::as_str).map(Name::from),
                 kept: f.get("kept").and_then(J::as_bool).unwrap_or(true),
             };
             let state = monitor

@@ -5,13 +5,15 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// A kind, channel or source name, or a string value: an immutable string that clones without
-/// copying.
+/// A kind, channel or source name, an id, or a string value: an immutable string that clones
+/// without copying.
 ///
 /// A million observations name a few dozen kinds. Readers that know a vocabulary hand every
 /// record the vocabulary's own copy of each declared name and value, so it is stored once and
-/// comparing two of them usually stops at the pointer. It reads like a `&str` (it derefs to one)
-/// and converts from `&str` and `String`.
+/// comparing two of them usually stops at the pointer. Observation ids and counterparts are
+/// names too, so that a flag's evidence, a pending deadline and the monitor's first contacts
+/// share the observation's copy instead of making their own. It reads like a `&str` (it derefs
+/// to one) and converts from `&str` and `String`.
 ///
 /// ```
 /// use early_signal::Name;
@@ -172,7 +174,18 @@ impl serde::Serialize for Name {
 
 impl<'de> serde::Deserialize<'de> for Name {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Name::from)
+        /// Takes the text as lent where the format lends it: one copy, into the shared string.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Name;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Name, E> {
+                Ok(Name::from(s))
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 

@@ -1,6 +1,7 @@
 //! What an evaluation returns: flags, pending deadlines, rejected records and warnings.
 
 use crate::flag::{Flag, Key};
+use crate::name::Name;
 use crate::time::Timestamp;
 use crate::timeline::Origin;
 use serde::Serialize;
@@ -117,16 +118,16 @@ impl std::fmt::Display for Warning {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pending {
     /// Rule id.
-    pub rule: String,
+    pub rule: Name,
     /// Subject id.
-    pub subject: String,
+    pub subject: Name,
     /// The `by` value, when the rule has one.
     pub key: Key,
     /// When the rule will flag unless the expected observation arrives.
     #[serde(serialize_with = "crate::flag::ser_ts")]
     pub deadline: Timestamp,
     /// Id of the `after` observation that started the wait.
-    pub after: String,
+    pub after: Name,
 }
 
 /// Counts that describe an evaluation.

@@ -65,10 +65,9 @@ impl RuleSet {
                 expected.sort();
                 for e in &t.expect {
                     let ids = sorted(e.evidence.iter().cloned());
-                    let Some(f) = flags
-                        .iter()
-                        .find(|f| sorted(f.evidence.iter().map(|x| x.observation.clone())) == ids)
-                    else {
+                    let Some(f) = flags.iter().find(|f| {
+                        sorted(f.evidence.iter().map(|x| x.observation.to_string())) == ids
+                    }) else {
                         continue;
                     };
                     if let Some(r) = e.raised_at
@@ -102,7 +101,7 @@ impl RuleSet {
                 }
                 let mut flat_actual: Vec<Vec<String>> = flags
                     .iter()
-                    .map(|f| sorted(f.evidence.iter().map(|e| e.observation.clone())))
+                    .map(|f| sorted(f.evidence.iter().map(|e| e.observation.to_string())))
                     .collect();
                 flat_actual.sort();
                 if flat_actual != expected {

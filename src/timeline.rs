@@ -133,7 +133,7 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     /// Unique within the subject.
-    pub id: String,
+    pub id: Name,
     /// When it happened.
     pub at: Timestamp,
     /// When it was entered; `None` means the same as `at`.
@@ -143,7 +143,7 @@ pub struct Observation {
     /// How the contact happened, e.g. `online.social_media`.
     pub channel: Option<Name>,
     /// Pseudonymous id of the other person.
-    pub counterpart: Option<String>,
+    pub counterpart: Option<Name>,
     /// The role that recorded it, e.g. `mentor`.
     pub source: Option<Name>,
     /// Scalar attributes.
@@ -152,7 +152,7 @@ pub struct Observation {
 
 impl Observation {
     /// An observation with only the required fields set.
-    pub fn new(id: impl Into<String>, at: Timestamp, kind: impl Into<Name>) -> Self {
+    pub fn new(id: impl Into<Name>, at: Timestamp, kind: impl Into<Name>) -> Self {
         Observation {
             id: id.into(),
             at,
@@ -510,7 +510,7 @@ impl Timeline {
                 InputError {
                     reason: "subject id is empty".into(),
                 },
-                observation.id,
+                observation.id.into(),
             ));
         }
         if observation.id.is_empty() {
@@ -518,7 +518,7 @@ impl Timeline {
                 InputError {
                     reason: "observation id is empty".into(),
                 },
-                observation.id,
+                observation.id.into(),
             ));
         }
         let vocab = self.vocabulary.as_deref();
@@ -545,12 +545,12 @@ impl Timeline {
         {
             let reason =
                 format!("attribute `{name}` is not a finite number; numbers must be finite");
-            return Err((InputError { reason }, observation.id));
+            return Err((InputError { reason }, observation.id.into()));
         }
         if let Some(v) = vocab
             && let Err(reason) = v.check_observation(&observation)
         {
-            return Err((InputError { reason }, observation.id));
+            return Err((InputError { reason }, observation.id.into()));
         }
         Ok(observation)
     }
@@ -568,7 +568,7 @@ impl Timeline {
         let expected = std::mem::take(&mut self.expected).min(max).min(4096);
         let entry = match self.entry(subject) {
             Ok(e) => e,
-            Err(e) => return Err((e, observation.id)),
+            Err(e) => return Err((e, observation.id.into())),
         };
         if expected > 0 {
             entry.observations.reserve(expected);
@@ -597,7 +597,7 @@ impl Timeline {
                         observation.id
                     ),
                 },
-                observation.id,
+                observation.id.into(),
             ));
         }
         if entry.observations.len() >= max {
@@ -607,7 +607,7 @@ impl Timeline {
                         "subject `{subject}` already has {max} observations, the most one subject may have (`max_observations_per_subject`); this one is refused"
                     ),
                 },
-                observation.id,
+                observation.id.into(),
             ));
         }
         entry.index.insert(hash, entry.observations.len());

@@ -90,7 +90,7 @@ fn matching(pred: &str, frags: &[&str]) -> Vec<String> {
     let rep = report(&one(&format!("when: {{ match: {pred} }}")), &tl(&obs), LATE);
     rep.flags
         .iter()
-        .map(|f| f.evidence[0].observation.clone())
+        .map(|f| f.evidence[0].observation.to_string())
         .collect()
 }
 
@@ -653,7 +653,7 @@ fn absence_exactly_at_the_deadline_is_flagged() {
         want(&[("r", "2026-03-04T00:00:00+01:00", &["a"])])
     );
     assert!(rep.pending.is_empty(), "{:?}", rep.pending);
-    assert_eq!(rep.flags[0].evidence[0].role.as_deref(), Some("after"));
+    assert_eq!(rep.flags[0].evidence[0].role, Some("after"));
 }
 
 #[test]

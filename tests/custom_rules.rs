@@ -246,7 +246,11 @@ fn flags(set: RuleSet, as_of: &str, rejected: usize) -> Vec<Row> {
         .flags
         .iter()
         .map(|f| {
-            let ev = f.evidence.iter().map(|e| e.observation.clone()).collect();
+            let ev = f
+                .evidence
+                .iter()
+                .map(|e| e.observation.to_string())
+                .collect();
             (
                 f.subject.to_string(),
                 f.rule.to_string(),

@@ -1085,7 +1085,10 @@ fn long_timeline_matches_brute_force(n: usize, seed: u64) {
         .map(|f| {
             (
                 f.raised_at.timestamp(),
-                f.evidence.iter().map(|e| e.observation.clone()).collect(),
+                f.evidence
+                    .iter()
+                    .map(|e| e.observation.to_string())
+                    .collect(),
             )
         })
         .collect();
@@ -1274,7 +1277,11 @@ fn monitor_equal_instants_in_any_arrival_order_net_to_the_batch_flags() {
                 match e {
                     Event::Raised(f) => {
                         net.retain(|(i, _)| *i != f.id);
-                        let ev = f.evidence.iter().map(|e| e.observation.clone()).collect();
+                        let ev = f
+                            .evidence
+                            .iter()
+                            .map(|e| e.observation.to_string())
+                            .collect();
                         net.push((f.id, ev));
                     }
                     Event::Withdrawn { id, .. } => net.retain(|(i, _)| *i != id),

@@ -15,7 +15,7 @@ fn obs(id: &str, at: &str, kind: &str) -> Observation {
 }
 
 fn with_counterpart(mut o: Observation, c: &str) -> Observation {
-    o.counterpart = Some(c.to_owned());
+    o.counterpart = Some(c.into());
     o
 }
 
@@ -69,7 +69,10 @@ fn raised(events: &[Event]) -> Vec<(String, Vec<String>)> {
         .filter_map(|e| match e {
             Event::Raised(f) => Some((
                 f.rule.to_string(),
-                f.evidence.iter().map(|e| e.observation.clone()).collect(),
+                f.evidence
+                    .iter()
+                    .map(|e| e.observation.to_string())
+                    .collect(),
             )),
             Event::Withdrawn { .. } => None,
         })
@@ -542,7 +545,7 @@ fn the_cap_counts_only_what_must_be_kept_and_flags_are_those_that_can_change() {
     let live: Vec<String> = m
         .flags()
         .iter()
-        .map(|f| f.evidence[0].observation.clone())
+        .map(|f| f.evidence[0].observation.to_string())
         .collect();
     assert_eq!(live, ["o-9"]);
 }
@@ -610,7 +613,9 @@ fn a_planned_record_at_a_deadline_still_counts_when_the_deadline_is_answered() {
     let raised: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Raised(f) if f.rule == "no-interview" => Some(f.evidence[0].observation.clone()),
+            Event::Raised(f) if f.rule == "no-interview" => {
+                Some(f.evidence[0].observation.to_string())
+            }
             _ => None,
         })
         .collect();

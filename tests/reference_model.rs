@@ -487,12 +487,12 @@ fn to_observation(o: &Obs) -> Observation {
         attributes.insert("w".into(), value);
     }
     Observation {
-        id: o.id.clone(),
+        id: o.id.as_str().into(),
         at: timestamp(o.at, o.at_offset),
         recorded_at: o.recorded_at.map(|r| timestamp(r, o.rec_offset)),
         kind: o.kind.as_str().into(),
         channel: o.channel.as_deref().map(Into::into),
-        counterpart: o.counterpart.clone(),
+        counterpart: o.counterpart.as_deref().map(Into::into),
         source: None,
         attributes,
     }
@@ -573,13 +573,13 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
                 .evidence
                 .iter()
                 .map(|e| MEv {
-                    observation: e.observation.clone(),
+                    observation: e.observation.to_string(),
                     at: ns(&e.at),
                     kind: e.kind.to_string(),
-                    counterpart: e.counterpart.clone(),
+                    counterpart: e.counterpart.as_deref().map(String::from),
                     step: e.step,
                     indicator: e.indicator.as_deref().map(String::from),
-                    role: e.role.clone(),
+                    role: e.role.map(String::from),
                 })
                 .collect(),
             known_at: ns(&f.known_at),
@@ -595,11 +595,11 @@ fn real_model(report: &Report) -> (Vec<MFlag>, Vec<MPending>) {
         .pending
         .iter()
         .map(|p| MPending {
-            rule: p.rule.clone(),
-            subject: p.subject.clone(),
+            rule: p.rule.to_string(),
+            subject: p.subject.to_string(),
             key: key_text(&p.key),
             deadline: ns(&p.deadline),
-            after: p.after.clone(),
+            after: p.after.to_string(),
         })
         .collect();
     pending.sort();
@@ -682,7 +682,7 @@ fn check_order_and_ids(report: &Report, ids: &mut BTreeMap<String, String>) -> R
                 a.at.cmp(&b.at)
                     .then_with(|| a.observation.as_bytes().cmp(b.observation.as_bytes()))
             })
-            .map(|e| e.observation.clone())
+            .map(|e| e.observation.to_string())
             .unwrap_or_default();
         let identity = format!(
             "{}\0{}\0{}\0{:?}\0{}",

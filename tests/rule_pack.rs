@@ -80,7 +80,11 @@ fn flags(engine: &Engine, file: &str, as_of: &str) -> Vec<(String, String, Vec<S
         .flags
         .iter()
         .map(|f| {
-            let ev = f.evidence.iter().map(|e| e.observation.clone()).collect();
+            let ev = f
+                .evidence
+                .iter()
+                .map(|e| e.observation.to_string())
+                .collect();
             (f.subject.to_string(), f.rule.to_string(), ev)
         })
         .collect()

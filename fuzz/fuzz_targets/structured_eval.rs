@@ -18,7 +18,7 @@ fn flag_view(f: &early_signal::Flag) -> (String, String, String, Timestamp, Vec<
         f.rule.to_string(),
         f.subject.to_string(),
         f.raised_at,
-        f.evidence.iter().map(|e| e.observation.clone()).collect(),
+        f.evidence.iter().map(|e| e.observation.to_string()).collect(),
     )
 }
 

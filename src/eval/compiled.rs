@@ -335,7 +335,7 @@ mod tests {
                 let mut o = Observation::new("o", at, kind);
                 o.channel = channel.map(Name::from);
                 o.source = channel.map(Name::from);
-                o.counterpart = counterpart.map(str::to_owned);
+                o.counterpart = counterpart.map(Name::from);
                 if let Some(v) = value {
                     o.attributes.insert(Name::from(attribute), v);
                 }

@@ -558,8 +558,8 @@ impl Engine {
                 let (fired, waits) = view.absence(after, expect, *within, by, as_of);
                 for w in waits {
                     run.pending.push(Pending {
-                        rule: rule.id.as_str().to_owned(),
-                        subject: subject.id.as_str().to_owned(),
+                        rule: rule.id.clone(),
+                        subject: subject.id.clone(),
                         key: w.key,
                         deadline: w.deadline,
                         after: view.get(w.after).map(|o| o.id.clone()).unwrap_or_default(),
@@ -635,7 +635,7 @@ impl Engine {
                     .indicator
                     .and_then(|n| indicators.get(n))
                     .map(|(n, _)| n.clone()),
-                role: it.after.then(|| "after".to_owned()),
+                role: it.after.then_some("after"),
             });
             known_at = known_at.max(o.recorded());
             span = Some(match span {
@@ -865,7 +865,7 @@ pub(crate) struct FiringRecord {
     pub raised_at: Timestamp,
     pub key: Key,
     /// `sequence`: the id of the first step, which no later firing may use again.
-    pub first_step: Option<String>,
+    pub first_step: Option<Name>,
     /// Kept by the cooldown (a flag), or dropped.
     pub kept: bool,
 }

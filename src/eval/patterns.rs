@@ -5,6 +5,7 @@
 
 use super::compiled::{KindId, Test, UNKNOWN};
 use crate::flag::Key;
+use crate::name::Name;
 use crate::rule::{Field, FieldValue};
 use crate::time::{
     Duration, Instant, Timestamp, instant, instant_minus, instant_plus, is_leap, minus, plus,
@@ -51,7 +52,7 @@ pub(crate) struct Firing {
 pub(crate) struct Resume<'s> {
     pub from: Timestamp,
     /// Ids of the first steps of final `sequence` firings.
-    pub used: &'s HashSet<String>,
+    pub used: &'s HashSet<Name>,
 }
 
 /// An absence deadline not reached at `as_of`.

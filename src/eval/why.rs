@@ -53,7 +53,7 @@ pub struct Explanation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hidden {
     /// The observation's id.
-    pub observation: String,
+    pub observation: Name,
     /// When it happened.
     pub at: Timestamp,
     /// Its kind.
@@ -72,7 +72,7 @@ pub struct NearMiss {
     /// c2 on 5 Mar 2026 09:00".
     pub closest: String,
     /// The ids of the observations that made up that closest attempt, in time order.
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Name>,
     /// What was missing, e.g. "a third before 9 Mar 2026 10:00 would have flagged".
     pub missing: String,
     /// Observations that would make the rule fire, checked with the evaluator; `None` when
@@ -1215,7 +1215,7 @@ impl<'e> Why<'e> {
         taken: &[Observation],
     ) -> Observation {
         let mut o = tpl.clone();
-        o.id = self.new_id(n, taken);
+        o.id = self.new_id(n, taken).into();
         o.at = at;
         o.recorded_at = None;
         o
@@ -1457,7 +1457,7 @@ fn set_field(o: &mut Observation, field: &Field, v: Value) {
         Field::Kind => o.kind = Name::from(text(v).as_str()),
         Field::Channel => o.channel = Some(Name::from(text(v).as_str())),
         Field::Source => o.source = Some(Name::from(text(v).as_str())),
-        Field::Counterpart => o.counterpart = Some(text(v)),
+        Field::Counterpart => o.counterpart = Some(Name::from(text(v))),
         Field::Attribute(a) => {
             o.attributes.insert(Name::from(a.as_str()), v);
         }

@@ -31,7 +31,10 @@ pub fn summarize(r: &Report) -> Got {
             (
                 f.rule.to_string(),
                 cet(&f.raised_at),
-                f.evidence.iter().map(|e| e.observation.clone()).collect(),
+                f.evidence
+                    .iter()
+                    .map(|e| e.observation.to_string())
+                    .collect(),
             )
         })
         .collect()
