@@ -69,6 +69,15 @@ impl Attributes {
             .map(|(_, v)| v)
     }
 
+    /// The value of `name`, found by the address of its stored copy where the record's name
+    /// is that copy (readers hand out the vocabulary's), else by its text.
+    pub(crate) fn get_shared(&self, name: &Name) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.same(name) || (k.len() == name.len() && k.as_str() == name.as_str()))
+            .map(|(_, v)| v)
+    }
+
     /// Whether `name` is set.
     pub fn contains_key(&self, name: &str) -> bool {
         self.get(name).is_some()
@@ -177,6 +186,24 @@ impl serde::Serialize for Attributes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_name_is_found_by_address_and_any_other_by_text() {
+        let stored = Name::from("relation");
+        let mut a = Attributes::new();
+        a.insert(Name::from("age_gap_years"), Value::Number(3.0));
+        a.insert(stored.clone(), Value::from("peer"));
+        // The record holds the stored copy: found by its address.
+        assert_eq!(a.get_shared(&stored), Some(&Value::from("peer")));
+        // A copy of its own (an observation built from strings): found by its text.
+        assert_eq!(
+            a.get_shared(&Name::from("relation")),
+            Some(&Value::from("peer"))
+        );
+        // Same length, other text: not found.
+        assert_eq!(a.get_shared(&Name::from("relatiom")), None);
+        assert_eq!(a.get_shared(&Name::from("gap")), None);
+    }
 
     #[test]
     fn keeps_name_order_and_replaces() {

@@ -248,7 +248,9 @@ pub(crate) enum Field {
     Channel,
     Counterpart,
     Source,
-    Attribute(String),
+    /// The attribute's name: the vocabulary's stored copy when the rule set has a vocabulary,
+    /// the copy observations' attribute names share, so a lookup usually stops at the address.
+    Attribute(Name),
     Age,
     Fact(String),
 }
@@ -305,7 +307,7 @@ impl Field {
             Field::Channel => o.channel.as_deref().map(FieldValue::Str),
             Field::Counterpart => o.counterpart.as_deref().map(FieldValue::Str),
             Field::Source => o.source.as_deref().map(FieldValue::Str),
-            Field::Attribute(a) => o.attributes.get(a).map(borrow),
+            Field::Attribute(a) => o.attributes.get_shared(a).map(borrow),
             Field::Age => age_at(subject, &o.at).map(|a| FieldValue::Num(f64::from(a))),
             Field::Fact(name) => fact_at(subject, name, &o.at).map(borrow),
         }

@@ -460,6 +460,27 @@ mod tests {
     /// own. The plain line takes the hand-written scanner, the escaped one serde, the YAML
     /// timeline its own reader.
     #[test]
+    fn rules_read_attributes_by_the_stored_copy_of_their_name() {
+        use crate::rule::{Field, Pred};
+        let rules = crate::RuleSet::builtin();
+        let v = rules.vocabulary().expect("the pack has a vocabulary");
+        let mut fields = Vec::new();
+        for r in rules.rules() {
+            r.for_each_pred(&mut |p: &Pred| {
+                p.for_each_test(&mut |f, _| {
+                    if let Field::Attribute(a) = f {
+                        fields.push(a.clone());
+                    }
+                });
+            });
+        }
+        assert!(!fields.is_empty(), "the pack tests attributes");
+        for a in &fields {
+            assert!(a.same(&v.name(a)), "`{a}` is not the vocabulary's copy");
+        }
+    }
+
+    #[test]
     fn readers_hand_declared_values_the_stored_copy() {
         let rules = crate::RuleSet::builtin();
         let v = rules.vocabulary().expect("the pack has a vocabulary");

@@ -303,7 +303,7 @@ mod tests {
             1 => Just(Field::Channel),
             1 => Just(Field::Source),
             1 => Just(Field::Counterpart),
-            2 => select(&["relation", "age_gap_years", "explained"][..]).prop_map(|a| Field::Attribute(a.to_owned())),
+            2 => select(&["relation", "age_gap_years", "explained"][..]).prop_map(|a| Field::Attribute(Name::from(a))),
         ]
     }
 

@@ -128,7 +128,8 @@ fn category(f: &Field) -> Option<Category> {
 
 fn field_name(f: &Field) -> Option<&str> {
     match f {
-        Field::Attribute(n) | Field::Fact(n) => Some(n),
+        Field::Attribute(n) => Some(n),
+        Field::Fact(n) => Some(n),
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 use super::compile::Cx;
 use super::pos_of;
 use super::raw::S;
+use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
 use crate::rule::{CmpOp, Field, Lit, Matcher, Pred, glob};
 use crate::vocabulary::{ValueType, declare_hint, did_you_mean, list, suggest};
@@ -83,7 +84,7 @@ impl<'a> Cx<'a> {
                             ));
                         return None;
                     }
-                    Field::Attribute(a.to_owned())
+                    Field::Attribute(self.vocab.map_or_else(|| Name::from(a), |v| v.name(a)))
                 } else if let Some(fact) = name.strip_prefix("subject.").filter(|a| !a.is_empty()) {
                     if protected(fact) {
                         self.err(pos, format!("`{name}` uses the protected name `{fact}`"))
