@@ -187,22 +187,27 @@ impl serde::Serialize for Attributes {
 mod tests {
     use super::*;
 
+    /// `get_shared` answers as `get` does, whether the record holds the stored copy of the name
+    /// (then the address decides, a shortcut that cannot change the answer) or a copy of its
+    /// own (an observation built from strings: the text decides).
     #[test]
-    fn a_shared_name_is_found_by_address_and_any_other_by_text() {
+    fn a_shared_name_finds_what_its_text_finds() {
         let stored = Name::from("relation");
-        let mut a = Attributes::new();
-        a.insert(Name::from("age_gap_years"), Value::Number(3.0));
-        a.insert(stored.clone(), Value::from("peer"));
-        // The record holds the stored copy: found by its address.
-        assert_eq!(a.get_shared(&stored), Some(&Value::from("peer")));
-        // A copy of its own (an observation built from strings): found by its text.
-        assert_eq!(
-            a.get_shared(&Name::from("relation")),
-            Some(&Value::from("peer"))
-        );
-        // Same length, other text: not found.
-        assert_eq!(a.get_shared(&Name::from("relatiom")), None);
-        assert_eq!(a.get_shared(&Name::from("gap")), None);
+        let mut shared = Attributes::new();
+        shared.insert(Name::from("age_gap_years"), Value::Number(3.0));
+        shared.insert(stored.clone(), Value::from("peer"));
+        let own: Attributes = [
+            ("relation", Value::from("peer")),
+            ("age_gap_years", Value::Number(3.0)),
+        ]
+        .into_iter()
+        .collect();
+        for a in [&shared, &own] {
+            for name in ["relation", "age_gap_years", "relatiom", "gap", ""] {
+                assert_eq!(a.get_shared(&Name::from(name)), a.get(name), "{name}");
+            }
+            assert_eq!(a.get_shared(&stored), Some(&Value::from("peer")));
+        }
     }
 
     #[test]

@@ -528,6 +528,14 @@ mod tests {
             prop_assert_eq!(decimal(n, &mut digits), n.to_string());
         }
 
+        /// Flag ids order as their strings do (the output order ends with the id).
+        #[test]
+        fn flag_ids_order_as_their_text(a in any::<[u8; 8]>(), b in any::<[u8; 8]>()) {
+            let (x, y) = (FlagId::from_digest(&a), FlagId::from_digest(&b));
+            prop_assert_eq!(x.cmp(&y), x.as_str().cmp(y.as_str()));
+            prop_assert_eq!(x == y, x.as_str() == y.as_str());
+        }
+
         /// Sorting for output puts flags where a stable sort by the output order puts them,
         /// ties on every key included.
         #[test]

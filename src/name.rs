@@ -10,8 +10,8 @@ use std::sync::Arc;
 ///
 /// A million observations name a few dozen kinds. Readers that know a vocabulary hand every
 /// record the vocabulary's own copy of each declared name and value, so it is stored once and
-/// comparing two of them usually stops at the pointer. Observation ids and counterparts are
-/// names too, so that a flag's evidence, a pending deadline and the monitor's first contacts
+/// comparing two of them usually stops at the pointer. An observation's `id` and `counterpart`
+/// are names too, so that a flag's evidence, a pending deadline and the monitor's first contacts
 /// share the observation's copy instead of making their own. It reads like a `&str` (it derefs
 /// to one) and converts from `&str` and `String`.
 ///
@@ -184,6 +184,12 @@ impl<'de> serde::Deserialize<'de> for Name {
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Name, E> {
                 Ok(Name::from(s))
             }
+            // As `String` does: bytes that are UTF-8 (binary formats) are text too.
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Name, E> {
+                std::str::from_utf8(b)
+                    .map(Name::from)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(b), &self))
+            }
         }
         d.deserialize_str(Text)
     }
@@ -235,5 +241,31 @@ impl PartialEq for Names {
     // The stored copies follow from the declarations, which the vocabulary compares.
     fn eq(&self, _: &Names) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde::de::value::{BytesDeserializer, Error};
+
+    #[test]
+    fn reads_as_a_string_reads() {
+        let name: Name = serde_json::from_str(r#""o-1""#).expect("a string");
+        assert_eq!(name, "o-1");
+        let escaped: Name = serde_json::from_str(r#""c\u002d1""#).expect("an escaped string");
+        assert_eq!(escaped, "c-1");
+        for not_text in ["5", "true", "null", "[]"] {
+            let mine = serde_json::from_str::<Name>(not_text).map_err(|e| e.to_string());
+            let string = serde_json::from_str::<String>(not_text).map_err(|e| e.to_string());
+            assert_eq!(mine.err(), string.err(), "{not_text}");
+        }
+        let yaml: Name = serde_saphyr::from_str("5").expect("a plain scalar");
+        assert_eq!(yaml, "5");
+        // Binary formats: bytes that are UTF-8 are text, others are refused.
+        let bytes = Name::deserialize(BytesDeserializer::<Error>::new(b"abc"));
+        assert_eq!(bytes.ok(), Some(Name::from("abc")));
+        assert!(Name::deserialize(BytesDeserializer::<Error>::new(b"\xff")).is_err());
     }
 }

@@ -454,11 +454,8 @@ const MAX_SUGGEST_LEN: usize = 128;
 mod tests {
     use super::*;
 
-    /// Every reader hands a declared attribute value (one of its `values`) the vocabulary's
-    /// stored copy, as it does kinds, so that the evaluator compares values whose text is shared
-    /// rather than one allocation per record; a value of a free-form string attribute keeps its
-    /// own. The plain line takes the hand-written scanner, the escaped one serde, the YAML
-    /// timeline its own reader.
+    /// A rule's attribute field holds the vocabulary's stored copy of the name, the copy readers
+    /// give records, so that looking the attribute up stops at the address.
     #[test]
     fn rules_read_attributes_by_the_stored_copy_of_their_name() {
         use crate::rule::{Field, Pred};
@@ -480,6 +477,11 @@ mod tests {
         }
     }
 
+    /// Every reader hands a declared attribute value (one of its `values`) the vocabulary's
+    /// stored copy, as it does kinds, so that the evaluator compares values whose text is shared
+    /// rather than one allocation per record; a value of a free-form string attribute keeps its
+    /// own. The plain line takes the hand-written scanner, the escaped one serde, the YAML
+    /// timeline its own reader.
     #[test]
     fn readers_hand_declared_values_the_stored_copy() {
         let rules = crate::RuleSet::builtin();
