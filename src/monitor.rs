@@ -811,7 +811,7 @@ impl Monitor {
         };
         let mut events = Vec::new();
         for &r in &affected {
-            self.reevaluate(subject, r, from, &cause, &mut events);
+            self.reevaluate(subject, slot, r, from, &cause, &mut events);
         }
         // Put back empty: the monitor keeps nothing of a record beyond what its state holds
         // (`forget` must remove everything about a youth).
@@ -822,7 +822,7 @@ impl Monitor {
             self.lists.cause = id;
         }
         self.run_agenda(horizon, old_clock, &mut events);
-        self.prune(Some(subject));
+        self.prune(Some(slot));
         Ok(events)
     }
 
@@ -902,22 +902,26 @@ impl Monitor {
                 "protected fact `{name}` of subject `{id}` was removed before evaluation; it may not be used"
             ));
         }
-        match self.subjects.get_mut(id.as_str()) {
-            Some(state) if merge => {
-                state.subject.born = state.subject.born.or(subject.born);
-                state.subject.facts.extend(subject.facts);
+        let slot = match self.subjects.slot(id.as_str()) {
+            Some(slot) => {
+                if let Some(state) = self.subjects.states.get_mut(slot) {
+                    if merge {
+                        state.subject.born = state.subject.born.or(subject.born);
+                        state.subject.facts.extend(subject.facts);
+                    } else {
+                        state.subject = subject;
+                    }
+                }
+                slot
             }
-            Some(state) => state.subject = subject,
-            None => {
-                self.subjects.insert(SubjectState::new(subject));
-            }
-        }
+            None => self.subjects.insert(SubjectState::new(subject)),
+        };
         let mut events = Vec::new();
         if self.clock.is_some() {
             let horizon = self.horizon();
             let cause = Cause::Profile;
             for r in 0..self.engine.rules().rules().len() {
-                self.reevaluate(&id, r, horizon, &cause, &mut events);
+                self.reevaluate(&id, slot, r, horizon, &cause, &mut events);
             }
         }
         Ok(events)
@@ -948,7 +952,8 @@ impl Monitor {
         known
     }
 
-    /// Evaluates rule `r` for `subject` again at the clock, with every firing raised before
+    /// Evaluates rule `r` for `subject` (whose state is in `slot`: looked up once by the caller,
+    /// not once per rule) again at the clock, with every firing raised before
     /// `from` (at or after `horizon`) taken as it is, and appends the difference to `events`.
     ///
     /// `from` is the horizon (`None` before the clock is set: everything), or a later time before
@@ -957,6 +962,7 @@ impl Monitor {
     fn reevaluate(
         &mut self,
         subject: &str,
+        slot: usize,
         r: usize,
         from: Option<Timestamp>,
         cause: &Cause,
@@ -965,7 +971,7 @@ impl Monitor {
         let (Some(clock), Some(rule)) = (self.clock, self.engine.rules().rules().get(r)) else {
             return;
         };
-        let Some(state) = self.subjects.get_mut(subject) else {
+        let Some(state) = self.subjects.states.get_mut(slot) else {
             return;
         };
         let Some(rs) = state.rules.get_or_insert(r) else {
@@ -1146,16 +1152,19 @@ impl Monitor {
                 (Some(h), Some(c)) => Some(h.max(t.min(c))),
                 _ => horizon,
             };
-            self.reevaluate(&subject, r, from, &Cause::Deadline, events);
+            if let Some(slot) = self.subjects.slot(&subject) {
+                self.reevaluate(&subject, slot, r, from, &Cause::Deadline, events);
+            }
         }
     }
 
-    /// Drops what the horizon has made unnecessary: for `touched` when it was last pruned a day
-    /// of horizon ago or more, and for the quiet subjects among the next [`SWEEP_STEP`] slots of a
-    /// rolling sweep over all of them (see [`SWEEP_IDLE_DAYS`]). So a subject that records arrive for
-    /// holds at most a day more than its window needs, a quiet one is emptied within
-    /// [`SWEEP_IDLE_DAYS`] plus one round of the sweep, and every call costs about the same.
-    fn prune(&mut self, touched: Option<&str>) {
+    /// Drops what the horizon has made unnecessary: for the subject in slot `touched` when it was
+    /// last pruned a day of horizon ago or more, and for the quiet subjects among the next
+    /// [`SWEEP_STEP`] slots of a rolling sweep over all of them (see [`SWEEP_IDLE_DAYS`]). So a
+    /// subject that records arrive for holds at most a day more than its window needs, a quiet
+    /// one is emptied within [`SWEEP_IDLE_DAYS`] plus one round of the sweep, and every call
+    /// costs about the same.
+    fn prune(&mut self, touched: Option<usize>) {
         let Some(h) = self.horizon() else { return };
         // `h >= plus(p, after)`, on instants (the same answer without calendar arithmetic),
         // except around a leap second.
@@ -1169,7 +1178,7 @@ impl Monitor {
                 }
             })
         };
-        if let Some(slot) = touched.and_then(|s| self.subjects.slot(s))
+        if let Some(slot) = touched
             && self
                 .subjects
                 .pruned_at
@@ -1462,8 +1471,11 @@ impl Monitor {
         ids.sort_unstable();
         let mut ignored = Vec::new();
         for id in ids {
+            let Some(slot) = monitor.subjects.slot(&id) else {
+                continue;
+            };
             for r in 0..n_rules {
-                monitor.reevaluate(&id, r, horizon, &Cause::Profile, &mut ignored);
+                monitor.reevaluate(&id, slot, r, horizon, &Cause::Profile, &mut ignored);
             }
         }
         Ok(monitor)
