@@ -65,7 +65,7 @@ impl Attributes {
         // Few attributes: a scan that compares lengths first beats a binary search.
         self.0
             .iter()
-            .find(|(k, _)| k.len() == name.len() && k.as_str() == name)
+            .find(|(k, _)| same_text(k, name))
             .map(|(_, v)| v)
     }
 
@@ -74,7 +74,7 @@ impl Attributes {
     pub(crate) fn get_shared(&self, name: &Name) -> Option<&Value> {
         self.0
             .iter()
-            .find(|(k, _)| k.same(name) || (k.len() == name.len() && k.as_str() == name.as_str()))
+            .find(|(k, _)| k.same(name) || same_text(k, name))
             .map(|(_, v)| v)
     }
 
@@ -181,6 +181,11 @@ impl serde::Serialize for Attributes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.iter())
     }
+}
+
+/// Whether `k` reads `name`: lengths first, which tells most names apart without their text.
+fn same_text(k: &Name, name: &str) -> bool {
+    k.len() == name.len() && k.as_str() == name
 }
 
 #[cfg(test)]
