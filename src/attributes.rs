@@ -51,6 +51,12 @@ impl Attributes {
         Ok(Attributes(pairs))
     }
 
+    /// From pairs already sorted by name, each name once (as [`Self::from_pairs`] leaves them).
+    pub(crate) fn from_sorted(pairs: Pairs) -> Self {
+        debug_assert!(pairs.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)));
+        Attributes(pairs)
+    }
+
     /// No attributes.
     pub fn new() -> Self {
         Attributes(Pairs::new())

@@ -5,13 +5,14 @@ use crate::attributes::{Attributes, Pairs};
 use crate::name::Name;
 use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
-use crate::time::{parse_date, parse_timestamp};
+use crate::time::{Timestamp, parse_date, parse_timestamp};
 use crate::timeline::{
     Bound, Fact, LineObservation, Observation, Origin, Subject, Timeline, parse_bound, pos_origin,
     scalar_value,
 };
 use crate::vocabulary::{Vocabulary, did_you_mean};
 use serde::Deserialize;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -759,16 +760,9 @@ pub(crate) fn read_jsonl_line(
     // The common case, a well-formed observation, is read straight into its fields; anything
     // unusual takes the general path below, which gives the precise message.
     if let Record::Observation = record
-        && let Some((subject, o)) = fast_observation(line, tl.vocabulary().map(|v| &**v))
+        && let Some(p) = fast_plain(line)
     {
-        if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
-            tl.reject(Rejection::at(
-                e.reason,
-                Some(&origin),
-                Some(&subject),
-                Some(&id),
-            ));
-        }
+        add_plain(tl, origin, p);
         return;
     }
     // A key given twice would otherwise keep its last value silently (design §8: an error).
@@ -906,6 +900,11 @@ fn fast_observation<'a>(
     line: &'a str,
     vocabulary: Option<&Vocabulary>,
 ) -> Option<(Cow<'a, str>, Observation)> {
+    Some(fast_plain(line)?.build(vocabulary))
+}
+
+/// [`fast_observation`] before the vocabulary shares its names.
+fn fast_plain(line: &str) -> Option<PlainObservation<'_>> {
     // The hand-written scanner takes the plain case; serde reads what it leaves (escapes, say).
     let f: FastObservation<'_> = match crate::scan::observation(line) {
         Some(f) => f,
@@ -913,51 +912,131 @@ fn fast_observation<'a>(
         None if line.starts_with('{') => serde_json::from_str(line).ok()?,
         None => return None,
     };
-    let name = |s: &str| vocabulary.map_or_else(|| Name::from(s), |v| v.name(s));
-    if f.subject.is_empty() || f.id.is_empty() || f.kind.is_empty() {
-        return None;
+    PlainObservation::check(f)
+}
+
+/// Adds the observation of a plain line read at `origin` to `tl`, or the reason it is refused.
+pub(crate) fn add_plain(tl: &mut Timeline, origin: Origin, p: PlainObservation<'_>) {
+    let (subject, o) = p.build(tl.vocabulary().map(|v| &**v));
+    if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+        tl.reject(Rejection::at(
+            e.reason,
+            Some(&origin),
+            Some(&subject),
+            Some(&id),
+        ));
     }
-    let at = parse_timestamp(&f.at).ok()?;
-    let recorded_at = match f.recorded_at {
-        Some(t) => Some(parse_timestamp(&t).ok()?),
-        None => None,
-    };
-    // Anything unusual (too many attributes, a name given twice even with a null value, a value
-    // that is not a scalar): the general path words the verdict.
-    let raw = f.attributes.map(|a| a.0).unwrap_or_default();
-    if raw.len() > Attributes::MAX {
-        return None;
-    }
-    let mut pairs = Pairs::with_capacity(raw.len());
-    let mut names: Vec<&str> = raw.iter().map(|(k, _)| k.as_ref()).collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
-        return None;
-    }
-    for (key, v) in raw {
-        let value = match v {
-            RawValue::Str(s) => crate::timeline::Value::String(name(&s)),
-            RawValue::Other(serde_json::Value::Null) => continue,
-            RawValue::Other(serde_json::Value::Bool(b)) => crate::timeline::Value::Bool(b),
-            RawValue::Other(serde_json::Value::Number(n)) => {
-                crate::timeline::Value::Number(n.as_f64()?)
-            }
-            RawValue::Other(_) => return None,
+}
+
+/// A well-formed observation line, read and checked as far as it can be without the
+/// vocabulary: timestamps parsed, attributes scalar, each named once and sorted. Whenever
+/// [`PlainObservation::check`] gives one, [`PlainObservation::build`] makes the observation the
+/// line holds, and cannot fail; the bulk reader keeps it packed between the two
+/// ([`crate::eval`]'s `packed` module).
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(crate) struct PlainObservation<'a> {
+    /// The youth's pseudonymous id (not empty).
+    pub(crate) subject: Cow<'a, str>,
+    /// The observation's id (not empty).
+    pub(crate) id: Cow<'a, str>,
+    pub(crate) at: Timestamp,
+    pub(crate) recorded_at: Option<Timestamp>,
+    /// The kind (not empty).
+    pub(crate) kind: Cow<'a, str>,
+    pub(crate) channel: Option<Cow<'a, str>>,
+    pub(crate) counterpart: Option<Cow<'a, str>>,
+    pub(crate) source: Option<Cow<'a, str>>,
+    /// Sorted by name, each name once, `null` values left out.
+    pub(crate) attributes: SmallVec<[(Cow<'a, str>, PlainValue<'a>); 2]>,
+}
+
+/// A scalar attribute value of a [`PlainObservation`].
+#[cfg_attr(test, derive(Debug, PartialEq))]
+pub(crate) enum PlainValue<'a> {
+    Str(Cow<'a, str>),
+    Bool(bool),
+    Number(f64),
+}
+
+impl<'a> PlainObservation<'a> {
+    /// What `f` holds, unless anything is unusual (an empty subject, id or kind, a timestamp
+    /// that does not parse, too many attributes, a name given twice even with a null value, a
+    /// value that is not a scalar): the general path words the verdict.
+    pub(crate) fn check(f: FastObservation<'a>) -> Option<Self> {
+        if f.subject.is_empty() || f.id.is_empty() || f.kind.is_empty() {
+            return None;
+        }
+        let at = parse_timestamp(&f.at).ok()?;
+        let recorded_at = match f.recorded_at {
+            Some(t) => Some(parse_timestamp(&t).ok()?),
+            None => None,
         };
-        pairs.push((name(&key), value));
+        let raw = f.attributes.map(|a| a.0).unwrap_or_default();
+        if raw.len() > Attributes::MAX {
+            return None;
+        }
+        let mut given: SmallVec<[(Cow<'a, str>, Option<PlainValue<'a>>); 2]> =
+            SmallVec::with_capacity(raw.len());
+        for (key, v) in raw {
+            let value = match v {
+                RawValue::Str(s) => Some(PlainValue::Str(s)),
+                RawValue::Other(serde_json::Value::Null) => None,
+                RawValue::Other(serde_json::Value::Bool(b)) => Some(PlainValue::Bool(b)),
+                RawValue::Other(serde_json::Value::Number(n)) => {
+                    Some(PlainValue::Number(n.as_f64()?))
+                }
+                RawValue::Other(_) => return None,
+            };
+            given.push((key, value));
+        }
+        given.sort_by(|a, b| a.0.cmp(&b.0));
+        if given.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+            return None;
+        }
+        let attributes = given
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
+        Some(PlainObservation {
+            subject: f.subject,
+            id: f.id,
+            at,
+            recorded_at,
+            kind: f.kind,
+            channel: f.channel,
+            counterpart: f.counterpart,
+            source: f.source,
+            attributes,
+        })
     }
-    let attributes = Attributes::from_pairs(pairs).ok()?;
-    let o = Observation {
-        id: Name::from(f.id.as_ref()),
-        at,
-        recorded_at,
-        kind: name(&f.kind),
-        channel: f.channel.map(|c| name(&c)),
-        counterpart: f.counterpart.map(|c| Name::from(c.as_ref())),
-        source: f.source.map(|c| name(&c)),
-        attributes,
-    };
-    Some((f.subject, o))
+
+    /// The subject and the observation, its names shared with `vocabulary` where it has them.
+    pub(crate) fn build(self, vocabulary: Option<&Vocabulary>) -> (Cow<'a, str>, Observation) {
+        let name = |s: &str| vocabulary.map_or_else(|| Name::from(s), |v| v.name(s));
+        let pairs: Pairs = self
+            .attributes
+            .into_iter()
+            .map(|(key, v)| {
+                let value = match v {
+                    PlainValue::Str(s) => crate::timeline::Value::String(name(&s)),
+                    PlainValue::Bool(b) => crate::timeline::Value::Bool(b),
+                    PlainValue::Number(n) => crate::timeline::Value::Number(n),
+                };
+                (name(&key), value)
+            })
+            .collect();
+        let o = Observation {
+            id: Name::from(self.id.as_ref()),
+            at: self.at,
+            recorded_at: self.recorded_at,
+            kind: name(&self.kind),
+            channel: self.channel.map(|c| name(&c)),
+            counterpart: self.counterpart.map(|c| Name::from(c.as_ref())),
+            source: self.source.map(|c| name(&c)),
+            attributes: Attributes::from_sorted(pairs),
+        };
+        (self.subject, o)
+    }
 }
 
 impl Observation {

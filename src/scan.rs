@@ -474,7 +474,7 @@ impl<'a> Cursor<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::{observation, subject};
     use crate::input::{FastObservation, RawValue};
     use proptest::prelude::*;
@@ -711,7 +711,7 @@ mod tests {
 
     /// A line: some of the nine fields in any order, perhaps an unknown or repeated key, random
     /// whitespace, perhaps trailing text or a truncation.
-    fn line() -> impl Strategy<Value = (String, bool)> {
+    pub(crate) fn line() -> impl Strategy<Value = (String, bool)> {
         let values = (
             [
                 field_value(),

@@ -131,6 +131,30 @@ fn both(rules: &RuleSet, base: &Base, files: &[(&str, &[u8])], as_of: Timestamp)
     expected
 }
 
+/// [`both`], and the batch reading each file through a reader whose buffer holds `capacity`
+/// bytes (lines then run over the end of the buffer, some more than once).
+fn both_buffered(
+    rules: &RuleSet,
+    base: &Base,
+    files: &[(&str, &[u8])],
+    as_of: Timestamp,
+    capacity: usize,
+) {
+    let expected = both(rules, base, files, as_of);
+    let engine = Engine::new(rules.clone());
+    let mut batch = engine.jsonl_batch(base.make(rules));
+    for (name, bytes) in files {
+        batch
+            .read(name, std::io::BufReader::with_capacity(capacity, *bytes))
+            .unwrap();
+    }
+    assert_eq!(
+        batch.evaluate(as_of),
+        expected,
+        "buffer of {capacity} bytes"
+    );
+}
+
 fn plain_base() -> Base {
     Base {
         vocabulary: true,
@@ -321,12 +345,15 @@ fn lines_around_the_length_limit() {
                 },
                 ..plain_base()
             };
-            both(
-                builtin(),
-                &base,
-                &[("a.jsonl", body.as_bytes()), ("b.jsonl", plain.as_bytes())],
-                ts("2026-03-20T00:00:00+01:00"),
-            );
+            for capacity in [1, n - 1, n, n + 1, 1 << 16] {
+                both_buffered(
+                    builtin(),
+                    &base,
+                    &[("a.jsonl", body.as_bytes()), ("b.jsonl", plain.as_bytes())],
+                    ts("2026-03-20T00:00:00+01:00"),
+                    capacity,
+                );
+            }
         }
     }
     for max in [0, 1, 2] {
@@ -337,12 +364,15 @@ fn lines_around_the_length_limit() {
             },
             ..plain_base()
         };
-        both(
-            builtin(),
-            &base,
-            &[("a.jsonl", b"\n\r\n \r\n\r\r\nx\n\xef\xbb\xbf\n{}\n")],
-            ts("2026-03-20T00:00:00+01:00"),
-        );
+        for capacity in [1, 2, 3, 64] {
+            both_buffered(
+                builtin(),
+                &base,
+                &[("a.jsonl", b"\n\r\n \r\n\r\r\nx\n\xef\xbb\xbf\n{}\n")],
+                ts("2026-03-20T00:00:00+01:00"),
+                capacity,
+            );
+        }
     }
 }
 
@@ -582,6 +612,7 @@ proptest! {
         limits in arb_limits(),
         vocabulary in any::<bool>(),
         use_custom in any::<bool>(),
+        capacity in 1..300usize,
         as_of in prop::sample::select(vec![
             "2026-03-20T00:00:00+01:00",
             "2026-03-05T00:00:00+01:00",
@@ -594,6 +625,6 @@ proptest! {
         let names: Vec<String> = (0..files.len()).map(|i| format!("f{i}.jsonl")).collect();
         let files: Vec<(&str, &[u8])> =
             names.iter().map(String::as_str).zip(files.iter().map(Vec::as_slice)).collect();
-        both(rules, &base, &files, ts(as_of));
+        both_buffered(rules, &base, &files, ts(as_of), capacity);
     }
 }

@@ -3,14 +3,16 @@
 //! Reading every record into a [`Timeline`] and then evaluating it touches every record twice,
 //! long after it was written: records of thousands of youths arrive interleaved, so each one is
 //! written into memory no cache holds any more, and all of them are held at once. Here the lines
-//! are kept as text and grouped by youth as they are read (a skim that finds only the `subject`
-//! of a plain line), then each youth's lines are read into a timeline of its own, evaluated and
-//! dropped before the next youth: the same readers, checks and rules, on memory the cache still
-//! holds. The report is the one reading the files and then evaluating gives; the reading notes
+//! are kept and grouped by youth as they are read, then each youth's lines are read into a
+//! timeline of its own, evaluated and dropped before the next youth: the same readers, checks and
+//! rules, on memory the cache still holds. A plain line (the scanner reads it in full) is checked
+//! as it comes and kept packed, its values without the JSON around them, so that it is not
+//! scanned twice ([`super::packed`]); any other line is kept as text, placed by a skim that finds
+//! only its `subject`. The report is the one reading the files and then evaluating gives; the reading notes
 //! are put back in line order.
 
-use super::{Engine, Read, Scratch};
-use crate::input::{Record, read_jsonl_line};
+use super::{Engine, Read, Scratch, packed};
+use crate::input::{PlainObservation, Record, add_plain, read_jsonl_line};
 use crate::report::{Rejection, Report, Warning};
 use crate::time::Timestamp;
 use crate::timeline::{SubjectTimeline, Timeline};
@@ -27,16 +29,69 @@ struct Line {
     number: u32,
     /// Its place among all lines read, in reading order.
     place: u64,
-    /// Byte range in the kept text, without the newline.
+    /// Byte range in the kept text: the line without its newline, or packed.
     start: usize,
     end: usize,
+    /// Whether the line is kept packed ([`packed::encode`]) rather than as text.
+    packed: bool,
+}
+
+/// A youth's id as the key of the map that finds its lines: held in the map's own slot when it
+/// is short, as ids usually are, so that finding it compares bytes already at hand rather than
+/// reading a separate allocation for every line (which missed the cache).
+#[derive(PartialEq, Eq)]
+enum YouthKey {
+    Short {
+        len: u8,
+        bytes: [u8; YouthKey::SHORT],
+    },
+    Long(Box<[u8]>),
+}
+
+impl YouthKey {
+    /// The longest id held in the slot.
+    const SHORT: usize = 22;
+
+    fn new(id: &str) -> Self {
+        let mut bytes = [0; Self::SHORT];
+        match (bytes.get_mut(..id.len()), u8::try_from(id.len())) {
+            (Some(short), Ok(len)) => {
+                short.copy_from_slice(id.as_bytes());
+                YouthKey::Short { len, bytes }
+            }
+            _ => YouthKey::Long(id.as_bytes().into()),
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for YouthKey {
+    fn borrow(&self) -> &[u8] {
+        match self {
+            YouthKey::Short { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            YouthKey::Long(bytes) => bytes,
+        }
+    }
+}
+
+// Hashed as its bytes, as `Borrow` requires (equal keys are equal bytes: an id is held in one
+// form only, by its length).
+impl std::hash::Hash for YouthKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::borrow::Borrow::<[u8]>::borrow(self).hash(state);
+    }
 }
 
 /// What a first look at a line finds.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "returned once per line and taken apart at once: boxing would allocate per line"
+)]
 enum Look<'a> {
     /// Nothing to read (blank).
     Blank,
-    /// A plain observation of this subject.
+    /// A plain observation, read and checked as far as it can be without the vocabulary.
+    Plain(PlainObservation<'a>),
+    /// An observation of this subject, whatever else it holds.
     Subject(&'a str),
     /// Anything else: the readers decide.
     Other,
@@ -130,12 +185,12 @@ pub struct JsonlBatch<'e> {
     timeline: Timeline,
     /// The files' names, by index.
     names: Vec<Arc<str>>,
-    /// The kept lines' text, one after the other.
+    /// The kept lines, one after the other: as text or packed.
     text: Vec<u8>,
     lines: Vec<Line>,
     /// The youth (index into `youths`) of each kept line.
     groups: Vec<usize>,
-    group_of: HashMap<Box<str>, usize, crate::hash::InputKeyed>,
+    group_of: HashMap<YouthKey, usize, crate::hash::InputKeyed>,
     youths: Vec<Box<str>>,
     /// Lines read so far, over all files.
     places: u64,
@@ -223,84 +278,135 @@ impl JsonlBatch<'_> {
     /// # Errors
     /// Only when reading fails; what was read before stays in the batch.
     pub fn read(&mut self, file: &str, mut reader: impl BufRead) -> std::io::Result<()> {
-        use std::io::Read as _;
         let name: Arc<str> = Arc::from(file);
         let f = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
         self.names.push(name.clone());
         let max = self.timeline.limits().max_line_bytes;
-        // Room for the line, a `\r\n` ending, and one byte more to tell that it is too long.
-        let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(2);
+        // The longest line held: one with a `\r\n` ending, whose `\r` the readers take off.
+        let longest = max.saturating_add(1);
+        // Lines are looked at where the reader holds them; one that runs past the end of its
+        // buffer is gathered here first (at most `longest` bytes).
+        let mut gathered: Vec<u8> = Vec::new();
         let mut number: u32 = 0;
         loop {
-            let start = self.text.len();
-            if (&mut reader).take(cap).read_until(b'\n', &mut self.text)? == 0 {
+            let buf = match reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                // The last line, without a newline.
+                if !gathered.is_empty() {
+                    number = number.saturating_add(1);
+                    self.take_line(&name, f, number, &gathered);
+                }
                 return Ok(());
             }
-            number = number.saturating_add(1);
-            let place = self.places;
-            self.places += 1;
-            let read = self.text.len() - start;
-            let ended = self.text.ends_with(b"\n");
-            if read > max.saturating_add(1) && !ended {
-                self.text.truncate(start);
-                let rest = crate::input::skip_line(&mut reader)?;
-                let r = crate::input::too_long(&name, number, read.saturating_add(rest), max);
+            let (part, used, ended) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (buf.get(..i).unwrap_or_default(), i + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            let so_far = gathered.len().saturating_add(part.len());
+            if so_far > longest {
+                // Too long: refused without being held.
+                reader.consume(used);
+                gathered.clear();
+                let rest = if ended {
+                    0
+                } else {
+                    crate::input::skip_line(&mut reader)?
+                };
+                number = number.saturating_add(1);
+                let place = self.next_place();
+                let r = crate::input::too_long(&name, number, so_far.saturating_add(rest), max);
                 self.notes.add(place, vec![r], Vec::new());
                 continue;
             }
-            if ended {
-                self.text.pop();
+            if !ended {
+                gathered.extend_from_slice(part);
+            } else if gathered.is_empty() {
+                number = number.saturating_add(1);
+                self.take_line(&name, f, number, part);
+            } else {
+                gathered.extend_from_slice(part);
+                number = number.saturating_add(1);
+                self.take_line(&name, f, number, &gathered);
+                gathered.clear();
             }
-            let line = Line {
-                file: f,
-                number,
-                place,
-                start,
-                end: self.text.len(),
-            };
-            if !self.apart {
-                self.lines.push(line);
-                continue;
-            }
-            let raw = self.text.get(start..).unwrap_or_default();
-            let youth: Cow<'_, str> = match look(raw, max) {
-                Look::Blank => {
-                    self.text.truncate(start);
-                    continue;
-                }
-                Look::Subject(s) => Cow::Borrowed(s),
-                Look::Other => {
-                    read_jsonl_line(&mut self.probe, &name, number, raw, Record::Observation);
-                    let read = self
-                        .probe
-                        .only_subject()
-                        .map(|st| st.subject().id.to_string());
-                    let (rejected, warnings) = self.probe.take_notes();
-                    self.probe = self.timeline.scratch();
-                    match read {
-                        // Read again with the youth's other lines, warnings and all.
-                        Some(s) => Cow::Owned(s),
-                        None => {
-                            self.text.truncate(start);
-                            self.notes.add(place, rejected, warnings);
-                            continue;
-                        }
-                    }
-                }
-            };
-            let g = match self.group_of.get(youth.as_ref()) {
-                Some(&g) => g,
-                None => {
-                    let g = self.youths.len();
-                    let key: Box<str> = youth.into();
-                    self.group_of.insert(key.clone(), g);
-                    self.youths.push(key);
-                    g
-                }
-            };
-            self.lines.push(line);
-            self.groups.push(g);
+            reader.consume(used);
         }
+    }
+
+    /// The place of the next line read.
+    fn next_place(&mut self) -> u64 {
+        let place = self.places;
+        self.places += 1;
+        place
+    }
+
+    /// Keeps line `number` of file `f` (named `name`), its bytes `raw` without the newline, with
+    /// its youth's lines: packed when it is plain, as text when the readers must see it, not at
+    /// all when it is blank or refused on its own (its reasons are noted).
+    fn take_line(&mut self, name: &Arc<str>, f: u32, number: u32, raw: &[u8]) {
+        let place = self.next_place();
+        let max = self.timeline.limits().max_line_bytes;
+        let start = self.text.len();
+        let mut line = Line {
+            file: f,
+            number,
+            place,
+            start,
+            end: start,
+            packed: false,
+        };
+        if !self.apart {
+            self.text.extend_from_slice(raw);
+            line.end = self.text.len();
+            self.lines.push(line);
+            return;
+        }
+        // `None`: nothing of the line is kept (blank, or refused on its own).
+        let youth: Option<Cow<'_, str>> = match look(raw, max) {
+            Look::Blank => None,
+            Look::Plain(p) => {
+                packed::encode(&p, &mut self.text);
+                line.packed = true;
+                Some(p.subject)
+            }
+            Look::Subject(s) => {
+                self.text.extend_from_slice(raw);
+                Some(Cow::Borrowed(s))
+            }
+            Look::Other => {
+                read_jsonl_line(&mut self.probe, name, number, raw, Record::Observation);
+                let read = self
+                    .probe
+                    .only_subject()
+                    .map(|st| st.subject().id.to_string());
+                let (rejected, warnings) = self.probe.take_notes();
+                self.probe = self.timeline.scratch();
+                // Read again with the youth's other lines, warnings and all.
+                match read {
+                    Some(_) => self.text.extend_from_slice(raw),
+                    None => self.notes.add(place, rejected, warnings),
+                }
+                read.map(Cow::Owned)
+            }
+        };
+        let Some(youth) = youth else { return };
+        let g = match self.group_of.get(youth.as_bytes()) {
+            Some(&g) => g,
+            None => {
+                let g = self.youths.len();
+                self.group_of.insert(YouthKey::new(&youth), g);
+                let key: Box<str> = youth.into();
+                self.youths.push(key);
+                g
+            }
+        };
+        line.end = self.text.len();
+        self.lines.push(line);
+        self.groups.push(g);
     }
 
     /// Reads each youth's lines into a timeline of its own and evaluates it at `as_of`.
@@ -398,7 +504,7 @@ impl JsonlBatch<'_> {
             .map(|(g, s)| (s.as_ref(), Some(g)))
             .chain(
                 held.iter()
-                    .filter(|s| !self.group_of.contains_key(s.as_str()))
+                    .filter(|s| !self.group_of.contains_key(s.as_bytes()))
                     .map(|s| (s.as_str(), None)),
             )
             .collect();
@@ -537,10 +643,28 @@ impl Done {
     }
 }
 
-/// Reads kept line `line` (its text `raw`) into `tl` as the line reader does; what reading it
-/// noted goes to `notes` with the line's place.
+/// Reads kept line `line` (its text or packed form `raw`) into `tl` as the line reader does;
+/// what reading it noted goes to `notes` with the line's place.
 fn read_line(tl: &mut Timeline, name: &Arc<str>, line: &Line, raw: &[u8], notes: &mut Notes) {
-    read_jsonl_line(tl, name, line.number, raw, Record::Observation);
+    if line.packed {
+        let origin = crate::timeline::Origin {
+            file: name.clone(),
+            line: line.number,
+            column: 0,
+        };
+        match packed::decode(raw) {
+            Some(p) => add_plain(tl, origin, p),
+            // Not reached: the bytes are the ones `packed::encode` wrote.
+            None => tl.reject(Rejection::at(
+                "the line was read but could not be taken back from memory (an internal error; please report it)".into(),
+                Some(&origin),
+                None,
+                None,
+            )),
+        }
+    } else {
+        read_jsonl_line(tl, name, line.number, raw, Record::Observation);
+    }
     if !tl.rejected().is_empty() || !tl.warnings().is_empty() {
         let (rejected, warnings) = tl.take_notes();
         notes.add(line.place, rejected, warnings);
@@ -552,6 +676,16 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.len() > max {
         return Look::Other;
+    }
+    // The common case, read in full as `read_jsonl_line` would read it (and packed: every
+    // length in it must fit in 32 bits).
+    if u32::try_from(raw.len()).is_ok()
+        && let Ok(line) = std::str::from_utf8(raw)
+    {
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if let Some(p) = crate::scan::observation(line).and_then(PlainObservation::check) {
+            return Look::Plain(p);
+        }
     }
     // The common case, an object after JSON whitespace: skimmed as bytes.
     let start = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);

@@ -4,6 +4,7 @@ mod bulk;
 pub use bulk::JsonlBatch;
 mod compiled;
 mod explain;
+mod packed;
 mod patterns;
 mod why;
 
