@@ -1,4 +1,6 @@
-//! A fast, unkeyed hasher for maps whose keys come from the rule set, not from input.
+//! Hashing: a fast, unkeyed hasher for maps whose keys come from the rule set, not from input;
+//! keyed hashing for maps whose keys do ([`InputKeyed`]); and [`IdKey`], an input id held in
+//! the map's own slot.
 //!
 //! Std's default SipHash is keyed against crafted collisions, which matters only where input
 //! chooses the keys that are inserted. Maps built once from a rule set (kinds, names) are looked
@@ -108,5 +110,48 @@ mod tests {
         assert_eq!(m.get("abcdefghi"), Some(&5));
         assert_eq!(m.get(""), Some(&0));
         assert_eq!(m.get("contact.ne"), None);
+    }
+}
+
+/// An id from input (a youth's) as the key of a map that is looked up once per record: held in
+/// the map's own slot when it is short, as ids usually are, so that a lookup compares bytes
+/// already at hand instead of first reading a separate allocation, which with many ids misses
+/// the cache (docs/performance.md, tenth round). Looked up by the id's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum IdKey {
+    Short { len: u8, bytes: [u8; IdKey::SHORT] },
+    Long(Box<[u8]>),
+}
+
+impl IdKey {
+    /// The longest id held in the slot itself.
+    const SHORT: usize = 22;
+
+    pub(crate) fn new(id: &str) -> Self {
+        let mut bytes = [0; Self::SHORT];
+        match (bytes.get_mut(..id.len()), u8::try_from(id.len())) {
+            (Some(short), Ok(len)) => {
+                short.copy_from_slice(id.as_bytes());
+                IdKey::Short { len, bytes }
+            }
+            _ => IdKey::Long(id.as_bytes().into()),
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for IdKey {
+    fn borrow(&self) -> &[u8] {
+        match self {
+            IdKey::Short { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            IdKey::Long(bytes) => bytes,
+        }
+    }
+}
+
+// Hashed as its bytes, as `Borrow` requires. Equal keys are equal bytes and the other way
+// round: an id has one form only, set by its length (unused short bytes are zero).
+impl std::hash::Hash for IdKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::borrow::Borrow::<[u8]>::borrow(self).hash(state);
     }
 }

@@ -7,8 +7,8 @@ use crate::node::{Node, NodeKind, Pos};
 use crate::report::Rejection;
 use crate::time::{Timestamp, parse_date, parse_timestamp};
 use crate::timeline::{
-    Bound, Fact, LineObservation, Observation, Origin, Subject, Timeline, parse_bound, pos_origin,
-    scalar_value,
+    Bound, Copies, Fact, LineObservation, Observation, Origin, Subject, Timeline, parse_bound,
+    pos_origin, scalar_value,
 };
 use crate::vocabulary::{Vocabulary, did_you_mean};
 use serde::Deserialize;
@@ -433,7 +433,9 @@ fn add_observation_node(
                 ));
                 return;
             }
-            if let Err((e, id)) = tl.add_observation_from(subject, o, Some(origin.clone())) {
+            if let Err((e, id)) =
+                tl.add_observation_from(subject, o, Some(origin.clone()), Copies::AsGiven)
+            {
                 tl.reject(Rejection::at(
                     e.reason,
                     Some(&origin),
@@ -681,7 +683,7 @@ pub(crate) fn read_observation_line(
         && limits.max_observations_per_subject > 0
         && let Some((subject, o)) = fast_observation(plain, tl.vocabulary().map(|v| &**v))
     {
-        return match tl.check_observation_from(&subject, o, Some(&origin)) {
+        return match tl.check_observation_from(&subject, o, Some(&origin), Copies::Shared) {
             Ok(observation) => Ok(LineObservation {
                 subject: subject.into_owned(),
                 observation,
@@ -779,7 +781,7 @@ pub(crate) fn read_jsonl_line(
     match record {
         Record::Observation => match observation_from_node(&node, None) {
             Ok((Some(subject), o)) if !subject.is_empty() => {
-                if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+                if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone()), Copies::AsGiven) {
                     tl.reject(Rejection::at(e.reason, Some(&origin), Some(&subject), Some(&id)));
                 }
             }
@@ -918,7 +920,8 @@ fn fast_plain(line: &str) -> Option<PlainObservation<'_>> {
 /// Adds the observation of a plain line read at `origin` to `tl`, or the reason it is refused.
 pub(crate) fn add_plain(tl: &mut Timeline, origin: Origin, p: PlainObservation<'_>) {
     let (subject, o) = p.build(tl.vocabulary().map(|v| &**v));
-    if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone())) {
+    if let Err((e, id)) = tl.add_observation_from(&subject, o, Some(origin.clone()), Copies::Shared)
+    {
         tl.reject(Rejection::at(
             e.reason,
             Some(&origin),

@@ -239,6 +239,16 @@ impl std::hash::Hasher for U64Hasher {
     }
 }
 
+/// Whose copies the names of an observation being added are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Copies {
+    /// As the caller made them: each is replaced by the vocabulary's copy where it has one.
+    AsGiven,
+    /// The timeline's vocabulary's copies already, where it has them (a reader built the
+    /// observation with that vocabulary, `PlainObservation::build`): nothing to replace.
+    Shared,
+}
+
 /// Where a record was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -396,7 +406,7 @@ impl Timeline {
         subject: &str,
         observation: Observation,
     ) -> Result<(), InputError> {
-        self.add_observation_from(subject, observation, None)
+        self.add_observation_from(subject, observation, None, Copies::AsGiven)
             .map_err(|(e, _)| e)
     }
 
@@ -499,11 +509,13 @@ impl Timeline {
     /// The checks of an observation that do not depend on what is held (ids, protected and
     /// non-finite attributes, the vocabulary); the accepted record, with its names shared.
     /// Warnings (a protected attribute removed) are added to [`warnings`](Self::warnings).
+    /// `names` says whether its names are this timeline's vocabulary's copies already.
     pub(crate) fn check_observation_from(
         &mut self,
         subject: &str,
         mut observation: Observation,
         origin: Option<&Origin>,
+        names: Copies,
     ) -> Result<Observation, (InputError, String)> {
         if subject.is_empty() {
             return Err((
@@ -524,7 +536,7 @@ impl Timeline {
         let vocab = self.vocabulary.as_deref();
         // The vocabulary's copy of each name (a reader has usually handed them out already),
         // which the checks below recognise by address.
-        if let Some(v) = vocab {
+        if let (Some(v), Copies::AsGiven) = (vocab, names) {
             v.share(&mut observation);
         }
         for name in protected_attributes(vocab, &observation.attributes) {
@@ -560,8 +572,10 @@ impl Timeline {
         subject: &str,
         observation: Observation,
         origin: Option<Origin>,
+        names: Copies,
     ) -> Result<(), (InputError, String)> {
-        let observation = self.check_observation_from(subject, observation, origin.as_ref())?;
+        let observation =
+            self.check_observation_from(subject, observation, origin.as_ref(), names)?;
         let hash = std::hash::BuildHasher::hash_one(&self.ids, observation.id.as_str());
         let max = self.limits.max_observations_per_subject;
         // (At most a few thousand: the lines counted may turn out duplicates or refused.)

@@ -12,6 +12,7 @@
 //! are put back in line order.
 
 use super::{Engine, Read, Scratch, packed};
+use crate::hash::IdKey;
 use crate::input::{PlainObservation, Record, add_plain, read_jsonl_line};
 use crate::report::{Rejection, Report, Warning};
 use crate::time::Timestamp;
@@ -34,51 +35,6 @@ struct Line {
     end: usize,
     /// Whether the line is kept packed ([`packed::encode`]) rather than as text.
     packed: bool,
-}
-
-/// A youth's id as the key of the map that finds its lines: held in the map's own slot when it
-/// is short, as ids usually are, so that finding it compares bytes already at hand rather than
-/// reading a separate allocation for every line (which missed the cache).
-#[derive(PartialEq, Eq)]
-enum YouthKey {
-    Short {
-        len: u8,
-        bytes: [u8; YouthKey::SHORT],
-    },
-    Long(Box<[u8]>),
-}
-
-impl YouthKey {
-    /// The longest id held in the slot.
-    const SHORT: usize = 22;
-
-    fn new(id: &str) -> Self {
-        let mut bytes = [0; Self::SHORT];
-        match (bytes.get_mut(..id.len()), u8::try_from(id.len())) {
-            (Some(short), Ok(len)) => {
-                short.copy_from_slice(id.as_bytes());
-                YouthKey::Short { len, bytes }
-            }
-            _ => YouthKey::Long(id.as_bytes().into()),
-        }
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for YouthKey {
-    fn borrow(&self) -> &[u8] {
-        match self {
-            YouthKey::Short { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
-            YouthKey::Long(bytes) => bytes,
-        }
-    }
-}
-
-// Hashed as its bytes, as `Borrow` requires (equal keys are equal bytes: an id is held in one
-// form only, by its length).
-impl std::hash::Hash for YouthKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::borrow::Borrow::<[u8]>::borrow(self).hash(state);
-    }
 }
 
 /// What a first look at a line finds.
@@ -190,7 +146,7 @@ pub struct JsonlBatch<'e> {
     lines: Vec<Line>,
     /// The youth (index into `youths`) of each kept line.
     groups: Vec<usize>,
-    group_of: HashMap<YouthKey, usize, crate::hash::InputKeyed>,
+    group_of: HashMap<IdKey, usize, crate::hash::InputKeyed>,
     youths: Vec<Box<str>>,
     /// Lines read so far, over all files.
     places: u64,
@@ -398,7 +354,7 @@ impl JsonlBatch<'_> {
             Some(&g) => g,
             None => {
                 let g = self.youths.len();
-                self.group_of.insert(YouthKey::new(&youth), g);
+                self.group_of.insert(IdKey::new(&youth), g);
                 let key: Box<str> = youth.into();
                 self.youths.push(key);
                 g
