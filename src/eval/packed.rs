@@ -26,7 +26,7 @@ const FALSE: u8 = 1;
 const TRUE: u8 = 2;
 const NUMBER: u8 = 3;
 
-/// Appends `p` to `out`: first the length of its text, the fixed-size parts (which fields are
+/// Appends `p` to `out`: first the length of its text, then the fixed parts (which fields are
 /// given, timestamps, the lengths of the strings, attribute tags and numbers), then the text of
 /// all its strings one after the other, so that reading it back checks the text as UTF-8 once.
 /// Every length fits in a `u32`: the caller packs only lines shorter than 4 GiB.
@@ -49,27 +49,28 @@ pub(super) fn encode(p: &PlainObservation<'_>, out: &mut Vec<u8>) {
             text += s.len();
         }
     }
-    // The most the fixed-size parts take: 4 + 1 + 2 × 16 + 7 × 4, and 13 per attribute.
-    out.reserve(65 + 13 * p.attributes.len() + text);
-    out.extend_from_slice(&length(text));
+    // The most the fixed-size parts take: 1 + 2 × 16 and eight lengths of at most 5 bytes, and
+    // 14 per attribute.
+    out.reserve(73 + 14 * p.attributes.len() + text);
+    length(text, out);
     out.push(present);
     timestamp(&p.at, out);
     if let Some(t) = &p.recorded_at {
         timestamp(t, out);
     }
     for s in [&p.subject, &p.id, &p.kind] {
-        out.extend_from_slice(&length(s.len()));
+        length(s.len(), out);
     }
     for s in optional.into_iter().flatten() {
-        out.extend_from_slice(&length(s.len()));
+        length(s.len(), out);
     }
-    out.extend_from_slice(&length(p.attributes.len()));
+    length(p.attributes.len(), out);
     for (key, value) in &p.attributes {
-        out.extend_from_slice(&length(key.len()));
+        length(key.len(), out);
         match value {
             PlainValue::Str(s) => {
                 out.push(STR);
-                out.extend_from_slice(&length(s.len()));
+                length(s.len(), out);
             }
             PlainValue::Bool(false) => out.push(FALSE),
             PlainValue::Bool(true) => out.push(TRUE),
@@ -93,9 +94,16 @@ pub(super) fn encode(p: &PlainObservation<'_>, out: &mut Vec<u8>) {
     }
 }
 
-/// A length as four bytes (see [`encode`]: it fits).
-fn length(n: usize) -> [u8; 4] {
-    u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes()
+/// A length as one byte when it is below 255 (as most are), else 255 and four bytes (see
+/// [`encode`]: it fits).
+fn length(n: usize, out: &mut Vec<u8>) {
+    match u8::try_from(n) {
+        Ok(short) if short < u8::MAX => out.push(short),
+        _ => {
+            out.push(u8::MAX);
+            out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+        }
+    }
 }
 
 /// What [`encode`] wrote; `None` only for bytes it did not write.
@@ -104,7 +112,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<PlainObservation<'_>> {
         fixed: bytes,
         text: "",
     };
-    let n = r.u32()? as usize;
+    let n = r.length()?;
     let (fixed, text) = r.fixed.split_at_checked(r.fixed.len().checked_sub(n)?)?;
     r = Reader {
         fixed,
@@ -126,7 +134,7 @@ pub(super) fn decode(bytes: &[u8]) -> Option<PlainObservation<'_>> {
     let channel = optional(CHANNEL)?;
     let counterpart = optional(COUNTERPART)?;
     let source = optional(SOURCE)?;
-    let n = r.u32()? as usize;
+    let n = r.length()?;
     let mut attributes = smallvec::SmallVec::with_capacity(n.min(crate::Attributes::MAX));
     for _ in 0..n {
         let key = r.text()?;
@@ -192,9 +200,17 @@ impl<'a> Reader<'a> {
         Some(i32::from_le_bytes(self.array()?))
     }
 
+    /// A length as [`length`] wrote it.
+    fn length(&mut self) -> Option<usize> {
+        match self.byte()? {
+            u8::MAX => Some(self.u32()? as usize),
+            short => Some(usize::from(short)),
+        }
+    }
+
     /// The next string: its length from the fixed parts, its text from the text.
     fn text(&mut self) -> Option<Cow<'a, str>> {
-        let n = self.u32()? as usize;
+        let n = self.length()?;
         let (head, rest) = self.text.split_at_checked(n)?;
         self.text = rest;
         Some(Cow::Borrowed(head))
@@ -254,6 +270,14 @@ mod tests {
             r#"{"subject":"y","id":"o","at":"9999-12-31T23:59:59+23:59","kind":"k","attributes":null}"#,
         ] {
             round_trip(&plain(line));
+        }
+        // Lengths of 254 and below take one byte; from 255 on, five.
+        for n in [254, 255, 256, 70_000] {
+            let long = "x".repeat(n);
+            let line = format!(
+                r#"{{"subject":"{long}","id":"{long}","at":"2026-03-02T10:00:00Z","kind":"k","counterpart":"{long}","attributes":{{"{long}":"{long}"}}}}"#
+            );
+            round_trip(&plain(&line));
         }
     }
 
