@@ -85,34 +85,6 @@ impl std::hash::BuildHasher for InputKeyed {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn equal_strings_hash_equal_and_lookups_work() {
-        let mut m: FastMap<String, usize> = FastMap::default();
-        for (i, k) in [
-            "",
-            "a",
-            "contact.new",
-            "meeting.in_person",
-            "abcdefgh",
-            "abcdefghi",
-        ]
-        .iter()
-        .enumerate()
-        {
-            m.insert((*k).to_owned(), i);
-        }
-        assert_eq!(m.get("meeting.in_person"), Some(&3));
-        assert_eq!(m.get("abcdefgh"), Some(&4));
-        assert_eq!(m.get("abcdefghi"), Some(&5));
-        assert_eq!(m.get(""), Some(&0));
-        assert_eq!(m.get("contact.ne"), None);
-    }
-}
-
 /// An id from input (a youth's) as the key of a map that is looked up once per record: held in
 /// the map's own slot when it is short, as ids usually are, so that a lookup compares bytes
 /// already at hand instead of first reading a separate allocation, which with many ids misses
@@ -153,5 +125,62 @@ impl std::borrow::Borrow<[u8]> for IdKey {
 impl std::hash::Hash for IdKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         std::borrow::Borrow::<[u8]>::borrow(self).hash(state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_hash_equal_and_lookups_work() {
+        let mut m: FastMap<String, usize> = FastMap::default();
+        for (i, k) in [
+            "",
+            "a",
+            "contact.new",
+            "meeting.in_person",
+            "abcdefgh",
+            "abcdefghi",
+        ]
+        .iter()
+        .enumerate()
+        {
+            m.insert((*k).to_owned(), i);
+        }
+        assert_eq!(m.get("meeting.in_person"), Some(&3));
+        assert_eq!(m.get("abcdefgh"), Some(&4));
+        assert_eq!(m.get("abcdefghi"), Some(&5));
+        assert_eq!(m.get(""), Some(&0));
+        assert_eq!(m.get("contact.ne"), None);
+    }
+
+    /// Held in the slot up to 22 bytes, apart from there: equal keys are equal bytes, hash as
+    /// their bytes, and are found by them.
+    #[test]
+    fn id_keys_are_their_bytes() {
+        use std::borrow::Borrow;
+        use std::hash::BuildHasher;
+        let ids: Vec<String> = [0, 1, 21, 22, 23, 100]
+            .iter()
+            .map(|&n| "y".repeat(n))
+            .chain(["é-1".to_owned(), "y-1".to_owned(), "y-1\0".to_owned()])
+            .collect();
+        let hasher = InputKeyed::default();
+        let mut m: std::collections::HashMap<IdKey, usize, InputKeyed> =
+            std::collections::HashMap::default();
+        for (i, id) in ids.iter().enumerate() {
+            let key = IdKey::new(id);
+            assert_eq!(matches!(key, IdKey::Short { .. }), id.len() <= 22, "{id:?}");
+            assert_eq!(Borrow::<[u8]>::borrow(&key), id.as_bytes());
+            assert_eq!(hasher.hash_one(&key), hasher.hash_one(id.as_bytes()));
+            assert_eq!(key, IdKey::new(id));
+            m.insert(key, i);
+        }
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(m.get(id.as_bytes()), Some(&i), "{id:?}");
+        }
+        assert_eq!(m.len(), ids.len());
+        assert_eq!(m.get("y-2".as_bytes()), None);
     }
 }

@@ -616,7 +616,12 @@ pub(crate) fn read_jsonl_from(
 pub(crate) fn skip_line(reader: &mut impl std::io::BufRead) -> std::io::Result<usize> {
     let mut skipped = 0usize;
     loop {
-        let buf = reader.fill_buf()?;
+        // As `read_until` does: an interrupted read is tried again.
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if buf.is_empty() {
             return Ok(skipped);
         }
@@ -908,13 +913,18 @@ fn fast_observation<'a>(
 /// [`fast_observation`] before the vocabulary shares its names.
 fn fast_plain(line: &str) -> Option<PlainObservation<'_>> {
     // The hand-written scanner takes the plain case; serde reads what it leaves (escapes, say).
-    let f: FastObservation<'_> = match crate::scan::observation(line) {
-        Some(f) => f,
+    match crate::scan::observation(line) {
+        Some(f) => PlainObservation::check(f),
         // Only an object: a derived struct would also take the array form `["y-1", …]`.
-        None if line.starts_with('{') => serde_json::from_str(line).ok()?,
-        None => return None,
-    };
-    PlainObservation::check(f)
+        None if line.starts_with('{') => PlainObservation::check(serde_json::from_str(line).ok()?),
+        None => None,
+    }
+}
+
+/// The line (as [`read_jsonl_line`] trims it) when the hand-written scanner reads it and it is
+/// plain: what [`fast_plain`] gives without serde.
+pub(crate) fn scan_plain(line: &str) -> Option<PlainObservation<'_>> {
+    crate::scan::observation(line).and_then(PlainObservation::check)
 }
 
 /// Adds the observation of a plain line read at `origin` to `tl`, or the reason it is refused.

@@ -153,6 +153,63 @@ fn both_buffered(
         expected,
         "buffer of {capacity} bytes"
     );
+    // The same through a reader that hands out `capacity` bytes at a time and is interrupted
+    // before each, as a pipe may be: both readers try again.
+    let mut batch = engine.jsonl_batch(base.make(rules));
+    let mut whole = base.make(rules);
+    for (name, bytes) in files {
+        batch.read(name, Choppy::new(bytes, capacity)).unwrap();
+        whole
+            .read_jsonl_reader(name, Choppy::new(bytes, capacity))
+            .unwrap();
+    }
+    assert_eq!(
+        batch.evaluate(as_of),
+        expected,
+        "interrupted, {capacity} bytes at a time"
+    );
+    assert_eq!(engine.evaluate(&whole, as_of), expected);
+}
+
+/// A reader of `bytes` that hands out at most `step` of them at a time and fails with
+/// `Interrupted` once before each.
+struct Choppy<'a> {
+    bytes: &'a [u8],
+    step: usize,
+    interrupt: bool,
+}
+
+impl<'a> Choppy<'a> {
+    fn new(bytes: &'a [u8], step: usize) -> Self {
+        Choppy {
+            bytes,
+            step: step.max(1),
+            interrupt: true,
+        }
+    }
+}
+
+impl std::io::Read for Choppy<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = std::io::BufRead::fill_buf(self)?.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Choppy<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if std::mem::take(&mut self.interrupt) {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        Ok(&self.bytes[..self.step.min(self.bytes.len())])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.bytes = &self.bytes[amount.min(self.bytes.len())..];
+        self.interrupt = true;
+    }
 }
 
 fn plain_base() -> Base {
@@ -206,7 +263,7 @@ fn refused_lines_of_plain_youths_are_not_all_held() {
     let lines = 30_000;
     let mut text = String::new();
     for i in 0..lines {
-        // An undeclared kind: refused by the vocabulary, after the skim grouped it by youth.
+        // An undeclared kind: refused by the vocabulary, after the reader grouped it by youth.
         text.push_str(&obs(
             &format!("y-{}", i % 300),
             &format!("o-{i}"),
@@ -218,9 +275,9 @@ fn refused_lines_of_plain_youths_are_not_all_held() {
     }
     let (got, old, new) = both_ways_with_peaks(text.as_bytes());
     assert_eq!(got.rejected.len(), 10);
-    // The batch keeps the text of lines that look like observations until it evaluates them
-    // (up to twice its size while the text grows), plus about 48 bytes a line (where the line
-    // lies, its youth, its place in its youth's order): not a reason per refused line.
+    // The batch keeps lines that look like observations until it evaluates them (packed, or as
+    // text; up to twice that while it grows), plus about 56 bytes a line (where the line lies,
+    // its youth, its place in its youth's order): not a reason per refused line.
     let allowed = old + 2 * text.len() + 64 * lines + (1 << 20);
     assert!(
         new <= allowed,

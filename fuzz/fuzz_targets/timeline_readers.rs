@@ -2,7 +2,7 @@
 //! and without the default vocabulary; every timeline read is evaluated with the builtin pack.
 #![no_main]
 
-use early_signal::{RuleSet, Timeline};
+use early_signal::{Limits, RuleSet, Timeline};
 use early_signal_fuzz::{as_ofs, builtin_engine};
 use libfuzzer_sys::fuzz_target;
 
@@ -49,6 +49,16 @@ fuzz_target!(|data: &[u8]| {
         let cut = data.len() / 2;
         let (first, second) = data.split_at(cut);
         let mut both = fresh();
+        // Half the time a short line limit, so that lines are refused as too long, also where
+        // they run over the end of the small buffers below.
+        if let Some(&b) = data.get(1)
+            && b % 2 == 1
+        {
+            both.set_limits(Limits {
+                max_line_bytes: 16 + usize::from(b),
+                ..Limits::default()
+            });
+        }
         both.read_subjects_jsonl("s.jsonl", data);
         let base = both.clone();
         let _ = both.read_jsonl_reader("a.jsonl", first);
@@ -57,6 +67,12 @@ fuzz_target!(|data: &[u8]| {
             let expected = engine.evaluate(&both, as_of);
             let got = engine.evaluate_jsonl(base.clone(), &[("a.jsonl", first), ("b.jsonl", second)], as_of);
             assert_eq!(got, expected);
+            // Read through small buffers, so that lines run over their ends.
+            let capacity = 1 + data.first().copied().map_or(0, usize::from) % 64;
+            let mut batch = engine.jsonl_batch(base.clone());
+            let _ = batch.read("a.jsonl", std::io::BufReader::with_capacity(capacity, first));
+            let _ = batch.read("b.jsonl", std::io::BufReader::with_capacity(capacity, second));
+            assert_eq!(batch.evaluate(as_of), expected);
         }
         for tl in [&yaml, &jsonl, &subjects, &streamed] {
             let _ = tl.observation_count();

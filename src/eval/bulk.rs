@@ -8,8 +8,8 @@
 //! rules, on memory the cache still holds. A plain line (the scanner reads it in full) is checked
 //! as it comes and kept packed, its values without the JSON around them, so that it is not
 //! scanned twice ([`super::packed`]); any other line is kept as text, placed by a skim that finds
-//! only its `subject`. The report is the one reading the files and then evaluating gives; the reading notes
-//! are put back in line order.
+//! only its `subject`. The report is the one reading the files and then evaluating gives; the
+//! reading notes are put back in line order.
 
 use super::{Engine, Read, Scratch, packed};
 use crate::hash::IdKey;
@@ -117,8 +117,9 @@ impl Notes {
 ///
 /// [`evaluate`](Self::evaluate) gives the report that reading the same files into the timeline
 /// with [`Timeline::read_jsonl_reader`] and then calling [`Engine::evaluate`] gives, rejections
-/// and warnings included and in the same order, in less time and memory: it holds the text of
-/// the lines that can be observations (plus about 48 bytes per line to find each youth's lines),
+/// and warnings included and in the same order, in less time and memory: it holds the lines that
+/// can be observations — a plain one packed, its checked values without the JSON (typically about
+/// half its text), any other as text — plus about 56 bytes per line to find each youth's lines,
 /// not every parsed record, and each youth's records only while that youth is evaluated. Lines
 /// that are too long, blank or refused on their own are not kept (their reasons are, within
 /// [`Limits::max_rejections`](crate::Limits::max_rejections)).
@@ -302,7 +303,8 @@ impl JsonlBatch<'_> {
 
     /// Keeps line `number` of file `f` (named `name`), its bytes `raw` without the newline, with
     /// its youth's lines: packed when it is plain, as text when the readers must see it, not at
-    /// all when it is blank or refused on its own (its reasons are noted).
+    /// all when it is blank or refused on its own (its reasons are noted). When lines cannot be
+    /// looked at apart (a limit is zero), every line is kept as text, in order.
     fn take_line(&mut self, name: &Arc<str>, f: u32, number: u32, raw: &[u8]) {
         let place = self.next_place();
         let max = self.timeline.limits().max_line_bytes;
@@ -633,36 +635,31 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
     if raw.len() > max {
         return Look::Other;
     }
-    // The common case, read in full as `read_jsonl_line` would read it (and packed: every
-    // length in it must fit in 32 bits).
-    if u32::try_from(raw.len()).is_ok()
-        && let Ok(line) = std::str::from_utf8(raw)
-    {
-        let line = line.trim_start_matches('\u{feff}').trim();
-        if let Some(p) = crate::scan::observation(line).and_then(PlainObservation::check) {
-            return Look::Plain(p);
-        }
+    // (Only in UTF-8: a line that is not is left to be read alone, and refused.)
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return Look::Other;
+    };
+    let line = text.trim_start_matches('\u{feff}').trim();
+    if line.is_empty() {
+        return Look::Blank;
     }
-    // The common case, an object after JSON whitespace: skimmed as bytes.
+    // Most lines: read in full as `read_jsonl_line` reads them, to be packed (every length in
+    // the packed form must fit in 32 bits).
+    if u32::try_from(line.len()).is_ok()
+        && let Some(p) = crate::input::scan_plain(line)
+    {
+        return Look::Plain(p);
+    }
+    // Any other object after JSON whitespace: skimmed for its subject.
     let start = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
     let first = start
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    // (Only in UTF-8: a line that is not is left to be read alone, and refused.)
-    if first.and_then(|i| start.get(i)) == Some(&b'{')
-        && (start.is_ascii() || std::str::from_utf8(start).is_ok())
-    {
+    if first.and_then(|i| start.get(i)) == Some(&b'{') {
         return match crate::scan::subject(start) {
             Some(s) if !s.is_empty() => Look::Subject(s),
             _ => Look::Other,
         };
     }
-    let Ok(line) = std::str::from_utf8(raw) else {
-        return Look::Other;
-    };
-    if line.trim_start_matches('\u{feff}').trim().is_empty() {
-        Look::Blank
-    } else {
-        Look::Other
-    }
+    Look::Other
 }

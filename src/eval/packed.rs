@@ -4,8 +4,9 @@
 //! evaluated. A line the scanner reads in full is checked as it is read (timestamps parsed,
 //! attributes scalar and each named once: a [`PlainObservation`]) and held in this form: its
 //! values with their lengths, no keys, quotes or punctuation. Reading it back takes the lengths
-//! and checks the text as UTF-8 once, rather than scanning the JSON a second time; a typical
-//! line takes about half its room.
+//! and checks the text as UTF-8 once, rather than scanning the JSON a second time. A typical
+//! line takes about half its room; a line of many numeric attributes can take up to about twice
+//! it (eight bytes for a number written as one digit).
 //!
 //! The form is private to one process run: nothing packed is written anywhere.
 
@@ -296,7 +297,7 @@ mod tests {
             seconds in -62_135_596_800i64..253_402_300_799,
             nanos in 0u32..1_000_000_000,
             leap in any::<bool>(),
-            offset in -86_399i32..86_399,
+            offset in -86_399i32..=86_399,
         ) {
             // A leap second: the last second of a minute with its nanoseconds past a billion.
             let seconds = if leap { seconds - seconds.rem_euclid(60) + 59 } else { seconds };
