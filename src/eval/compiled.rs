@@ -13,11 +13,17 @@
 //!
 //! The tables take one `u32` per kind for each predicate that tests the kind; an engine whose
 //! tables would pass [`MAX_TABLE_ENTRIES`] in all numbers no kinds and tests whole predicates.
+//!
+//! What is left once the kind is fixed is compiled too ([`Check`]). A test of a channel, a
+//! source or an attribute with declared `values` knows its answer for each of the vocabulary's
+//! stored copies of those strings, by the copy's address: records read with the vocabulary
+//! share those copies, so such a test is one lookup instead of a walk through the matcher and
+//! the text. A string that is not a stored copy is tested by its text, as before.
 
 use crate::hash::FastMap;
 use crate::name::Name;
-use crate::rule::{Field, FieldValue, Pattern, Pred, Rule};
-use crate::timeline::{Observation, Subject};
+use crate::rule::{Field, FieldValue, Matcher, Pattern, Pred, Rule};
+use crate::timeline::{Observation, Subject, Value};
 use crate::vocabulary::Vocabulary;
 use std::collections::BTreeSet;
 
@@ -45,6 +51,53 @@ pub(crate) struct Kinds {
     )]
     stored: Vec<Name>,
     by_addr: FastMap<usize, KindId>,
+    /// The vocabulary's stored copies of the strings string tests can meet.
+    strings: Strings,
+}
+
+/// The vocabulary's stored copies of the declared channels, sources and attribute values: the
+/// strings a [`Check::Str`] knows its answers for.
+#[derive(Debug, Clone, Default)]
+struct Strings {
+    channels: Vec<Name>,
+    sources: Vec<Name>,
+    /// Attribute name → the copies of its declared `values`.
+    values: FastMap<String, Vec<Name>>,
+}
+
+impl Strings {
+    fn of(vocabulary: Option<&Vocabulary>) -> Self {
+        let Some(v) = vocabulary else {
+            return Strings::default();
+        };
+        let copies = |names: &mut dyn Iterator<Item = &String>| -> Vec<Name> {
+            names.map(|n| v.name(n)).collect()
+        };
+        Strings {
+            channels: copies(&mut v.channels.iter()),
+            sources: copies(&mut v.sources.iter()),
+            values: v
+                .attributes
+                .iter()
+                .filter_map(|(a, ty)| match ty {
+                    crate::vocabulary::ValueType::Values(vs) => {
+                        Some((a.clone(), copies(&mut vs.iter())))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The copies a test of `field` can meet (none for a field without declared strings).
+    fn for_field(&self, field: &Field) -> &[Name] {
+        match field {
+            Field::Channel => &self.channels,
+            Field::Source => &self.sources,
+            Field::Attribute(a) => self.values.get(a.as_str()).map_or(&[], Vec::as_slice),
+            Field::Kind | Field::Counterpart | Field::Age | Field::Fact(_) => &[],
+        }
+    }
 }
 
 impl Kinds {
@@ -72,6 +125,7 @@ impl Kinds {
             names,
             stored,
             by_addr,
+            strings: Strings::of(vocabulary),
         }
     }
 
@@ -98,10 +152,10 @@ impl Kinds {
 /// A predicate with its answer for each known kind.
 #[derive(Debug, Clone)]
 pub(crate) struct Test {
-    whole: Pred,
+    whole: Check,
     /// Per kind number: [`NO`], [`YES`], or `REST + i` for `rests[i]`.
     by_kind: Box<[u32]>,
-    rests: Vec<Pred>,
+    rests: Vec<Check>,
 }
 
 const NO: u32 = 0;
@@ -117,13 +171,14 @@ enum Partial {
 
 impl Test {
     pub(crate) fn new(pred: &Pred, kinds: &Kinds) -> Self {
+        let whole = Check::new(pred, &kinds.strings);
         let mut rests: Vec<Pred> = Vec::new();
         if !tests_kind(pred) {
             // The kind decides nothing: no table, the whole predicate every time.
             return Test {
-                whole: pred.clone(),
+                whole,
                 by_kind: Box::new([]),
-                rests,
+                rests: Vec::new(),
             };
         }
         let by_kind = kinds
@@ -145,9 +200,21 @@ impl Test {
             })
             .collect();
         Test {
-            whole: pred.clone(),
+            whole,
             by_kind,
-            rests,
+            rests: rests
+                .iter()
+                .map(|p| Check::new(p, &kinds.strings))
+                .collect(),
+        }
+    }
+
+    /// The answer for every observation of kind number `kind`, when the kind decides it.
+    fn decided(&self, kind: KindId) -> Option<bool> {
+        match self.by_kind.get(kind as usize) {
+            Some(&NO) => Some(false),
+            Some(&YES) => Some(true),
+            _ => None,
         }
     }
 
@@ -163,6 +230,85 @@ impl Test {
                 None => self.whole.matches(o, s),
             },
             None => self.whole.matches(o, s),
+        }
+    }
+}
+
+/// A predicate over the fields other than the kind, compiled: string tests with declared values
+/// answer by the stored copy's address (see the module's documentation).
+#[derive(Debug, Clone)]
+enum Check {
+    /// A test of a channel, a source or a string attribute, with its answer for the address of
+    /// each stored copy the field can hold (a few: searched in order), and for the field not
+    /// given. Any other value (a string that is not a stored copy, a number) is tested by `m`.
+    Str {
+        field: Field,
+        m: Matcher,
+        answers: Box<[(usize, bool)]>,
+        absent: bool,
+    },
+    /// Any other test.
+    Test(Field, Matcher),
+    All(Box<[Check]>),
+    Any(Box<[Check]>),
+    Not(Box<Check>),
+}
+
+impl Check {
+    fn new(p: &Pred, strings: &Strings) -> Self {
+        let each = |ps: &[Pred]| ps.iter().map(|q| Check::new(q, strings)).collect();
+        match p {
+            Pred::All(ps) => Check::All(each(ps)),
+            Pred::Any(ps) => Check::Any(each(ps)),
+            Pred::Not(q) => Check::Not(Box::new(Check::new(q, strings))),
+            Pred::Test(field, m) => match strings.for_field(field) {
+                [] => Check::Test(field.clone(), m.clone()),
+                copies => Check::Str {
+                    field: field.clone(),
+                    m: m.clone(),
+                    answers: copies
+                        .iter()
+                        .map(|c| (c.addr(), m.matches(Some(FieldValue::Str(c)))))
+                        .collect(),
+                    absent: m.matches(None),
+                },
+            },
+        }
+    }
+
+    fn matches(&self, o: &Observation, s: &Subject) -> bool {
+        match self {
+            Check::Str {
+                field,
+                m,
+                answers,
+                absent,
+            } => {
+                let given = match field {
+                    Field::Channel => o.channel.as_ref(),
+                    Field::Source => o.source.as_ref(),
+                    Field::Attribute(a) => match o.attributes.get_shared(a) {
+                        Some(Value::String(v)) => Some(v),
+                        Some(_) => return m.matches(field.value(o, s)),
+                        None => None,
+                    },
+                    _ => return m.matches(field.value(o, s)),
+                };
+                match given {
+                    None => *absent,
+                    Some(v) => {
+                        let addr = v.addr();
+                        match answers.iter().find(|(a, _)| *a == addr) {
+                            Some(&(_, answer)) => answer,
+                            None => m.matches(Some(FieldValue::Str(v))),
+                        }
+                    }
+                }
+            }
+            Check::Test(field, m) => m.matches(field.value(o, s)),
+            Check::All(cs) => cs.iter().all(|c| c.matches(o, s)),
+            Check::Any(cs) => cs.iter().any(|c| c.matches(o, s)),
+            Check::Not(c) => !c.matches(o, s),
         }
     }
 }
@@ -236,19 +382,69 @@ fn cost(p: &Pred) -> u8 {
     }
 }
 
+/// For a `signals` rule: per kind number, the indicators every observation of that kind counts
+/// for (a bit each) and those whose test is left to run. An observation then tests only the
+/// indicators its kind leaves open, instead of all of them (most kinds count for none or one).
+#[derive(Debug, Clone)]
+pub(crate) struct Indicators {
+    by_kind: Vec<(u64, Box<[u8]>)>,
+}
+
+impl Indicators {
+    /// The table for `of`, or `None` with more than 64 indicators or no kinds numbered.
+    fn new(of: &[(Name, Test)], kinds: &Kinds) -> Option<Self> {
+        if of.len() > 64 || kinds.names().is_empty() {
+            return None;
+        }
+        let by_kind = (0..kinds.names().len())
+            .map(|k| {
+                let kind = KindId::try_from(k).unwrap_or(UNKNOWN);
+                let mut yes = 0u64;
+                let mut open = Vec::new();
+                for (n, (_, test)) in of.iter().enumerate() {
+                    match test.decided(kind) {
+                        Some(true) => yes |= 1 << n,
+                        Some(false) => {}
+                        None => open.push(u8::try_from(n).unwrap_or(u8::MAX)),
+                    }
+                }
+                (yes, open.into_boxed_slice())
+            })
+            .collect();
+        Some(Indicators { by_kind })
+    }
+
+    /// The indicators observations of kind number `kind` count for, as bits, and those left to
+    /// test; `None` for a kind the table does not know.
+    #[inline]
+    pub(crate) fn for_kind(&self, kind: KindId) -> Option<(u64, &[u8])> {
+        self.by_kind
+            .get(kind as usize)
+            .map(|(yes, open)| (*yes, &open[..]))
+    }
+}
+
 /// A rule's pattern with its predicates compiled, and its `unless` predicates.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     pub unless: Vec<Test>,
     pub pattern: Pattern<Test>,
+    /// For a `signals` pattern, its indicators by kind.
+    pub indicators: Option<Indicators>,
 }
 
 impl Compiled {
     pub(crate) fn new(rule: &Rule, kinds: &Kinds) -> Self {
         let compile = |p: &Pred| Test::new(p, kinds);
+        let pattern = rule.pattern.map(&compile);
+        let indicators = match &pattern {
+            Pattern::Signals { of, .. } => Indicators::new(of, kinds),
+            _ => None,
+        };
         Compiled {
             unless: rule.unless.iter().map(|u| compile(&u.pred)).collect(),
-            pattern: rule.pattern.map(&compile),
+            pattern,
+            indicators,
         }
     }
 
@@ -343,24 +539,112 @@ mod tests {
             })
     }
 
+    /// Kinds numbered as a rule set's would be, the first `known` of [`KINDS`], with stored
+    /// copies of the channels, sources and `relation` values in [`WORDS`] but the last (which
+    /// stays undeclared), as a vocabulary would hold them.
+    fn kinds(known: usize) -> Kinds {
+        let mut kinds = Kinds::new(
+            KINDS.iter().take(known).map(|k| (*k).to_owned()).collect(),
+            None,
+        );
+        let declared = || WORDS.iter().take(WORDS.len() - 1).map(|w| Name::from(*w));
+        kinds.strings = Strings {
+            channels: declared().collect(),
+            sources: declared().collect(),
+            values: [("relation".to_owned(), declared().collect())]
+                .into_iter()
+                .collect(),
+        };
+        kinds
+    }
+
+    /// `o` with its channel, source and string attribute values replaced by the stored copies
+    /// of `kinds` where it has the same text, as a reader that knows the vocabulary hands out.
+    fn shared(mut o: Observation, kinds: &Kinds) -> Observation {
+        let copy = |n: &mut Name, copies: &[Name]| {
+            if let Some(c) = copies.iter().find(|c| c.as_str() == n.as_str()) {
+                *n = c.clone();
+            }
+        };
+        if let Some(c) = &mut o.channel {
+            copy(c, &kinds.strings.channels);
+        }
+        if let Some(c) = &mut o.source {
+            copy(c, &kinds.strings.sources);
+        }
+        let pairs: Vec<(Name, Value)> = o
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                if let Value::String(n) = &mut v {
+                    copy(n, kinds.strings.for_field(&Field::Attribute(k.clone())));
+                }
+                (k.clone(), v)
+            })
+            .collect();
+        o.attributes = pairs.into_iter().collect();
+        o
+    }
+
     proptest! {
         /// A compiled test answers as the whole predicate does, for known kinds (some of the
-        /// kinds are left out of the table, to check the fallback too).
+        /// kinds are left out of the table, to check the fallback too), for records whose
+        /// strings are the stored copies and for records whose strings are their own.
         #[test]
         fn compiled_tests_answer_as_the_predicate(
             p in pred(),
-            obs in prop::collection::vec(observation(), 1..8),
+            obs in prop::collection::vec((observation(), any::<bool>()), 1..8),
             known in 0usize..=KINDS.len(),
         ) {
-            let kinds = Kinds::new(KINDS.iter().take(known).map(|k| (*k).to_owned()).collect(), None);
+            let kinds = kinds(known);
             let test = Test::new(&p, &kinds);
             let subject = Subject { id: Name::from("s"), born: None, facts: Vec::new() };
-            for o in &obs {
+            for (o, share) in obs {
+                let o = if share { shared(o, &kinds) } else { o };
                 prop_assert_eq!(
-                    test.matches(o, kinds.id(&o.kind), &subject),
-                    p.matches(o, &subject),
+                    test.matches(&o, kinds.id(&o.kind), &subject),
+                    p.matches(&o, &subject),
                     "{:?} on {:?}", p, o
                 );
+            }
+        }
+
+        /// A `signals` rule's indicator table gives each observation the indicators its tests
+        /// give it, in order.
+        #[test]
+        fn indicator_tables_give_the_indicators_the_tests_give(
+            of in prop::collection::vec(pred(), 1..6),
+            obs in prop::collection::vec((observation(), any::<bool>()), 1..8),
+            known in 0usize..=KINDS.len(),
+        ) {
+            let kinds = kinds(known);
+            let of: Vec<(Name, Test)> = of
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (Name::from(format!("i{n}")), Test::new(p, &kinds)))
+                .collect();
+            let table = Indicators::new(&of, &kinds);
+            prop_assert_eq!(table.is_some(), known > 0);
+            let subject = Subject { id: Name::from("s"), born: None, facts: Vec::new() };
+            for (o, share) in obs {
+                let o = if share { shared(o, &kinds) } else { o };
+                let kind = kinds.id(&o.kind);
+                let tested: Vec<usize> = (0..of.len())
+                    .filter(|&n| of.get(n).is_some_and(|(_, t)| t.matches(&o, kind, &subject)))
+                    .collect();
+                if let Some((mut bits, open)) = table.as_ref().and_then(|t| t.for_kind(kind)) {
+                    for &n in open {
+                        if of.get(usize::from(n)).is_some_and(|(_, t)| t.matches(&o, kind, &subject)) {
+                            bits |= 1 << n;
+                        }
+                    }
+                    let from_table: Vec<usize> =
+                        (0..64).filter(|n| bits & (1u64 << n) != 0).collect();
+                    prop_assert_eq!(&from_table, &tested, "{:?}", o);
+                } else {
+                    prop_assert!(kind == UNKNOWN || table.is_none());
+                }
             }
         }
     }

@@ -572,7 +572,7 @@ impl Engine {
                 within,
                 at_least,
                 of,
-            } => view.signals(of, *within, *at_least),
+            } => view.signals(of, compiled.indicators.as_ref(), *within, *at_least),
         };
         if let Some((r, _)) = resume {
             firings.retain(|f| f.raised_at >= r.from);

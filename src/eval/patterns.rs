@@ -3,7 +3,7 @@
 //! Every function receives the rule's view of the subject: the observations that count at `as_of`
 //! and are not hidden by `unless`, sorted in the (`at`, `id`) total order.
 
-use super::compiled::{KindId, Test, UNKNOWN};
+use super::compiled::{Indicators, KindId, Test, UNKNOWN};
 use crate::flag::Key;
 use crate::name::Name;
 use crate::rule::{Field, FieldValue};
@@ -497,6 +497,7 @@ impl<'a> View<'a> {
     pub(crate) fn signals(
         &self,
         of: &[(crate::name::Name, Test)],
+        indicators: Option<&Indicators>,
         within: Duration,
         at_least: usize,
     ) -> Vec<Firing> {
@@ -510,12 +511,28 @@ impl<'a> View<'a> {
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
             let mut first = hits.len();
-            hits.extend(
-                of.iter()
-                    .enumerate()
-                    .filter(|(_, (_, p))| self.matches(p, i))
-                    .map(|(n, _)| n),
-            );
+            let kind = self.kinds.get(i).copied().unwrap_or(UNKNOWN);
+            match indicators.and_then(|t| t.for_kind(kind)) {
+                // The indicators the kind decides, and the tests it leaves open; in order.
+                Some((mut bits, open)) => {
+                    for &n in open {
+                        let n = usize::from(n);
+                        if of.get(n).is_some_and(|(_, p)| self.matches(p, i)) {
+                            bits |= 1 << n;
+                        }
+                    }
+                    while bits != 0 {
+                        hits.push(bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
+                    }
+                }
+                None => hits.extend(
+                    of.iter()
+                        .enumerate()
+                        .filter(|(_, (_, p))| self.matches(p, i))
+                        .map(|(n, _)| n),
+                ),
+            }
             if hits.len() == first {
                 continue;
             }
