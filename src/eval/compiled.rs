@@ -55,6 +55,15 @@ pub(crate) struct Kinds {
     strings: Strings,
 }
 
+/// A small direct-mapped cache of kind numbers by copy address, for [`Kinds::id_cached`]; kept
+/// by one evaluation (never past the engine it was filled by).
+#[derive(Debug, Default)]
+pub(crate) struct KindCache(Vec<(usize, KindId)>);
+
+impl KindCache {
+    const SLOTS: usize = 64;
+}
+
 /// The vocabulary's stored copies of the declared channels, sources and attribute values: the
 /// strings a [`Check::Str`] knows its answers for.
 #[derive(Debug, Clone, Default)]
@@ -134,6 +143,34 @@ impl Kinds {
     pub(crate) fn id(&self, kind: &Name) -> KindId {
         match self.by_addr.get(&kind.addr()) {
             Some(&id) => id,
+            None => self.ids.get(kind.as_str()).copied().unwrap_or(UNKNOWN),
+        }
+    }
+
+    /// [`Kinds::id`], remembering the numbers of the vocabulary's copies in `cache`: a
+    /// youth's records name a few kinds many times, and a slot of the cache is one comparison
+    /// where the map is a hash and a probe. Only the engine's own copies are remembered, so an
+    /// address in the cache cannot be taken by another string while the engine lives.
+    #[inline]
+    pub(crate) fn id_cached(&self, kind: &Name, cache: &mut KindCache) -> KindId {
+        let addr = kind.addr();
+        // Allocations are 16-byte aligned: the bits above those pick the slot.
+        let slot = (addr >> 4) % KindCache::SLOTS;
+        if let Some(&(a, id)) = cache.0.get(slot)
+            && a == addr
+        {
+            return id;
+        }
+        match self.by_addr.get(&addr) {
+            Some(&id) => {
+                if cache.0.len() < KindCache::SLOTS {
+                    cache.0.resize(KindCache::SLOTS, (0, UNKNOWN));
+                }
+                if let Some(entry) = cache.0.get_mut(slot) {
+                    *entry = (addr, id);
+                }
+                id
+            }
             None => self.ids.get(kind.as_str()).copied().unwrap_or(UNKNOWN),
         }
     }

@@ -18,7 +18,7 @@ use crate::time::plus;
 use crate::time::{Instant, instant, is_leap};
 use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use compiled::KindId;
-use compiled::{Compiled, Kinds};
+use compiled::{Compiled, KindCache, Kinds};
 pub(crate) use patterns::Resume;
 use patterns::{Firing, View};
 use std::collections::BTreeSet;
@@ -395,6 +395,7 @@ impl Engine {
         // rather than a growing list per rule: with many rules that was an allocation each.
         let Scratch {
             ids,
+            kind_cache,
             ats,
             starts,
             next,
@@ -403,7 +404,10 @@ impl Engine {
             run,
         } = scratch;
         ids.clear();
-        ids.extend(obs.iter().map(|o| self.kinds.id(&o.kind)));
+        ids.extend(
+            obs.iter()
+                .map(|o| self.kinds.id_cached(&o.kind, kind_cache)),
+        );
         // Instants for the windows, unless a record is a leap second (then each view keeps the
         // calendar's arithmetic, and works out what it needs).
         let leap = obs.iter().any(|o| is_leap(&o.at));
@@ -816,6 +820,8 @@ pub(crate) struct Read {
 pub(crate) struct Scratch {
     /// The numbers of the counted observations' kinds.
     ids: Vec<KindId>,
+    /// Kind numbers by the address of the vocabulary's copy (see [`Kinds::id_cached`]).
+    kind_cache: KindCache,
     /// Their `at`s as instants (empty when one is a leap second).
     ats: Vec<Instant>,
     /// Per rule, where its observations start in the grouped lists (one more: the end).

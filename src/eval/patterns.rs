@@ -5,6 +5,7 @@
 
 use super::compiled::{Indicators, KindId, Test, UNKNOWN};
 use crate::flag::Key;
+use crate::hash::InputKeyed;
 use crate::name::Name;
 use crate::rule::{Field, FieldValue};
 use crate::time::{
@@ -13,6 +14,9 @@ use crate::time::{
 use crate::timeline::{Observation, Subject};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Hashing for sets of observation indices (which input does not choose).
+type Indices = std::hash::BuildHasherDefault<crate::hash::FastHasher>;
 
 /// One evidence item: an index into the view and its role.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,9 +242,10 @@ impl<'a> View<'a> {
         // Per `by` group: the window (indices, in order) and, with `distinct`, counts per value.
         struct Group<'v> {
             window: VecDeque<usize>,
-            values: HashMap<GroupKey<'v>, usize>,
+            values: HashMap<GroupKey<'v>, usize, InputKeyed>,
         }
-        let mut groups: HashMap<Option<GroupKey<'_>>, Group<'_>> = HashMap::new();
+        // Keyed by values from input: hashed with per-map seeds (see `crate::hash`).
+        let mut groups: HashMap<Option<GroupKey<'_>>, Group<'_>, InputKeyed> = HashMap::default();
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
             if !self.matches(pred, i) {
@@ -257,7 +262,7 @@ impl<'a> View<'a> {
                 .entry(by_value.map(group_key))
                 .or_insert_with(|| Group {
                     window: VecDeque::new(),
-                    values: HashMap::new(),
+                    values: HashMap::default(),
                 });
             let start = self.window_start(i, within);
             while let Some(&front) = g.window.front() {
@@ -293,7 +298,7 @@ impl<'a> View<'a> {
             let evidence = match distinct {
                 None => g.window.iter().map(|&j| Item::plain(j)).collect(),
                 Some(f) => {
-                    let mut seen = HashSet::new();
+                    let mut seen: HashSet<_, InputKeyed> = HashSet::default();
                     g.window
                         .iter()
                         .filter(|&&j| self.value(f, j).is_some_and(|v| seen.insert(group_key(v))))
@@ -329,7 +334,7 @@ impl<'a> View<'a> {
             return Vec::new();
         };
         let middle = steps.get(1..steps.len() - 1).unwrap_or(&[]);
-        let mut used: HashSet<usize> = match resume {
+        let mut used: HashSet<usize, Indices> = match resume {
             Some(r) => self
                 .obs
                 .iter()
@@ -337,7 +342,7 @@ impl<'a> View<'a> {
                 .filter(|(_, o)| r.used.contains(o.id.as_str()))
                 .map(|(j, _)| j)
                 .collect(),
-            None => HashSet::new(),
+            None => HashSet::default(),
         };
         let mut last_until: Option<usize> = None;
         let mut out = Vec::new();
@@ -396,7 +401,7 @@ impl<'a> View<'a> {
         within: Duration,
         key: Option<FieldValue<'_>>,
         last_until: Option<usize>,
-        used: &HashSet<usize>,
+        used: &HashSet<usize, Indices>,
     ) -> Option<Vec<Item>> {
         let start = self.window_start(k, within);
         let same = |j: usize| steps.keys.is_empty() || steps.keys.get(j).copied().flatten() == key;
