@@ -56,6 +56,9 @@ impl Hasher for FastHasher {
 /// A `HashMap` with [`FastHasher`]: only for keys that input cannot insert.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// A `HashSet` with [`FastHasher`]: only for keys that input cannot choose.
+pub(crate) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
+
 /// Hashing for maps whose keys come from input (subject and observation ids): foldhash, keyed
 /// with seeds drawn from the operating system's randomness (through std's `RandomState`), the
 /// process-wide part once, the per-map part for each new map. Several times cheaper than std's

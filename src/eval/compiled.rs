@@ -24,7 +24,7 @@ use crate::hash::FastMap;
 use crate::name::Name;
 use crate::rule::{Field, FieldValue, Matcher, Pattern, Pred, Rule};
 use crate::timeline::{Observation, Subject, Value};
-use crate::vocabulary::Vocabulary;
+use crate::vocabulary::{ValueType, Vocabulary};
 use std::collections::BTreeSet;
 
 /// An observation's kind as a number of the engine's [`Kinds`], or [`UNKNOWN`].
@@ -33,6 +33,10 @@ pub(crate) type KindId = u32;
 /// The most table entries (kinds × predicates that test the kind) an engine compiles: 16 M
 /// entries, 64 MB. The default pack needs about 6,000; 1,000 generated rules about 130,000.
 pub(crate) const MAX_TABLE_ENTRIES: usize = 1 << 24;
+
+/// The most stored copies a compiled string test holds ([`Check::Str`]); a field with more
+/// declared strings is tested by its text.
+const MAX_COPIES: usize = 16;
 
 /// The number of a kind the engine does not know.
 pub(crate) const UNKNOWN: KindId = KindId::MAX;
@@ -55,10 +59,19 @@ pub(crate) struct Kinds {
     strings: Strings,
 }
 
-/// A small direct-mapped cache of kind numbers by copy address, for [`Kinds::id_cached`]; kept
-/// by one evaluation (never past the engine it was filled by).
+/// The vocabulary's stored copies of `names`.
+fn copies<'a>(v: &Vocabulary, names: impl IntoIterator<Item = &'a String>) -> Vec<Name> {
+    names.into_iter().map(|n| v.name(n)).collect()
+}
+
+/// A small direct-mapped cache of kind numbers by copy address, for [`Kinds::id_cached`]. It
+/// remembers which numbering filled it and starts over when handed to another.
 #[derive(Debug, Default)]
-pub(crate) struct KindCache(Vec<(usize, KindId)>);
+pub(crate) struct KindCache {
+    /// The numbering that filled it (the address of its list of stored copies).
+    owner: usize,
+    slots: Vec<(usize, KindId)>,
+}
 
 impl KindCache {
     const SLOTS: usize = 64;
@@ -79,19 +92,14 @@ impl Strings {
         let Some(v) = vocabulary else {
             return Strings::default();
         };
-        let copies = |names: &mut dyn Iterator<Item = &String>| -> Vec<Name> {
-            names.map(|n| v.name(n)).collect()
-        };
         Strings {
-            channels: copies(&mut v.channels.iter()),
-            sources: copies(&mut v.sources.iter()),
+            channels: copies(v, &v.channels),
+            sources: copies(v, &v.sources),
             values: v
                 .attributes
                 .iter()
                 .filter_map(|(a, ty)| match ty {
-                    crate::vocabulary::ValueType::Values(vs) => {
-                        Some((a.clone(), copies(&mut vs.iter())))
-                    }
+                    ValueType::Values(vs) => Some((a.clone(), copies(v, vs))),
                     _ => None,
                 })
                 .collect(),
@@ -149,24 +157,32 @@ impl Kinds {
 
     /// [`Kinds::id`], remembering the numbers of the vocabulary's copies in `cache`: a
     /// youth's records name a few kinds many times, and a slot of the cache is one comparison
-    /// where the map is a hash and a probe. Only the engine's own copies are remembered, so an
-    /// address in the cache cannot be taken by another string while the engine lives.
+    /// where the map is a hash and a probe. Only this numbering's own copies are remembered
+    /// (it holds them), so an address in the cache cannot be taken by another string while it
+    /// lives; a cache filled by another numbering is emptied first.
     #[inline]
     pub(crate) fn id_cached(&self, kind: &Name, cache: &mut KindCache) -> KindId {
+        let owner = self.stored.as_ptr() as usize;
+        if cache.owner != owner {
+            cache.owner = owner;
+            cache.slots.clear();
+        }
         let addr = kind.addr();
-        // Allocations are 16-byte aligned: the bits above those pick the slot.
+        // The text of an `Arc<str>` lies 16 bytes into an allocation that is itself 16-byte
+        // aligned on 64-bit targets: the bits above the lowest four differ between copies.
+        // (Only speed depends on it.)
         let slot = (addr >> 4) % KindCache::SLOTS;
-        if let Some(&(a, id)) = cache.0.get(slot)
+        if let Some(&(a, id)) = cache.slots.get(slot)
             && a == addr
         {
             return id;
         }
         match self.by_addr.get(&addr) {
             Some(&id) => {
-                if cache.0.len() < KindCache::SLOTS {
-                    cache.0.resize(KindCache::SLOTS, (0, UNKNOWN));
+                if cache.slots.len() < KindCache::SLOTS {
+                    cache.slots.resize(KindCache::SLOTS, (0, UNKNOWN));
                 }
-                if let Some(entry) = cache.0.get_mut(slot) {
+                if let Some(entry) = cache.slots.get_mut(slot) {
                     *entry = (addr, id);
                 }
                 id
@@ -180,9 +196,13 @@ impl Kinds {
         &self.names
     }
 
-    /// No kinds: every observation's kind is unknown.
-    pub(crate) fn none() -> Self {
-        Kinds::default()
+    /// These kinds without their numbers (every observation's kind unknown), keeping the
+    /// stored copies that string tests answer by.
+    pub(crate) fn unnumbered(self) -> Self {
+        Kinds {
+            strings: self.strings,
+            ..Kinds::default()
+        }
     }
 }
 
@@ -275,13 +295,14 @@ impl Test {
 /// answer by the stored copy's address (see the module's documentation).
 #[derive(Debug, Clone)]
 enum Check {
-    /// A test of a channel, a source or a string attribute, with its answer for the address of
-    /// each stored copy the field can hold (a few: searched in order), and for the field not
-    /// given. Any other value (a string that is not a stored copy, a number) is tested by `m`.
+    /// A test of a channel, a source or a string attribute, with its answer for each stored
+    /// copy the field can hold (held, so that their addresses stay theirs; a few, searched in
+    /// order), and for the field not given. Any other value (a string that is not a stored
+    /// copy, a number) is tested by `m`.
     Str {
         field: Field,
         m: Matcher,
-        answers: Box<[(usize, bool)]>,
+        answers: Box<[(Name, bool)]>,
         absent: bool,
     },
     /// Any other test.
@@ -299,13 +320,16 @@ impl Check {
             Pred::Any(ps) => Check::Any(each(ps)),
             Pred::Not(q) => Check::Not(Box::new(Check::new(q, strings))),
             Pred::Test(field, m) => match strings.for_field(field) {
-                [] => Check::Test(field.clone(), m.clone()),
+                // Past a few copies a walk through them costs more than the matcher.
+                copies if copies.is_empty() || copies.len() > MAX_COPIES => {
+                    Check::Test(field.clone(), m.clone())
+                }
                 copies => Check::Str {
                     field: field.clone(),
                     m: m.clone(),
                     answers: copies
                         .iter()
-                        .map(|c| (c.addr(), m.matches(Some(FieldValue::Str(c)))))
+                        .map(|c| (c.clone(), m.matches(Some(FieldValue::Str(c)))))
                         .collect(),
                     absent: m.matches(None),
                 },
@@ -333,13 +357,10 @@ impl Check {
                 };
                 match given {
                     None => *absent,
-                    Some(v) => {
-                        let addr = v.addr();
-                        match answers.iter().find(|(a, _)| *a == addr) {
-                            Some(&(_, answer)) => answer,
-                            None => m.matches(Some(FieldValue::Str(v))),
-                        }
-                    }
+                    Some(v) => match answers.iter().find(|(c, _)| c.same(v)) {
+                        Some(&(_, answer)) => answer,
+                        None => m.matches(Some(FieldValue::Str(v))),
+                    },
                 }
             }
             Check::Test(field, m) => m.matches(field.value(o, s)),
@@ -428,9 +449,11 @@ pub(crate) struct Indicators {
 }
 
 impl Indicators {
-    /// The table for `of`, or `None` with more than 64 indicators or no kinds numbered.
+    /// The table for `of`, or `None` with more than 64 indicators, no kinds numbered, or no
+    /// indicator that tests the kind (then the table would leave every test open).
     fn new(of: &[(Name, Test)], kinds: &Kinds) -> Option<Self> {
-        if of.len() > 64 || kinds.names().is_empty() {
+        if of.len() > 64 || kinds.names().is_empty() || of.iter().all(|(_, t)| t.by_kind.is_empty())
+        {
             return None;
         }
         let by_kind = (0..kinds.names().len())
@@ -497,8 +520,8 @@ impl Compiled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::{CmpOp, Lit, Matcher};
-    use crate::timeline::Value;
+    use crate::eval::patterns::View;
+    use crate::rule::{CmpOp, Lit};
     use proptest::prelude::*;
     use proptest::sample::select;
 
@@ -556,6 +579,7 @@ mod tests {
             select(&KINDS[..]),
             proptest::option::of(select(&WORDS[..])),
             proptest::option::of(select(&WORDS[..])),
+            proptest::option::of(select(&WORDS[..])),
             proptest::option::of(prop_oneof![
                 select(&WORDS[..]).prop_map(Value::from),
                 (0u8..10).prop_map(|n| Value::Number(f64::from(n))),
@@ -563,11 +587,11 @@ mod tests {
             ]),
             select(&["relation", "age_gap_years", "explained"][..]),
         )
-            .prop_map(|(kind, channel, counterpart, value, attribute)| {
+            .prop_map(|(kind, channel, source, counterpart, value, attribute)| {
                 let at = "2026-03-02T21:00:00+01:00".parse().expect("a timestamp");
                 let mut o = Observation::new("o", at, kind);
                 o.channel = channel.map(Name::from);
-                o.source = channel.map(Name::from);
+                o.source = source.map(Name::from);
                 o.counterpart = counterpart.map(Name::from);
                 if let Some(v) = value {
                     o.attributes.insert(Name::from(attribute), v);
@@ -647,13 +671,14 @@ mod tests {
             }
         }
 
-        /// A `signals` rule's indicator table gives each observation the indicators its tests
-        /// give it, in order.
+        /// A `signals` rule's indicator table changes nothing: the rule fires with the same
+        /// evidence and indicators with the table as when every indicator is tested.
         #[test]
-        fn indicator_tables_give_the_indicators_the_tests_give(
-            of in prop::collection::vec(pred(), 1..6),
-            obs in prop::collection::vec((observation(), any::<bool>()), 1..8),
+        fn signals_fire_alike_with_and_without_the_indicator_table(
+            of in prop::collection::vec(pred(), 1..7),
+            obs in prop::collection::vec((observation(), any::<bool>()), 1..12),
             known in 0usize..=KINDS.len(),
+            at_least in 1usize..4,
         ) {
             let kinds = kinds(known);
             let of: Vec<(Name, Test)> = of
@@ -662,25 +687,126 @@ mod tests {
                 .map(|(n, p)| (Name::from(format!("i{n}")), Test::new(p, &kinds)))
                 .collect();
             let table = Indicators::new(&of, &kinds);
-            prop_assert_eq!(table.is_some(), known > 0);
+            let start: crate::time::Timestamp =
+                "2026-03-02T21:00:00+01:00".parse().expect("a timestamp");
+            let held: Vec<Observation> = obs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (mut o, share))| {
+                    o.at = start + chrono::Duration::hours(i64::try_from(i).unwrap_or(0) * 20);
+                    if share { shared(o, &kinds) } else { o }
+                })
+                .collect();
+            let refs: Vec<&Observation> = held.iter().collect();
+            let ids: Vec<KindId> = held.iter().map(|o| kinds.id(&o.kind)).collect();
             let subject = Subject { id: Name::from("s"), born: None, facts: Vec::new() };
-            for (o, share) in obs {
-                let o = if share { shared(o, &kinds) } else { o };
-                let kind = kinds.id(&o.kind);
-                let tested: Vec<usize> = (0..of.len())
-                    .filter(|&n| of.get(n).is_some_and(|(_, t)| t.matches(&o, kind, &subject)))
-                    .collect();
-                if let Some((mut bits, open)) = table.as_ref().and_then(|t| t.for_kind(kind)) {
-                    for &n in open {
-                        if of.get(usize::from(n)).is_some_and(|(_, t)| t.matches(&o, kind, &subject)) {
-                            bits |= 1 << n;
-                        }
+            let no_instants: Vec<crate::time::Instant> = Vec::new();
+            let view = View::new(&refs[..], &ids[..], &no_instants[..], &subject);
+            let within = crate::time::Duration::days(3);
+            let with = view.signals(&of, table.as_ref(), within, at_least);
+            let without = view.signals(&of, None, within, at_least);
+            prop_assert_eq!(format!("{with:?}"), format!("{without:?}"));
+        }
+    }
+
+    #[test]
+    fn indicator_tables_hold_up_to_64_indicators() {
+        let kinds = kinds(KINDS.len());
+        let pred = Pred::Test(Field::Kind, Matcher::Eq(Lit::Str("injury".into())));
+        let of = |n: usize| -> Vec<(Name, Test)> {
+            (0..n)
+                .map(|i| (Name::from(format!("i{i}")), Test::new(&pred, &kinds)))
+                .collect()
+        };
+        let injury = kinds.id(&Name::from("injury"));
+        let table = Indicators::new(&of(64), &kinds).expect("a table for 64");
+        assert_eq!(table.for_kind(injury), Some((u64::MAX, &[][..])));
+        assert!(Indicators::new(&of(65), &kinds).is_none());
+        // No indicator tests the kind: a table would leave every test open.
+        let channel = Pred::Test(Field::Channel, Matcher::Exists(true));
+        let open = vec![(Name::from("c"), Test::new(&channel, &kinds))];
+        assert!(Indicators::new(&open, &kinds).is_none());
+    }
+
+    /// The default vocabulary's copies are the ones its records are given, so the compiled
+    /// string tests answer from them.
+    #[test]
+    fn string_tests_answer_from_the_copies_records_share() {
+        let rules = crate::RuleSet::builtin();
+        let vocabulary = rules
+            .vocabulary()
+            .expect("the default pack has a vocabulary");
+        let strings = Strings::of(Some(vocabulary));
+        let at = "2026-03-02T21:00:00+01:00".parse().expect("a timestamp");
+        let mut o = Observation::new("o", at, "contact.new");
+        o.channel = Some(Name::from("online.messaging"));
+        o.source = Some(Name::from("police"));
+        o.attributes
+            .insert(Name::from("relation"), Value::from("family"));
+        vocabulary.share(&mut o);
+        let held =
+            |copies: &[Name], n: Option<&Name>| n.is_some_and(|n| copies.iter().any(|c| c.same(n)));
+        assert!(held(&strings.channels, o.channel.as_ref()));
+        assert!(held(&strings.sources, o.source.as_ref()));
+        let relation = Field::Attribute(Name::from("relation"));
+        let value = match o.attributes.get("relation") {
+            Some(Value::String(v)) => Some(v),
+            _ => None,
+        };
+        assert!(held(strings.for_field(&relation), value));
+        let subject = Subject {
+            id: Name::from("s"),
+            born: None,
+            facts: Vec::new(),
+        };
+        for (field, m, want) in [
+            (Field::Channel, Matcher::Glob("online.*".into()), true),
+            (Field::Source, Matcher::Eq(Lit::Str("school".into())), false),
+            (
+                relation.clone(),
+                Matcher::Not(Box::new(Matcher::Eq(Lit::Str("peer".into())))),
+                true,
+            ),
+        ] {
+            let check = Check::new(&Pred::Test(field, m), &strings);
+            assert!(matches!(check, Check::Str { .. }), "{check:?}");
+            assert_eq!(check.matches(&o, &subject), want, "{check:?}");
+        }
+    }
+
+    /// Kind numbers from the cache are the numbering's own, with colliding slots, names that
+    /// are not stored copies, and a cache handed from one numbering to another that numbers
+    /// the same copies differently.
+    #[test]
+    fn cached_kind_numbers_are_the_numberings() {
+        let numbered = |names: &[Name], reverse: bool| {
+            let mut kinds = Kinds::new(names.iter().map(|n| n.to_string()).collect(), None);
+            kinds.stored = names.to_vec();
+            let count = KindId::try_from(names.len()).unwrap_or(UNKNOWN);
+            kinds.by_addr = names
+                .iter()
+                .zip(0..count)
+                .map(|(n, i)| (n.addr(), if reverse { count - 1 - i } else { i }))
+                .collect();
+            kinds
+        };
+        // Few kinds (most in a slot of their own) and many (slots shared).
+        for count in [20, 200] {
+            let names: Vec<Name> = (0..count)
+                .map(|i| Name::from(format!("k.{i:03}")))
+                .collect();
+            let (up, down) = (numbered(&names, false), numbered(&names, true));
+            let mut cache = KindCache::default();
+            for kinds in [&up, &down, &up] {
+                for round in 0..3 {
+                    for (i, n) in names.iter().enumerate() {
+                        let n = if round == 2 && i % 2 == 0 {
+                            Name::from(n.as_str())
+                        } else {
+                            n.clone()
+                        };
+                        assert_eq!(kinds.id_cached(&n, &mut cache), kinds.id(&n), "{n}");
                     }
-                    let from_table: Vec<usize> =
-                        (0..64).filter(|n| bits & (1u64 << n) != 0).collect();
-                    prop_assert_eq!(&from_table, &tested, "{:?}", o);
-                } else {
-                    prop_assert!(kind == UNKNOWN || table.is_none());
                 }
             }
         }

@@ -150,7 +150,7 @@ impl Engine {
             })
             .sum();
         if tables.saturating_mul(kinds.names().len()) > compiled::MAX_TABLE_ENTRIES {
-            kinds = Kinds::none();
+            kinds = kinds.unnumbered();
         }
         index.number(&kinds);
         let compiled = rules

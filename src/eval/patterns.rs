@@ -5,7 +5,7 @@
 
 use super::compiled::{Indicators, KindId, Test, UNKNOWN};
 use crate::flag::Key;
-use crate::hash::InputKeyed;
+use crate::hash::{FastSet, InputKeyed};
 use crate::name::Name;
 use crate::rule::{Field, FieldValue};
 use crate::time::{
@@ -14,9 +14,6 @@ use crate::time::{
 use crate::timeline::{Observation, Subject};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
-
-/// Hashing for sets of observation indices (which input does not choose).
-type Indices = std::hash::BuildHasherDefault<crate::hash::FastHasher>;
 
 /// One evidence item: an index into the view and its role.
 #[derive(Debug, Clone, PartialEq)]
@@ -244,8 +241,11 @@ impl<'a> View<'a> {
             window: VecDeque<usize>,
             values: HashMap<GroupKey<'v>, usize, InputKeyed>,
         }
-        // Keyed by values from input: hashed with per-map seeds (see `crate::hash`).
-        let mut groups: HashMap<Option<GroupKey<'_>>, Group<'_>, InputKeyed> = HashMap::default();
+        // Keyed by values from input: hashed with seeds drawn for this run (see `crate::hash`),
+        // shared by its maps.
+        let hasher = InputKeyed::default();
+        let mut groups: HashMap<Option<GroupKey<'_>>, Group<'_>, InputKeyed> =
+            HashMap::with_hasher(hasher.clone());
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
             if !self.matches(pred, i) {
@@ -262,7 +262,7 @@ impl<'a> View<'a> {
                 .entry(by_value.map(group_key))
                 .or_insert_with(|| Group {
                     window: VecDeque::new(),
-                    values: HashMap::default(),
+                    values: HashMap::with_hasher(hasher.clone()),
                 });
             let start = self.window_start(i, within);
             while let Some(&front) = g.window.front() {
@@ -298,7 +298,7 @@ impl<'a> View<'a> {
             let evidence = match distinct {
                 None => g.window.iter().map(|&j| Item::plain(j)).collect(),
                 Some(f) => {
-                    let mut seen: HashSet<_, InputKeyed> = HashSet::default();
+                    let mut seen = HashSet::with_hasher(hasher.clone());
                     g.window
                         .iter()
                         .filter(|&&j| self.value(f, j).is_some_and(|v| seen.insert(group_key(v))))
@@ -334,7 +334,8 @@ impl<'a> View<'a> {
             return Vec::new();
         };
         let middle = steps.get(1..steps.len() - 1).unwrap_or(&[]);
-        let mut used: HashSet<usize, Indices> = match resume {
+        // Indices, which input does not choose.
+        let mut used: FastSet<usize> = match resume {
             Some(r) => self
                 .obs
                 .iter()
@@ -342,7 +343,7 @@ impl<'a> View<'a> {
                 .filter(|(_, o)| r.used.contains(o.id.as_str()))
                 .map(|(j, _)| j)
                 .collect(),
-            None => HashSet::default(),
+            None => FastSet::default(),
         };
         let mut last_until: Option<usize> = None;
         let mut out = Vec::new();
@@ -401,7 +402,7 @@ impl<'a> View<'a> {
         within: Duration,
         key: Option<FieldValue<'_>>,
         last_until: Option<usize>,
-        used: &HashSet<usize, Indices>,
+        used: &FastSet<usize>,
     ) -> Option<Vec<Item>> {
         let start = self.window_start(k, within);
         let same = |j: usize| steps.keys.is_empty() || steps.keys.get(j).copied().flatten() == key;
