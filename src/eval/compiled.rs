@@ -15,10 +15,11 @@
 //! tables would pass [`MAX_TABLE_ENTRIES`] in all numbers no kinds and tests whole predicates.
 //!
 //! What is left once the kind is fixed is compiled too ([`Check`]). A test of a channel, a
-//! source or an attribute with declared `values` knows its answer for each of the vocabulary's
-//! stored copies of those strings, by the copy's address: records read with the vocabulary
-//! share those copies, so such a test is one lookup instead of a walk through the matcher and
-//! the text. A string that is not a stored copy is tested by its text, as before.
+//! source or an attribute with declared `values` (up to [`MAX_COPIES`] of them) holds the
+//! vocabulary's stored copies of those strings with its answer for each: records read with the
+//! vocabulary share those copies, so such a test is a few address comparisons instead of a walk
+//! through the matcher and the text. A string that is not a stored copy is tested by its text,
+//! as before.
 
 use crate::hash::FastMap;
 use crate::name::Name;
