@@ -15,6 +15,9 @@ pub type Timestamp = DateTime<FixedOffset>;
 /// A message saying what is wrong and how to write it instead.
 pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
     let text = text.trim();
+    if let Some(t) = usual_timestamp(text.as_bytes()) {
+        return Ok(t);
+    }
     match DateTime::parse_from_rfc3339(text) {
         Ok(t) => Ok(t),
         Err(_) => {
@@ -38,6 +41,68 @@ pub fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
             }
         }
     }
+}
+
+/// The timestamp written in the usual form — `YYYY-MM-DDTHH:MM:SS`, a fraction of one to nine
+/// digits or none, then `Z` or `±HH:MM` — read by position; `None` for anything else (a leap
+/// second, a lower-case `t` or `z`, a space for the `T`, a longer fraction, a date that does
+/// not exist, ...), which chrono's RFC 3339 parser then reads or refuses. A test checks that
+/// whatever this reads, chrono reads the same. Most records' timestamps take this way, and it
+/// costs about a quarter of chrono's general parser, which reads the text item by item.
+fn usual_timestamp(b: &[u8]) -> Option<Timestamp> {
+    use chrono::{NaiveDateTime, NaiveTime};
+    /// The number written by the digits of `b[from..from + n]`.
+    fn digits(b: &[u8], from: usize, n: usize) -> Option<u32> {
+        b.get(from..from.checked_add(n)?)?
+            .iter()
+            .try_fold(0u32, |v, &c| {
+                c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+            })
+    }
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(b, 0, 4)?).ok()?,
+        digits(b, 5, 2)?,
+        digits(b, 8, 2)?,
+    )?;
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    if second > 59 {
+        return None;
+    }
+    // The fraction, scaled to nanoseconds.
+    let mut i = 19;
+    let mut nanos = 0;
+    if at(i, b'.') {
+        let n = b
+            .get(i + 1..)?
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=9).contains(&n) {
+            return None;
+        }
+        nanos = digits(b, i + 1, n)? * 10u32.pow(9 - u32::try_from(n).ok()?);
+        i += 1 + n;
+    }
+    let offset = match (b.get(i), b.len() - i) {
+        (Some(b'Z'), 1) => 0,
+        (Some(&sign @ (b'+' | b'-')), 6) if at(i + 3, b':') => {
+            let (h, m) = (digits(b, i + 1, 2)?, digits(b, i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i32::try_from(h * 3600 + m * 60).ok()?;
+            if sign == b'-' { -secs } else { secs }
+        }
+        _ => return None,
+    };
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    let offset = FixedOffset::east_opt(offset)?;
+    let utc = NaiveDateTime::new(date, time).checked_sub_offset(offset)?;
+    Some(DateTime::from_naive_utc_and_offset(utc, offset))
 }
 
 /// Parses a calendar date `YYYY-MM-DD`.
@@ -553,7 +618,108 @@ mod tests {
                 .prop_filter_map("positive", Duration::from_minutes)
         }
 
+        /// Timestamp text near the usual form: valid and invalid numbers in every field, the
+        /// separators chrono also takes, fractions of any length, leap seconds, odd offsets.
+        fn near_usual() -> impl Strategy<Value = String> {
+            let two = prop_oneof![3 => 0u32..60, 1 => 0u32..100];
+            (
+                prop_oneof![3 => 1900u32..2100, 1 => 0u32..10_000],
+                prop_oneof![4 => 1u32..13, 1 => 0u32..100],
+                prop_oneof![4 => 1u32..29, 1 => 0u32..100],
+                prop::sample::select(vec!["T", "t", " ", "x"]),
+                (
+                    0u32..30,
+                    two.clone(),
+                    prop_oneof![4 => 0u32..60, 1 => 58u32..62],
+                ),
+                prop_oneof![3 => Just(String::new()), 2 => "\\.[0-9]{0,11}"],
+                prop_oneof![
+                    Just("Z".to_owned()),
+                    Just("z".to_owned()),
+                    Just("-00:00".to_owned()),
+                    (prop::sample::select(vec!['+', '-']), 0u32..30, two)
+                        .prop_map(|(s, h, m)| format!("{s}{h:02}:{m:02}")),
+                    "[+-][0-9]{1,4}",
+                ],
+            )
+                .prop_map(|(y, mo, d, t, (h, mi, s), frac, off)| {
+                    format!("{y:04}-{mo:02}-{d:02}{t}{h:02}:{mi:02}:{s:02}{frac}{off}")
+                })
+        }
+
+        /// Whether `text` is in the form the quick reader takes, told apart by pattern (the
+        /// date and time may still not exist).
+        fn is_usual(text: &str) -> bool {
+            let b = text.as_bytes();
+            let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+            let all = |r: std::ops::Range<usize>| r.into_iter().all(digit);
+            let base = all(0..4)
+                && b.get(4) == Some(&b'-')
+                && all(5..7)
+                && b.get(7) == Some(&b'-')
+                && all(8..10)
+                && b.get(10) == Some(&b'T')
+                && all(11..13)
+                && b.get(13) == Some(&b':')
+                && all(14..16)
+                && b.get(16) == Some(&b':')
+                && all(17..19)
+                && b.get(17).is_some_and(|c| *c <= b'5');
+            let mut i = 19;
+            if b.get(i) == Some(&b'.') {
+                let n = b
+                    .iter()
+                    .skip(i + 1)
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
+                if !(1..=9).contains(&n) {
+                    return false;
+                }
+                i += 1 + n;
+            }
+            let rest = text.get(i..).unwrap_or("");
+            let offset = rest == "Z"
+                || (rest.len() == 6
+                    && matches!(rest.get(..1), Some("+" | "-"))
+                    && rest.get(3..4) == Some(":")
+                    && rest
+                        .get(1..3)
+                        .and_then(|h| h.parse::<u32>().ok())
+                        .is_some_and(|h| h <= 23)
+                    && rest
+                        .get(4..6)
+                        .and_then(|m| m.parse::<u32>().ok())
+                        .is_some_and(|m| m <= 59)
+                    && rest
+                        .get(1..3)
+                        .is_some_and(|h| h.bytes().all(|c| c.is_ascii_digit()))
+                    && rest
+                        .get(4..6)
+                        .is_some_and(|m| m.bytes().all(|c| c.is_ascii_digit())));
+            base && offset
+        }
+
         proptest! {
+            /// Whatever the quick reader reads, chrono reads the same: the instant and the
+            /// offset. And it reads the usual form.
+            #[test]
+            fn the_usual_form_is_read_as_chrono_reads_it(text in near_usual()) {
+                let chrono = DateTime::parse_from_rfc3339(&text);
+                match usual_timestamp(text.as_bytes()) {
+                    Some(quick) => {
+                        let chrono = chrono.map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                        prop_assert_eq!(quick, chrono);
+                        prop_assert_eq!(quick.offset(), chrono.offset());
+                        prop_assert_eq!(quick.to_rfc3339(), chrono.to_rfc3339());
+                    }
+                    // Chrono may read it; then it is not in the usual form.
+                    None => prop_assert!(
+                        !(chrono.is_ok() && is_usual(&text)),
+                        "{}: chrono reads it, the quick reader does not", text
+                    ),
+                }
+            }
+
             #[test]
             fn shifts_agree_with_the_calendar(t in timestamp(), d in duration()) {
                 let at = instant(&t);
