@@ -704,8 +704,10 @@ mod tests {
             let no_instants: Vec<crate::time::Instant> = Vec::new();
             let view = View::new(&refs[..], &ids[..], &no_instants[..], &subject);
             let within = crate::time::Duration::days(3);
-            let with = view.signals(&of, table.as_ref(), within, at_least);
-            let without = view.signals(&of, None, within, at_least);
+            // One set of buffers for both, as a run reuses them.
+            let mut buffers = super::super::patterns::Buffers::default();
+            let with = view.signals(&of, table.as_ref(), within, at_least, &mut buffers);
+            let without = view.signals(&of, None, within, at_least, &mut buffers);
             prop_assert_eq!(format!("{with:?}"), format!("{without:?}"));
         }
     }

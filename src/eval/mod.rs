@@ -553,14 +553,22 @@ impl Engine {
                 by,
                 steps,
                 until,
-            } => view.sequence(steps, *within, by, until, resume.map(|(r, _)| r)),
+            } => view.sequence(
+                steps,
+                *within,
+                by,
+                until,
+                resume.map(|(r, _)| r),
+                &mut run.buffers,
+            ),
             Pattern::Absence {
                 after,
                 expect,
                 within,
                 by,
             } => {
-                let (fired, waits) = view.absence(after, expect, *within, by, as_of);
+                let (fired, waits) =
+                    view.absence(after, expect, *within, by, as_of, &mut run.buffers);
                 for w in waits {
                     run.pending.push(Pending {
                         rule: rule.id.clone(),
@@ -576,7 +584,13 @@ impl Engine {
                 within,
                 at_least,
                 of,
-            } => view.signals(of, compiled.indicators.as_ref(), *within, *at_least),
+            } => view.signals(
+                of,
+                compiled.indicators.as_ref(),
+                *within,
+                *at_least,
+                &mut run.buffers,
+            ),
         };
         if let Some((r, _)) = resume {
             firings.retain(|f| f.raised_at >= r.from);
@@ -845,6 +859,8 @@ pub(crate) struct RuleRun {
     pub pending: Vec<Pending>,
     /// Whether `records` is filled: only the monitor resumes from them.
     with_records: bool,
+    /// What the runs work in, kept from one run to the next.
+    buffers: patterns::Buffers,
 }
 
 impl Default for RuleRun {
@@ -862,6 +878,7 @@ impl RuleRun {
             records: Vec::new(),
             pending: Vec::new(),
             with_records,
+            buffers: patterns::Buffers::default(),
         }
     }
 }

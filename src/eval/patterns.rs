@@ -64,6 +64,21 @@ pub(crate) struct Wait {
     pub deadline: Timestamp,
 }
 
+/// Lists a rule's run works in, kept from one run to the next (in [`super::RuleRun`]), so that
+/// a run does not allocate them afresh: with 1,000 rules a youth's observations go through
+/// hundreds of runs. Each run clears what it uses first.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    /// `signals`: the window, its observations' indicators and the count of each indicator.
+    window: VecDeque<(usize, std::ops::Range<usize>)>,
+    hits: Vec<usize>,
+    counts: Vec<usize>,
+    /// `absence`: which observations are an `expect`.
+    mask: Vec<bool>,
+    /// `sequence`: the observations that match the first step.
+    firsts: Vec<usize>,
+}
+
 /// A sequence's step predicates and `by` values, evaluated once per observation.
 struct Steps<'v> {
     /// Indices of the observations that match the first step, ascending.
@@ -329,6 +344,7 @@ impl<'a> View<'a> {
         by: &Option<Field>,
         until: &Option<Test>,
         resume: Option<&Resume<'_>>,
+        buffers: &mut Buffers,
     ) -> Vec<Firing> {
         let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
             return Vec::new();
@@ -348,10 +364,11 @@ impl<'a> View<'a> {
         let mut last_until: Option<usize> = None;
         let mut out = Vec::new();
         // Each step's predicate and the `by` value, once per observation.
+        let mut firsts = std::mem::take(&mut buffers.firsts);
+        firsts.clear();
+        firsts.extend((0..self.obs.len()).filter(|&i| self.matches(first, i)));
         let steps = Steps {
-            firsts: (0..self.obs.len())
-                .filter(|&i| self.matches(first, i))
-                .collect(),
+            firsts,
             middle: middle.iter().map(|p| self.mask(p)).collect(),
             keys: match by {
                 Some(f) => (0..self.obs.len()).map(|i| self.value(f, i)).collect(),
@@ -386,6 +403,7 @@ impl<'a> View<'a> {
                 last_until = Some(k);
             }
         }
+        buffers.firsts = steps.firsts;
         out
     }
 
@@ -448,10 +466,14 @@ impl<'a> View<'a> {
         within: Duration,
         by: &Option<Field>,
         as_of: Timestamp,
+        buffers: &mut Buffers,
     ) -> (Vec<Firing>, Vec<Wait>) {
         let mut fired = Vec::new();
         let mut waits = Vec::new();
-        let expected = self.mask(expect);
+        let expected = &mut buffers.mask;
+        expected.clear();
+        expected.extend((0..self.obs.len()).map(|i| self.matches(expect, i)));
+        let expected = &*expected;
         for a in 0..self.obs.len() {
             if !self.matches(after, a) {
                 continue;
@@ -467,7 +489,7 @@ impl<'a> View<'a> {
             let met = (a + 1..self.obs.len())
                 .take_while(|&e| !self.after(e, deadline_at))
                 .any(|e| {
-                    flag_at(&expected, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
+                    flag_at(expected, e) && by.as_ref().is_none_or(|f| self.value(f, e) == key)
                 });
             if met {
                 continue;
@@ -506,14 +528,20 @@ impl<'a> View<'a> {
         indicators: Option<&Indicators>,
         within: Duration,
         at_least: usize,
+        buffers: &mut Buffers,
     ) -> Vec<Firing> {
         // The window: each observation with the range of its indicators in `hits`, which only
-        // grows (one allocation for the run rather than one per observation).
-        let mut window: VecDeque<(usize, std::ops::Range<usize>)> = VecDeque::new();
-        let mut hits: Vec<usize> = Vec::new();
-        // Filled rather than zero-allocated: a small zeroed allocation takes the allocator's slow
-        // path, and a rule with signals runs for every youth with one of its kinds.
-        let mut counts: Vec<usize> = std::iter::repeat_n(0, of.len()).collect();
+        // grows (kept from run to run rather than allocated per observation or per run).
+        let Buffers {
+            window,
+            hits,
+            counts,
+            ..
+        } = buffers;
+        window.clear();
+        hits.clear();
+        counts.clear();
+        counts.resize(of.len(), 0);
         let mut out = Vec::new();
         for i in 0..self.obs.len() {
             let mut first = hits.len();
@@ -575,7 +603,7 @@ impl<'a> View<'a> {
             window.push_back((i, first..hits.len()));
             if after >= at_least && before < at_least {
                 let mut evidence = Vec::new();
-                for (j, hs) in &window {
+                for (j, hs) in window.iter() {
                     for &n in hits.get(hs.clone()).unwrap_or_default() {
                         evidence.push(Item {
                             idx: *j,
