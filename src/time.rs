@@ -725,6 +725,49 @@ mod tests {
             base && offset
         }
 
+        /// Texts a review found that a too-lenient quick reader would take, and every offset
+        /// from `±00:00` to `±99:99` at both ends of the years: the quick reader gives chrono's
+        /// answer (or leaves it to chrono) for each.
+        #[test]
+        fn the_quick_reader_agrees_with_chrono_on_near_misses() {
+            let agree = |text: &str| {
+                if let Some(quick) = usual_timestamp(text.as_bytes()) {
+                    let chrono = DateTime::parse_from_rfc3339(text);
+                    assert_eq!(Some(quick), chrono.ok(), "{text}");
+                    assert_eq!(
+                        chrono.map(|c| c.offset().local_minus_utc()).ok(),
+                        Some(quick.offset().local_minus_utc()),
+                        "{text}"
+                    );
+                }
+            };
+            for text in [
+                "2024-02-29T23:59:59.123456789+05030",
+                "2024-02-29T23:59:59ZZ",
+                "2024-02-29T23:59:59+05:030",
+                "2024002-29T23:59:59Z",
+                "2024-02-29T23059:59Z",
+                "-024-02-29T23:59:59Z",
+                "2024-02-29T23:59:59+05:60",
+                "2024-02-29T23:59:59Zx",
+                "2024-02-29T23:59:59+05:30é",
+                "2024-02-29T23:59:59.Z",
+                "2024-02-29T23:59:59.1234567890Z",
+            ] {
+                agree(text);
+                assert_eq!(usual_timestamp(text.as_bytes()), None, "{text}");
+            }
+            for base in ["0000-01-01T00:00:00", "9999-12-31T23:59:59"] {
+                for sign in ['+', '-'] {
+                    for h in 0..100 {
+                        for m in 0..100 {
+                            agree(&format!("{base}{sign}{h:02}:{m:02}"));
+                        }
+                    }
+                }
+            }
+        }
+
         proptest! {
             // Cheap cases (a few microseconds each), and a damaged separator is one of many
             // places: enough of them that every check of the quick reader is met every run.
