@@ -268,6 +268,67 @@ fn eval_on_the_builtin_pack_runs_without_rules() {
     assert_eq!(doc["flags"][0]["class"], "harm");
 }
 
+/// One thread or several, the batch commands print the same bytes: the serial path and the
+/// parallel one (youths in parts, merged in order) are compared on a region large enough to be
+/// split, with its rejections and warnings.
+#[test]
+fn eval_and_backtest_print_the_same_on_one_thread_and_several() {
+    let dir = scratch("threads");
+    let region = dir.join("region");
+    let o = run(&[
+        "generate",
+        "--out",
+        region.to_str().unwrap(),
+        "--subjects",
+        "400",
+        "--per-subject",
+        "20",
+        "--days",
+        "60",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A few lines the readers refuse or warn about, among the others.
+    let observations = region.join("observations.jsonl");
+    let mut text = std::fs::read_to_string(&observations).unwrap();
+    text.push_str("{not json\n");
+    text.push_str(r#"{"subject":"y-000007","id":"x-1","at":"2026-01-20T10:00:00+01:00","kind":"meeting.inperson"}"#);
+    text.push('\n');
+    std::fs::write(&observations, text).unwrap();
+    let subjects = region.join("subjects.jsonl");
+    let (obs, subjects) = (observations.to_str().unwrap(), subjects.to_str().unwrap());
+    let commands: [&[&str]; 2] = [
+        &[
+            "eval",
+            obs,
+            "--subjects",
+            subjects,
+            "--as-of",
+            "2026-03-01T00:00:00+01:00",
+            "--format",
+            "json",
+        ],
+        &["backtest", obs, "--subjects", subjects, "--format", "json"],
+    ];
+    for args in commands {
+        let outputs: Vec<Output> = ["1", "2", "3"]
+            .iter()
+            .map(|n| run(&[args, &["--threads", n]].concat()))
+            .collect();
+        for o in &outputs {
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(o));
+        }
+        let doc: serde_json::Value = serde_json::from_slice(&outputs[0].stdout).unwrap();
+        if args[0] == "eval" {
+            assert!(doc["flags"].as_array().unwrap().len() > 10, "{args:?}");
+            assert_eq!(doc["rejected"].as_array().unwrap().len(), 2, "{args:?}");
+        }
+        for o in &outputs[1..] {
+            assert!(o.stdout == outputs[0].stdout, "{args:?}: stdout differs");
+            assert_eq!(stderr(o), stderr(&outputs[0]), "{args:?}");
+        }
+    }
+}
+
 #[test]
 fn unusable_input_or_arguments_exit_2_with_a_message() {
     let dir = scratch("unusable");
@@ -305,6 +366,10 @@ fn unusable_input_or_arguments_exit_2_with_a_message() {
         (vec!["eval"], "required"),
         (vec!["check", "/nonexistent"], "does not exist"),
         (vec!["frobnicate"], "unrecognized subcommand"),
+        (
+            vec!["eval", tl.to_str().unwrap(), "--threads", "0"],
+            "invalid value '0' for '--threads <N>'",
+        ),
     ];
     for (args, needle) in cases {
         let o = run(&args);

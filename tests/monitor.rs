@@ -660,3 +660,17 @@ fn forget_drops_the_warnings_that_name_the_subject() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("`kept`") && !warnings[0].contains("`gone`"));
 }
+
+/// An embedding program hands a monitor to a worker thread, or shares it behind a lock, and
+/// evaluates on a pool: the public types allow it (this fails to compile otherwise).
+#[test]
+fn the_public_types_can_cross_threads() {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Monitor>();
+    send_and_sync::<Engine>();
+    send_and_sync::<RuleSet>();
+    send_and_sync::<early_signal::Timeline>();
+    send_and_sync::<early_signal::Report>();
+    send_and_sync::<early_signal::Flag>();
+    send_and_sync::<Event>();
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The side-by-side comparison of docs/performance.md: "3 new contacts within 7 days" over a
 # million generated JSON Lines, in early-signal (one rule, then the whole default pack) and as a
-# SQL window query in DuckDB on one thread. Needs Python 3 with `pip install duckdb`.
+# SQL window query in DuckDB, each on one thread (`--threads 1`). Needs Python 3 with
+# `pip install duckdb`.
 #
 #   benches/duckdb/compare.sh [DIR]     # DIR defaults to /tmp/region
 set -euo pipefail
@@ -21,10 +22,10 @@ echo "$lines lines in $dir/observations.jsonl"
 for run in 1 2 3; do
     echo "-- run $run"
     /usr/bin/time -f "early-signal, one rule:   %e s wall, %M KB peak" \
-        "$bin" eval "$dir/observations.jsonl" --rules "$rules" --as-of "$as_of" --format jsonl \
+        "$bin" --threads 1 eval "$dir/observations.jsonl" --rules "$rules" --as-of "$as_of" --format jsonl \
         2>&1 >/dev/null | grep -v '^warning' || true
     /usr/bin/time -f "early-signal, default pack: %e s wall, %M KB peak" \
-        "$bin" eval "$dir/observations.jsonl" --subjects "$dir/subjects.jsonl" --as-of "$as_of" \
+        "$bin" --threads 1 eval "$dir/observations.jsonl" --subjects "$dir/subjects.jsonl" --as-of "$as_of" \
         --format jsonl 2>&1 >/dev/null | grep -v '^warning' || true
     /usr/bin/time -f "duckdb process:            %e s wall, %M KB peak" \
         python3 benches/duckdb/three_new_contacts.py "$dir/observations.jsonl"

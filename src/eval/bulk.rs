@@ -487,19 +487,18 @@ impl JsonlBatch<'_> {
             room: self.notes.room,
         };
         let engine = self.engine;
-        #[cfg(not(feature = "parallel"))]
-        let done = engine.read_and_evaluate(&shared, &mut youths);
-        // Youths are independent: read and evaluated in parts on all cores, merged in order as
-        // they are done (so that the rejections beyond the listing limit are dropped as they come).
+        // Youths are independent: on several threads read and evaluated in parts, merged in
+        // order as they are done (so that the rejections beyond the listing limit are dropped as
+        // they come).
         #[cfg(feature = "parallel")]
-        let done: Done = {
+        if super::several_threads() {
             use rayon::prelude::*;
-            youths
+            return youths
                 .par_chunks_mut(64)
                 .map(|part| engine.read_and_evaluate(&shared, part))
-                .reduce(|| Done::new(as_of, shared.room), Done::merge)
-        };
-        done
+                .reduce(|| Done::new(as_of, shared.room), Done::merge);
+        }
+        engine.read_and_evaluate(&shared, &mut youths)
     }
 }
 

@@ -228,19 +228,10 @@ impl Engine {
             },
         );
         let recheck = self.recheck(timeline);
-        #[cfg(not(feature = "parallel"))]
-        {
-            let mut part = Report::part(as_of);
-            let mut scratch = Scratch::default();
-            for st in timeline.subjects() {
-                self.evaluate_subject(st, as_of, recheck, &mut part, &mut scratch);
-            }
-            report.append(part);
-        }
-        // Subjects are independent: each is evaluated into its own report, merged in subject order,
-        // so the result is identical to the serial one.
+        // Subjects are independent: on several threads each is evaluated into its own report,
+        // merged in subject order, so the result is identical to the serial one.
         #[cfg(feature = "parallel")]
-        {
+        if several_threads() {
             use rayon::prelude::*;
             let subjects: Vec<&SubjectTimeline> = timeline.subjects().collect();
             let parts: Vec<Report> = subjects
@@ -254,7 +245,15 @@ impl Engine {
             for part in parts {
                 report.append(part);
             }
+            self.finish(&mut report);
+            return report;
         }
+        let mut part = Report::part(as_of);
+        let mut scratch = Scratch::default();
+        for st in timeline.subjects() {
+            self.evaluate_subject(st, as_of, recheck, &mut part, &mut scratch);
+        }
+        report.append(part);
         self.finish(&mut report);
         report
     }
@@ -740,6 +739,13 @@ impl<'a> Counterparts<'a> {
             Counterparts::Several => "several counterparts",
         }
     }
+}
+
+/// Whether batch work is worth splitting: the `parallel` feature's pool has more than one
+/// thread (one thread does the work serially, without the cost of splitting and merging it).
+#[cfg(feature = "parallel")]
+pub(crate) fn several_threads() -> bool {
+    rayon::current_num_threads() > 1
 }
 
 /// Sorts `obs` in the total order (design §1). Records mostly arrive in time order with a few

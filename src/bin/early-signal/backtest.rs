@@ -106,7 +106,7 @@ pub(crate) fn run(args: &Args<'_>) -> Result<ExitCode, Unusable> {
     finish(ExitCode::SUCCESS, noted)
 }
 
-/// Both replays, side by side on two cores with the `parallel` feature.
+/// Both replays, side by side on two cores.
 fn replay(
     new: &Engine,
     baseline: Option<&Engine>,
@@ -114,20 +114,10 @@ fn replay(
     baseline_timeline: &early_signal::Timeline,
     options: &Options,
 ) -> (Backtest, Option<Backtest>) {
-    #[cfg(feature = "parallel")]
-    {
-        rayon::join(
-            || backtest(new, timeline, options),
-            || baseline.map(|b| backtest(b, baseline_timeline, options)),
-        )
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (
-            backtest(new, timeline, options),
-            baseline.map(|b| backtest(b, baseline_timeline, options)),
-        )
-    }
+    rayon::join(
+        || backtest(new, timeline, options),
+        || baseline.map(|b| backtest(b, baseline_timeline, options)),
+    )
 }
 
 fn hours(h: f64) -> String {

@@ -27,6 +27,10 @@ mod report;
 #[derive(Parser)]
 #[command(name = "early-signal", version, about, long_about = None)]
 struct Cli {
+    /// Worker threads for `eval`, `report` and `backtest` (default: one per core, or
+    /// `RAYON_NUM_THREADS`; the output is the same for any number).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<std::num::NonZeroUsize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -267,6 +271,14 @@ fn main() -> ExitCode {
             };
         }
     };
+    if let Some(n) = cli.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.get())
+            .build_global()
+    {
+        eprintln!("error: could not start {n} worker threads: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Eval { input, format } => eval(&input, format),
         Command::Report {
