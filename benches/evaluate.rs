@@ -11,6 +11,10 @@
 //!
 //! `EARLY_SIGNAL_BENCH_SUBJECTS` (default 10,000) sets the region's size; each youth has 100
 //! observations over a year.
+//!
+//! The targets are for one core, so with the `parallel` feature (on with the default `cli`) the
+//! benchmarks run on one thread unless `RAYON_NUM_THREADS` says otherwise:
+//! `RAYON_NUM_THREADS=2 cargo bench --bench evaluate` measures both cores of a 2-core machine.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use early_signal::generate::{WorkloadConfig, generate, rules_yaml};
@@ -51,7 +55,19 @@ fn load_set(files: &[(String, String)]) -> RuleSet {
     RuleSet::from_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))).expect("rules load")
 }
 
+/// One thread for the `parallel` feature's pool, unless `RAYON_NUM_THREADS` sets it.
+fn threads() {
+    #[cfg(feature = "parallel")]
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        // Fails only when the pool already runs, with the number it was given then.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global();
+    }
+}
+
 fn batch(c: &mut Criterion) {
+    threads();
     let config = WorkloadConfig {
         subjects: subjects(),
         ..WorkloadConfig::default()
@@ -84,6 +100,7 @@ fn batch(c: &mut Criterion) {
 }
 
 fn jsonl(c: &mut Criterion) {
+    threads();
     let workload = generate(&WorkloadConfig {
         subjects: subjects(),
         ..WorkloadConfig::default()
