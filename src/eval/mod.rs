@@ -510,7 +510,7 @@ impl Engine {
         let Seen { obs, kinds, ats } = seen;
         // Too few observations to fire on (`unless` can only hide more): no firing, no pending
         // absence, nothing to record.
-        if obs.len() < compiled.pattern.fewest_observations() {
+        if obs.len() < self.fewest.get(r).copied().unwrap_or(0) {
             return;
         }
         let looked_up: Vec<KindId>;
@@ -595,7 +595,9 @@ impl Engine {
             firings.retain(|f| f.raised_at >= r.from);
         }
         let last_kept = resume.map_or(&[][..], |(_, k)| k);
-        for (f, kept) in cooldown(rule, firings, last_kept) {
+        let mut kept = std::mem::take(&mut run.kept);
+        cooldown(rule, &mut firings, last_kept, &mut run.last_kept, &mut kept);
+        for (f, &kept) in firings.into_iter().zip(&kept) {
             if run.with_records {
                 run.records.push(FiringRecord {
                     raised_at: f.raised_at,
@@ -618,6 +620,7 @@ impl Engine {
                     .push(self.flag(rule, &view, f, as_of, first_contact));
             }
         }
+        run.kept = kept;
     }
 
     fn flag(
@@ -771,20 +774,31 @@ fn sort_in_order(obs: &mut [&Observation]) {
 }
 
 /// Marks firings closer than `cooldown` to a kept flag of the same key as dropped (design §3,
-/// §8). `last_kept` holds the latest kept flag per key from before these firings.
+/// §8): `kept` gets one entry per firing, in the order `firings` is left in (by `raised_at`,
+/// then the firing observation, when the rule has a cooldown). `last_kept` holds the latest kept
+/// flag per key from before these firings; `last` is working room, kept from run to run.
 fn cooldown(
     rule: &Rule,
-    mut firings: Vec<Firing>,
+    firings: &mut [Firing],
     last_kept: &[(Key, Timestamp)],
-) -> Vec<(Firing, bool)> {
+    last: &mut Vec<(Key, Timestamp)>,
+    kept: &mut Vec<bool>,
+) {
+    kept.clear();
     let Some(cd) = rule.cooldown else {
-        return firings.into_iter().map(|f| (f, true)).collect();
+        kept.resize(firings.len(), true);
+        return;
     };
-    firings.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then(a.order.cmp(&b.order)));
-    let mut last: Vec<(Key, Timestamp)> = last_kept.to_vec();
-    let mut out = Vec::with_capacity(firings.len());
-    for f in firings {
-        let kept = match last.iter_mut().find(|(k, _)| *k == f.key) {
+    // The patterns mostly give their firings in this order already (a stable sort keeps the
+    // order of firings at one observation, one per key).
+    let order = |a: &Firing, b: &Firing| a.raised_at.cmp(&b.raised_at).then(a.order.cmp(&b.order));
+    if !firings.is_sorted_by(|a, b| order(a, b).is_le()) {
+        firings.sort_by(order);
+    }
+    last.clear();
+    last.extend_from_slice(last_kept);
+    for f in firings.iter() {
+        kept.push(match last.iter_mut().find(|(k, _)| *k == f.key) {
             Some((_, t)) if f.raised_at < plus(*t, cd) => false,
             Some((_, t)) => {
                 *t = f.raised_at;
@@ -794,10 +808,10 @@ fn cooldown(
                 last.push((f.key.clone(), f.raised_at));
                 true
             }
-        };
-        out.push((f, kept));
+        });
     }
-    out
+    // The keys are the firings' own copies: nothing of a youth is kept past its run.
+    last.clear();
 }
 
 /// The observations one rule sees (sorted in the total order), with what is known of them
@@ -867,6 +881,9 @@ pub(crate) struct RuleRun {
     with_records: bool,
     /// What the runs work in, kept from one run to the next.
     buffers: patterns::Buffers,
+    /// The cooldown's verdict per firing, and its latest kept flag per key.
+    kept: Vec<bool>,
+    last_kept: Vec<(Key, Timestamp)>,
 }
 
 impl Default for RuleRun {
@@ -885,6 +902,8 @@ impl RuleRun {
             pending: Vec::new(),
             with_records,
             buffers: patterns::Buffers::default(),
+            kept: Vec::new(),
+            last_kept: Vec::new(),
         }
     }
 }
@@ -936,5 +955,53 @@ mod tests {
             let ids = |v: &[&Observation]| v.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
             prop_assert_eq!(ids(&mine), ids(&general));
         }
+    }
+
+    /// The cooldown judges a rule's firings in time order, per key, whatever order they are
+    /// handed over in, and leaves them in that order with one verdict each.
+    #[test]
+    fn the_cooldown_judges_firings_in_time_order() {
+        let rules = RuleSet::builtin();
+        let Some((rule, cd)) = rules.rules().iter().find_map(|r| Some((r, r.cooldown?))) else {
+            panic!("the default pack has a rule with a cooldown");
+        };
+        let start: Timestamp = "2026-03-01T00:00:00+01:00".parse().expect("a timestamp");
+        let key = |k: &str| -> Key {
+            [(
+                "counterpart".to_owned(),
+                crate::timeline::Value::String(k.into()),
+            )]
+            .into()
+        };
+        let firing = |at: Timestamp, order: usize, k: &str| Firing {
+            raised_at: at,
+            order,
+            key: key(k),
+            evidence: Vec::new(),
+            count: 1,
+            indicators: Vec::new(),
+        };
+        // Within the cooldown of the first for key `a`, then past it; `b` has its own.
+        let mut firings = vec![
+            firing(plus(plus(start, cd), cd), 3, "a"),
+            firing(plus(start, cd), 2, "b"),
+            firing(start, 0, "a"),
+            firing(start, 1, "a"),
+        ];
+        let (mut last, mut kept) = (Vec::new(), vec![false; 9]);
+        cooldown(rule, &mut firings, &[], &mut last, &mut kept);
+        let order: Vec<usize> = firings.iter().map(|f| f.order).collect();
+        assert_eq!(order, [0, 1, 2, 3]);
+        assert_eq!(kept, [true, false, true, true]);
+        assert!(last.is_empty(), "nothing of the youth is kept");
+        // A flag of `a` kept before these firings starts the cooldown earlier.
+        cooldown(
+            rule,
+            &mut firings,
+            &[(key("a"), start)],
+            &mut last,
+            &mut kept,
+        );
+        assert_eq!(kept, [false, false, true, true]);
     }
 }
