@@ -2,7 +2,10 @@
 //! subjects, its median and 99th percentile, and the state kept per subject.
 //!
 //! `EARLY_SIGNAL_BENCH_SUBJECTS` (default 100,000) live subjects, 10 observations each over 30
-//! days; the first half of the stream warms the monitor up, the second half is measured. Each
+//! days; the first half of the stream warms the monitor up, the second half is measured.
+//! `EARLY_SIGNAL_BENCH_DAYS` lengthens the stream at the same density (one observation per
+//! three days per subject): with 120, the measured half is a monitor in a steady state, whose
+//! records leave the window as fast as they arrive (docs/performance.md). Each
 //! observation is built from its text just before it is handed over, as an embedding program
 //! builds it from its own records (see [`from_text`]).
 
@@ -45,11 +48,19 @@ fn from_text(o: &Observation) -> Observation {
     }
 }
 
+/// Days of the stream (default 30).
+fn days() -> u32 {
+    std::env::var("EARLY_SIGNAL_BENCH_DAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30)
+}
+
 fn monitor(c: &mut Criterion) {
     let workload = generate(&WorkloadConfig {
         subjects: subjects(),
-        observations_per_subject: 10,
-        days: 30,
+        observations_per_subject: (days() / 3).max(1) as usize,
+        days: days(),
         ..WorkloadConfig::default()
     });
     let engine = Engine::new(RuleSet::builtin());
