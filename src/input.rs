@@ -92,7 +92,8 @@ pub(crate) fn observation_from_node(
         return Err((
             node.pos,
             format!(
-                "an observation must be a mapping, found {}",
+                "an observation must be {}, found {}",
+                node.mapping(),
                 node.describe()
             ),
         ));
@@ -111,11 +112,15 @@ pub(crate) fn observation_from_node(
         })?,
     };
     let at = match get(entries, "at") {
-        None => return Err((
-            node.pos,
-            "observation has no `at`; give when it happened, e.g. `at: 2026-03-02T21:14:00+01:00`"
-                .into(),
-        )),
+        None => {
+            return Err((
+                node.pos,
+                format!(
+                    "observation has no `at`; give when it happened, e.g. `{}`",
+                    node.field("at", "2026-03-02T21:14:00+01:00")
+                ),
+            ));
+        }
         Some(n) => parse_timestamp(&text_field(n, "at").map_err(|m| (n.pos, m))?)
             .map_err(|m| (n.pos, format!("`at`: {m}")))?,
     };
@@ -129,11 +134,15 @@ pub(crate) fn observation_from_node(
     };
     let kind = match opt_text(get(entries, "kind"), "kind").map_err(|m| e("kind", m))? {
         Some(k) if !k.is_empty() => k,
-        _ => return Err((
-            node.pos,
-            "observation has no `kind`; give a kind from the vocabulary, e.g. `kind: contact.new`"
-                .into(),
-        )),
+        _ => {
+            return Err((
+                node.pos,
+                format!(
+                    "observation has no `kind`; give a kind from the vocabulary, e.g. `{}`",
+                    node.field("kind", "contact.new")
+                ),
+            ));
+        }
     };
     let mut attributes = Attributes::new();
     if let Some(a) = get(entries, "attributes") {
@@ -173,7 +182,8 @@ pub(crate) fn observation_from_node(
                 return Err((
                     a.pos,
                     format!(
-                        "`attributes` must be a mapping of scalars, found {}",
+                        "`attributes` must be {} of scalars, found {}",
+                        a.mapping(),
                         a.describe()
                     ),
                 ));
@@ -204,7 +214,11 @@ fn fact_from_node(node: &Node) -> Result<Fact, (Pos, String)> {
         return Err((
             node.pos,
             format!(
-                "a fact must be a mapping like `{{ name: residence, value: home, from: 2026-01-10 }}`, found {}",
+                "a fact must be {} like `{{ {}, {}, {} }}`, found {}",
+                node.mapping(),
+                node.field("name", "residence"),
+                node.field("value", "home"),
+                node.field("from", "2026-01-10"),
                 node.describe()
             ),
         ));
@@ -290,8 +304,10 @@ fn subject_from_entries(
                 tl,
                 node.pos,
                 None,
-                "record has no `subject`; give the youth's pseudonymous id, e.g. `subject: y-1042`"
-                    .into(),
+                format!(
+                    "record has no `subject`; give the youth's pseudonymous id, e.g. `{}`",
+                    node.field("subject", "y-1042")
+                ),
             );
             return None;
         }
@@ -342,7 +358,7 @@ fn subject_from_entries(
             tl,
             n.pos,
             Some(&id),
-            format!("`facts` must be a list, found {}", n.describe()),
+            format!("`facts` must be {}, found {}", n.list(), n.describe()),
         ),
     }
     Some(Subject {
@@ -559,15 +575,19 @@ fn json_to_node(v: &serde_json::Value, line: u32) -> Node {
         J::Object(m) => NodeKind::Map(
             m.iter()
                 .map(|(k, v)| {
-                    (
-                        Node::new(NodeKind::Str(k.clone()), pos),
-                        json_to_node(v, line),
-                    )
+                    let key = Node {
+                        json: true,
+                        ..Node::new(NodeKind::Str(k.clone()), pos)
+                    };
+                    (key, json_to_node(v, line))
                 })
                 .collect(),
         ),
     };
-    Node::new(kind, pos)
+    Node {
+        json: true,
+        ..Node::new(kind, pos)
+    }
 }
 
 /// Reads JSON Lines of observations or of subjects.

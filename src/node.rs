@@ -29,6 +29,8 @@ pub(crate) struct Node {
     pub pos: Pos,
     /// Byte range of a scalar in its source text, when the parser knows it.
     pub bytes: Option<(usize, usize)>,
+    /// Read from JSON rather than YAML: messages then use JSON's words and notation.
+    pub json: bool,
 }
 
 /// The shape of a [`Node`].
@@ -49,18 +51,42 @@ impl Node {
             kind,
             pos,
             bytes: None,
+            json: false,
         }
     }
 
-    /// What the value is, for error messages: "a list", "a number", ...
+    /// What the value is, for error messages: "a list", "a number", ... (in JSON's words for a
+    /// value read from JSON: "an array", "an object").
     pub fn describe(&self) -> &'static str {
         match &self.kind {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "a boolean",
             NodeKind::Number(..) => "a number",
             NodeKind::Str(_) => "a string",
+            NodeKind::Seq(_) if self.json => "an array",
             NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) if self.json => "an object",
             NodeKind::Map(_) => "a mapping",
+        }
+    }
+
+    /// What a mapping is called where this value was read: "a mapping", or "an object" in JSON.
+    pub fn mapping(&self) -> &'static str {
+        if self.json { "an object" } else { "a mapping" }
+    }
+
+    /// What a list is called where this value was read: "a list", or "an array" in JSON.
+    pub fn list(&self) -> &'static str {
+        if self.json { "an array" } else { "a list" }
+    }
+
+    /// `name: value` as this value's notation writes a field holding the string `value`:
+    /// `at: 2026-03-02T21:14:00+01:00` in YAML, `"at": "2026-03-02T21:14:00+01:00"` in JSON.
+    pub fn field(&self, name: &str, value: &str) -> String {
+        if self.json {
+            format!("\"{name}\": \"{value}\"")
+        } else {
+            format!("{name}: {value}")
         }
     }
 

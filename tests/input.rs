@@ -91,6 +91,54 @@ fn evaluating_with_a_vocabulary_rejects_records_a_plain_timeline_accepted() {
     assert_eq!(report.rejected[0].id.as_deref(), Some("b"));
 }
 
+/// A record refused in JSON Lines is told what to write in JSON's words (an object, an array,
+/// `"at": "…"`), and the same record in YAML in YAML's (a mapping, a list, `at: …`).
+#[test]
+fn refusals_speak_the_notation_of_the_record() {
+    let mut json = Timeline::new();
+    json.read_jsonl(
+        "o.jsonl",
+        concat!(
+            "{\"subject\":\"y-1\",\"id\":\"a\",\"kind\":\"x\"}\n",
+            "{\"subject\":\"y-1\",\"id\":\"b\",\"at\":\"2026-03-01T00:00:00+01:00\"}\n",
+            "[1]\n",
+            "{\"subject\":\"y-1\",\"id\":\"c\",\"at\":\"2026-03-01T00:00:00+01:00\",\"kind\":\"x\",\"attributes\":{\"n\":[1]}}\n",
+        ),
+    );
+    json.read_subjects_jsonl(
+        "s.jsonl",
+        "{\"born\":\"2011-01-01\"}\n{\"subject\":\"y-1\",\"facts\":[[1]]}\n",
+    );
+    let reasons: Vec<String> = json.rejected().iter().map(|r| r.to_string()).collect();
+    let expected = [
+        "e.g. `\"at\": \"2026-03-02T21:14:00+01:00\"`",
+        "e.g. `\"kind\": \"contact.new\"`",
+        "an observation must be an object, found an array",
+        "attribute `n`: expected a scalar (string, number or boolean), found an array",
+        "e.g. `\"subject\": \"y-1042\"`",
+        "a fact must be an object like `{ \"name\": \"residence\", \"value\": \"home\", \"from\": \"2026-01-10\" }`, found an array",
+    ];
+    assert_eq!(reasons.len(), expected.len(), "{reasons:#?}");
+    for (reason, words) in reasons.iter().zip(expected) {
+        assert!(reason.contains(words), "{reason}: wanted {words}");
+    }
+    let mut yaml = Timeline::new();
+    let _ = yaml.read_yaml(
+        "t.yaml",
+        "subject: y-1\nfacts: [[1]]\nobservations:\n  - { id: a, kind: x }\n  - [1]\n",
+    );
+    let reasons: Vec<String> = yaml.rejected().iter().map(|r| r.to_string()).collect();
+    let expected = [
+        "a fact must be a mapping like `{ name: residence, value: home, from: 2026-01-10 }`, found a list",
+        "e.g. `at: 2026-03-02T21:14:00+01:00`",
+        "an observation must be a mapping, found a list",
+    ];
+    assert_eq!(reasons.len(), expected.len(), "{reasons:#?}");
+    for (reason, words) in reasons.iter().zip(expected) {
+        assert!(reason.contains(words), "{reason}: wanted {words}");
+    }
+}
+
 #[test]
 fn json_number_ids_are_taken_as_written() {
     let mut tl = Timeline::new();

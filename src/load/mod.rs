@@ -333,6 +333,7 @@ impl<'de> Deserialize<'de> for Node {
             kind: s.value,
             pos,
             bytes,
+            json: false,
         })
     }
 }
