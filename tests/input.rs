@@ -109,30 +109,35 @@ fn refusals_speak_the_notation_of_the_record() {
         "s.jsonl",
         "{\"born\":\"2011-01-01\"}\n{\"subject\":\"y-1\",\"facts\":[[1]]}\n",
     );
-    let reasons: Vec<String> = json.rejected().iter().map(|r| r.to_string()).collect();
-    let expected = [
-        "e.g. `\"at\": \"2026-03-02T21:14:00+01:00\"`",
-        "e.g. `\"kind\": \"contact.new\"`",
-        "an observation must be an object, found an array",
-        "attribute `n`: expected a scalar (string, number or boolean), found an array",
-        "e.g. `\"subject\": \"y-1042\"`",
-        "a fact must be an object like `{ \"name\": \"residence\", \"value\": \"home\", \"from\": \"2026-01-10\" }`, found an array",
-    ];
-    assert_eq!(reasons.len(), expected.len(), "{reasons:#?}");
-    for (reason, words) in reasons.iter().zip(expected) {
-        assert!(reason.contains(words), "{reason}: wanted {words}");
-    }
+    assert_reasons(
+        &json,
+        &[
+            "e.g. `\"at\": \"2026-03-02T21:14:00+01:00\"`",
+            "e.g. `\"kind\": \"contact.new\"`",
+            "an observation must be an object, found an array",
+            "attribute `n`: expected a scalar (string, number or boolean), found an array",
+            "e.g. `\"subject\": \"y-1042\"`",
+            "a fact must be an object like `{ \"name\": \"residence\", \"value\": \"home\", \"from\": \"2026-01-10\" }`, found an array",
+        ],
+    );
     let mut yaml = Timeline::new();
     let _ = yaml.read_yaml(
         "t.yaml",
         "subject: y-1\nfacts: [[1]]\nobservations:\n  - { id: a, kind: x }\n  - [1]\n",
     );
-    let reasons: Vec<String> = yaml.rejected().iter().map(|r| r.to_string()).collect();
-    let expected = [
-        "a fact must be a mapping like `{ name: residence, value: home, from: 2026-01-10 }`, found a list",
-        "e.g. `at: 2026-03-02T21:14:00+01:00`",
-        "an observation must be a mapping, found a list",
-    ];
+    assert_reasons(
+        &yaml,
+        &[
+            "a fact must be a mapping like `{ name: residence, value: home, from: 2026-01-10 }`, found a list",
+            "e.g. `at: 2026-03-02T21:14:00+01:00`",
+            "an observation must be a mapping, found a list",
+        ],
+    );
+}
+
+/// `tl` refused one record for each of `expected`, in order, each reason containing its words.
+fn assert_reasons(tl: &Timeline, expected: &[&str]) {
+    let reasons: Vec<String> = tl.rejected().iter().map(|r| r.to_string()).collect();
     assert_eq!(reasons.len(), expected.len(), "{reasons:#?}");
     for (reason, words) in reasons.iter().zip(expected) {
         assert!(reason.contains(words), "{reason}: wanted {words}");
