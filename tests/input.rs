@@ -362,7 +362,7 @@ fn an_array_line_is_refused_not_read_as_an_observation() {
     assert_eq!(tl.observation_count(), 0);
     let refused = &tl.rejected()[0];
     assert!(
-        refused.reason.contains("must be a mapping"),
+        refused.reason.contains("must be an object"),
         "{}",
         refused.reason
     );
