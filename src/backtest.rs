@@ -174,15 +174,19 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
         .map(|part| replay(engine, timeline, &config, part, to))
         .collect();
     let mut all: Vec<Replayed> = Vec::new();
-    let mut refused: Vec<String> = Vec::new();
+    let mut placed: Vec<(Place, String)> = Vec::new();
     let mut refused_count = 0;
     for r in replays {
         all.extend(r.flags);
-        refused.extend(r.refused);
+        placed.extend(r.refused);
         refused_count += r.refused_count;
     }
+    // The first refusals in the order one monitor meets them (each part kept its own first
+    // ones, so these are among them), whatever the number of parts; then listed by their text.
+    placed.sort();
+    placed.truncate(MAX_REFUSED);
+    let mut refused: Vec<String> = placed.into_iter().map(|(_, reason)| reason).collect();
     refused.sort();
-    refused.truncate(20);
     let mut flags: Vec<Replayed> = all
         .into_iter()
         .filter(|r| r.known >= from && r.known <= to)
@@ -214,37 +218,49 @@ pub fn backtest(engine: &Engine, timeline: &Timeline, options: &Options) -> Back
     }
 }
 
+/// How many refusals a backtest lists (it counts them all).
+const MAX_REFUSED: usize = 20;
+
+/// Where one monitor replaying the whole stream meets a refusal: the profiles first, by subject
+/// id, then the records by their place in the stream.
+type Place = (u8, String, usize);
+
 /// What one part of the replay found.
 struct Replay {
     flags: Vec<Replayed>,
-    refused: Vec<String>,
+    /// Its first refusals (at most [`MAX_REFUSED`]), with their places.
+    refused: Vec<(Place, String)>,
     refused_count: usize,
 }
 
 /// The stream cut into parts by subject (one per thread with `parallel`), each in record order.
-fn partitions<'a>(stream: Vec<(&'a str, &'a Observation)>) -> Vec<Vec<(&'a str, &'a Observation)>> {
+/// Each record comes with its place in the stream.
+fn partitions<'a>(stream: Vec<(&'a str, &'a Observation)>) -> Vec<Part<'a>> {
     #[cfg(feature = "parallel")]
     let n = rayon::current_num_threads().max(1);
     #[cfg(not(feature = "parallel"))]
     let n = 1;
     let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut parts: Vec<Vec<(&str, &Observation)>> = vec![Vec::new(); n];
-    for (subject, o) in stream {
+    let mut parts: Vec<Part<'a>> = vec![Vec::new(); n];
+    for (place, (subject, o)) in stream.into_iter().enumerate() {
         let next = index.len();
         let p = *index.entry(subject).or_insert(next % n);
         if let Some(part) = parts.get_mut(p) {
-            part.push((subject, o));
+            part.push((place, subject, o));
         }
     }
     parts
 }
+
+/// Some subjects' records, each with its place in the whole stream, in record order.
+type Part<'a> = Vec<(usize, &'a str, &'a Observation)>;
 
 /// Replays one part through its own monitor.
 fn replay(
     engine: &Engine,
     timeline: &Timeline,
     config: &MonitorConfig,
-    part: Vec<(&str, &Observation)>,
+    part: Part<'_>,
     to: Timestamp,
 ) -> Replay {
     let mut monitor = Monitor::new(engine.clone(), config.clone());
@@ -253,18 +269,19 @@ fn replay(
         refused: Vec::new(),
         refused_count: 0,
     };
-    let refuse = |out: &mut Replay, e: String| {
+    // A part meets its refusals in the order of `Place`, so its first ones are kept.
+    let refuse = |out: &mut Replay, place: Place, e: String| {
         out.refused_count += 1;
-        if out.refused.len() < 20 {
-            out.refused.push(e);
+        if out.refused.len() < MAX_REFUSED {
+            out.refused.push((place, e));
         }
     };
-    let subjects: BTreeSet<&str> = part.iter().map(|(s, _)| *s).collect();
+    let subjects: BTreeSet<&str> = part.iter().map(|(_, s, _)| *s).collect();
     for s in &subjects {
         if let Some(st) = timeline.subject(s)
             && let Err(e) = monitor.set_subject(st.subject().clone())
         {
-            refuse(&mut out, e.to_string());
+            refuse(&mut out, (0, (*s).to_owned(), 0), e.to_string());
         }
     }
     let mut seen: HashMap<FlagId, Replayed> = HashMap::new();
@@ -301,12 +318,12 @@ fn replay(
                 }
             }
         };
-    for (subject, o) in part {
+    for (place, subject, o) in part {
         let recorded = o.recorded();
         apply(&mut seen, monitor.advance_to(recorded), None);
         match monitor.observe(subject, o.clone()) {
             Ok(events) => apply(&mut seen, events, Some(recorded)),
-            Err(e) => refuse(&mut out, e.to_string()),
+            Err(e) => refuse(&mut out, (1, String::new(), place), e.to_string()),
         }
     }
     apply(&mut seen, monitor.advance_to(to), None);

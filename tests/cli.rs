@@ -270,7 +270,8 @@ fn eval_on_the_builtin_pack_runs_without_rules() {
 
 /// One thread or several, the batch commands print the same bytes: the serial path and the
 /// parallel one (youths in parts, merged in order) are compared on a region large enough to be
-/// split, with its rejections and warnings.
+/// split, with its rejections and warnings, and with more records refused in `backtest`'s
+/// replay than it lists.
 #[test]
 fn eval_and_backtest_print_the_same_on_one_thread_and_several() {
     let dir = scratch("threads");
@@ -293,6 +294,15 @@ fn eval_and_backtest_print_the_same_on_one_thread_and_several() {
     text.push_str("{not json\n");
     text.push_str(r#"{"subject":"y-000007","id":"x-1","at":"2026-01-20T10:00:00+01:00","kind":"meeting.inperson"}"#);
     text.push('\n');
+    // More records than `backtest` lists that its replay refuses (too late for any monitor),
+    // entered in the reverse order of their ids: the list is the first ones one monitor meets.
+    for i in (1..=30).rev() {
+        let _ = writeln!(
+            text,
+            r#"{{"subject":"y-{i:06}","id":"late-{i:02}","at":"1800-01-01T00:00:00+01:00","recorded_at":"2026-01-{:02}T12:00:00+01:00","kind":"meeting.in_person"}}"#,
+            31 - i
+        );
+    }
     std::fs::write(&observations, text).unwrap();
     let subjects = region.join("subjects.jsonl");
     let (obs, subjects) = (observations.to_str().unwrap(), subjects.to_str().unwrap());
@@ -321,6 +331,8 @@ fn eval_and_backtest_print_the_same_on_one_thread_and_several() {
         if args[0] == "eval" {
             assert!(doc["flags"].as_array().unwrap().len() > 10, "{args:?}");
             assert_eq!(doc["rejected"].as_array().unwrap().len(), 2, "{args:?}");
+        } else {
+            assert_eq!(doc["backtest"]["refused"], 30, "{args:?}");
         }
         for o in &outputs[1..] {
             assert!(o.stdout == outputs[0].stdout, "{args:?}: stdout differs");
@@ -369,6 +381,14 @@ fn unusable_input_or_arguments_exit_2_with_a_message() {
         (
             vec!["eval", tl.to_str().unwrap(), "--threads", "0"],
             "invalid value '0' for '--threads <N>'",
+        ),
+        (
+            vec!["--threads", "2000", "eval", tl.to_str().unwrap()],
+            "2000 is not in 1..=1024",
+        ),
+        (
+            vec!["eval", tl.to_str().unwrap(), "--threads", "abc"],
+            "invalid value 'abc' for '--threads <N>'",
         ),
     ];
     for (args, needle) in cases {

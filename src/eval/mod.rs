@@ -1003,5 +1003,11 @@ mod tests {
             &mut kept,
         );
         assert_eq!(kept, [false, false, true, true]);
+        // At one instant the firing observation decides, and the earlier one is kept.
+        let mut tied = vec![firing(start, 5, "a"), firing(start, 4, "a")];
+        cooldown(rule, &mut tied, &[], &mut last, &mut kept);
+        let order: Vec<usize> = tied.iter().map(|f| f.order).collect();
+        assert_eq!(order, [4, 5]);
+        assert_eq!(kept, [true, false]);
     }
 }

@@ -27,10 +27,11 @@ mod report;
 #[derive(Parser)]
 #[command(name = "early-signal", version, about, long_about = None)]
 struct Cli {
-    /// Worker threads for `eval`, `report` and `backtest` (default: one per core, or
-    /// `RAYON_NUM_THREADS`; the output is the same for any number).
-    #[arg(long, global = true, value_name = "N")]
-    threads: Option<std::num::NonZeroUsize>,
+    /// Worker threads for `eval`, `report` and `backtest`, 1 to 1024 (default: one per core,
+    /// or `RAYON_NUM_THREADS`; the output is the same for any number). Other commands use one.
+    #[arg(long, global = true, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -273,7 +274,7 @@ fn main() -> ExitCode {
     };
     if let Some(n) = cli.threads
         && let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.get())
+            .num_threads(usize::from(n))
             .build_global()
     {
         eprintln!("error: could not start {n} worker threads: {e}");
