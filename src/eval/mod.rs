@@ -596,7 +596,13 @@ impl Engine {
         }
         let last_kept = resume.map_or(&[][..], |(_, k)| k);
         let mut kept = std::mem::take(&mut run.kept);
-        cooldown(rule, &mut firings, last_kept, &mut run.last_kept, &mut kept);
+        cooldown(
+            rule,
+            &mut firings,
+            last_kept,
+            &mut run.latest_kept,
+            &mut kept,
+        );
         for (f, &kept) in firings.into_iter().zip(&kept) {
             if run.with_records {
                 run.records.push(FiringRecord {
@@ -883,7 +889,7 @@ pub(crate) struct RuleRun {
     buffers: patterns::Buffers,
     /// The cooldown's verdict per firing, and its latest kept flag per key.
     kept: Vec<bool>,
-    last_kept: Vec<(Key, Timestamp)>,
+    latest_kept: Vec<(Key, Timestamp)>,
 }
 
 impl Default for RuleRun {
@@ -903,7 +909,7 @@ impl RuleRun {
             with_records,
             buffers: patterns::Buffers::default(),
             kept: Vec::new(),
-            last_kept: Vec::new(),
+            latest_kept: Vec::new(),
         }
     }
 }
