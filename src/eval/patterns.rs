@@ -79,13 +79,14 @@ pub(crate) struct Buffers {
     firsts: Vec<usize>,
 }
 
-/// A sequence's step predicates and `by` values, evaluated once per observation.
-struct Steps<'v> {
+/// A sequence's step predicates, evaluated once per observation, and its `by` field.
+struct Steps<'f> {
     /// Indices of the observations that match the first step, ascending.
     firsts: Vec<usize>,
     middle: Vec<Vec<bool>>,
-    /// Empty without `by`.
-    keys: Vec<Option<FieldValue<'v>>>,
+    /// Read where a step matches, not for every observation: reading a name's text is the
+    /// first touch of its allocation, which an observation no step matches never needs.
+    by: Option<&'f Field>,
 }
 
 pub(crate) struct View<'a> {
@@ -370,33 +371,27 @@ impl<'a> View<'a> {
         let steps = Steps {
             firsts,
             middle: middle.iter().map(|p| self.mask(p)).collect(),
-            keys: match by {
-                Some(f) => (0..self.obs.len()).map(|i| self.value(f, i)).collect(),
-                None => Vec::new(),
-            },
+            by: by.as_ref(),
         };
         // The last step and `until` are tested once per observation, in order: no mask needed.
         for k in 0..self.obs.len() {
             let decided = resume.is_some_and(|r| self.at(k) < r.from);
-            if !decided && self.matches(last, k) {
-                let key = steps.keys.get(k).copied().flatten();
-                if (by.is_none() || key.is_some())
-                    && let Some(chain) =
-                        self.chain_ending_at(k, &steps, within, key, last_until, &used)
-                {
-                    if let Some(c) = chain.first() {
-                        used.insert(c.idx);
-                    }
-                    let count = chain.len();
-                    out.push(Firing {
-                        raised_at: self.at(k),
-                        order: k,
-                        key: key_of(by, key),
-                        evidence: chain,
-                        count,
-                        indicators: vec![],
-                    });
+            if !decided
+                && self.matches(last, k)
+                && let Some(chain) = self.chain_ending_at(k, &steps, within, last_until, &used)
+            {
+                if let Some(c) = chain.first() {
+                    used.insert(c.idx);
                 }
+                let count = chain.len();
+                out.push(Firing {
+                    raised_at: self.at(k),
+                    order: k,
+                    key: key_of(by, by.as_ref().and_then(|f| self.value(f, k))),
+                    evidence: chain,
+                    count,
+                    indicators: vec![],
+                });
             }
             // Checked after `k` is used as a last step: `until` must lie strictly between the ends.
             if until.as_ref().is_some_and(|u| self.matches(u, k)) {
@@ -413,17 +408,24 @@ impl<'a> View<'a> {
     }
 
     /// The evidence of the match ending at `k` with the earliest unused first step, if any.
+    /// With `by`, every step has `k`'s value of it, which must be given.
     fn chain_ending_at(
         &self,
         k: usize,
         steps: &Steps<'_>,
         within: Duration,
-        key: Option<FieldValue<'_>>,
         last_until: Option<usize>,
         used: &FastSet<usize>,
     ) -> Option<Vec<Item>> {
         let start = self.window_start(k, within);
-        let same = |j: usize| steps.keys.is_empty() || steps.keys.get(j).copied().flatten() == key;
+        // Read once a first step is in reach (most `k`s have none).
+        let key = std::cell::OnceCell::new();
+        let same = |j: usize| {
+            steps.by.is_none_or(|f| {
+                let key = *key.get_or_init(|| self.value(f, k));
+                key.is_some() && self.value(f, j) == key
+            })
+        };
         let step = |idx: usize, n: usize| Item {
             idx,
             step: Some(n as u32),
