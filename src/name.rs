@@ -1,7 +1,7 @@
 //! [`Name`]: a shared, immutable string for the names that repeat across records.
 
+use arcstr::ArcStr;
 use std::fmt;
-use std::sync::Arc;
 
 /// A kind, channel or source name, an id, or a string value: an immutable string that clones
 /// without copying.
@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// assert_eq!(format!("[{kind:<12}]"), "[contact.new ]");
 /// ```
 #[derive(Clone)]
-pub struct Name(Arc<str>);
+pub struct Name(ArcStr);
 
 impl Name {
     /// The name as a string slice.
@@ -31,12 +31,12 @@ impl Name {
 
     /// Whether both are the same stored copy (then they are equal).
     pub(crate) fn same(&self, other: &Name) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        ArcStr::ptr_eq(&self.0, &other.0)
     }
 
     /// The address of the stored copy: equal addresses mean the same copy while both live.
     pub(crate) fn addr(&self) -> usize {
-        Arc::as_ptr(&self.0).cast::<u8>() as usize
+        self.0.as_ptr() as usize
     }
 }
 
@@ -145,19 +145,19 @@ impl Default for Name {
 
 impl From<&str> for Name {
     fn from(s: &str) -> Self {
-        Name(Arc::from(s))
+        Name(ArcStr::from(s))
     }
 }
 
 impl From<String> for Name {
     fn from(s: String) -> Self {
-        Name(Arc::from(s))
+        Name(ArcStr::from(s))
     }
 }
 
 impl From<&String> for Name {
     fn from(s: &String) -> Self {
-        Name(Arc::from(s.as_str()))
+        Name(ArcStr::from(s.as_str()))
     }
 }
 
