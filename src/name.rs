@@ -11,7 +11,8 @@ use std::fmt;
 /// comparing two of them usually stops at the pointer. An observation's `id` and `counterpart`
 /// are names too, so that a flag's evidence, a pending deadline and the monitor's first contacts
 /// share the observation's copy instead of making their own. It reads like a `&str` (it derefs
-/// to one) and converts from `&str` and `String`.
+/// to one) and converts from `&str` and `String`. It is one pointer wide (the length is kept
+/// with the text), so that an observation's names take 40 bytes rather than 80.
 ///
 /// ```
 /// use early_signal::Name;

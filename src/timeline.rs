@@ -916,6 +916,20 @@ pub(crate) fn pos_origin(file: &Arc<str>, pos: Pos) -> Origin {
 mod tests {
     use super::*;
 
+    /// Every held record is read from memory at least once per evaluation, and the monitor
+    /// keeps each youth's records in one list that grows into fresh memory: their size is a
+    /// large part of both costs (docs/performance.md, fourteenth round). A one-pointer `Name`
+    /// makes it 128 bytes; a wider name or a larger inline attribute list shows up here.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn an_observation_is_128_bytes() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Name>(), 8);
+        assert_eq!(size_of::<Option<Name>>(), 8);
+        assert_eq!(size_of::<Value>(), 16);
+        assert_eq!(size_of::<Observation>(), 128);
+    }
+
     /// Room made for a youth's counted lines is capped: the count may be of lines that turn out
     /// duplicates or refused, and a million copies of one line must not reserve a million slots.
     #[test]

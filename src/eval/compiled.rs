@@ -169,8 +169,9 @@ impl Kinds {
             cache.slots.clear();
         }
         let addr = kind.addr();
-        // The text of an `Arc<str>` lies 16 bytes into an allocation that is itself 16-byte
-        // aligned on 64-bit targets: the bits above the lowest four differ between copies.
+        // The text of a `Name` lies 16 bytes into its allocation (after the length and the
+        // count), which is itself 16-byte aligned on 64-bit targets with the usual allocators:
+        // the bits above the lowest four differ between copies.
         // (Only speed depends on it.)
         let slot = (addr >> 4) % KindCache::SLOTS;
         if let Some(&(a, id)) = cache.slots.get(slot)
