@@ -30,7 +30,8 @@ impl Name {
         &self.0
     }
 
-    /// Whether both are the same stored copy (then they are equal).
+    /// Whether both are the same stored copy (then they are equal). Every empty name is one
+    /// static copy, which no other text can share.
     pub(crate) fn same(&self, other: &Name) -> bool {
         ArcStr::ptr_eq(&self.0, &other.0)
     }
