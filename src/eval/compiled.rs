@@ -171,9 +171,8 @@ impl Kinds {
         let addr = kind.addr();
         // The text of a `Name` lies 16 bytes into its allocation (after the length and the
         // count), which is itself 16-byte aligned on 64-bit targets with the usual allocators:
-        // the bits above the lowest four differ between copies. (The empty name is one static
-        // copy, not an allocation; it shares a slot at worst.)
-        // (Only speed depends on it.)
+        // the bits above the lowest four differ between copies. (Only speed depends on it: the
+        // empty name, one static copy rather than an allocation, at worst shares a slot.)
         let slot = (addr >> 4) % KindCache::SLOTS;
         if let Some(&(a, id)) = cache.slots.get(slot)
             && a == addr

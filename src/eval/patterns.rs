@@ -419,10 +419,10 @@ impl<'a> View<'a> {
     ) -> Option<Vec<Item>> {
         let start = self.window_start(k, within);
         // Read once a first step is in reach (most `k`s have none).
-        let key = std::cell::OnceCell::new();
+        let key_of_k = std::cell::OnceCell::new();
         let same = |j: usize| {
             steps.by.is_none_or(|f| {
-                let key = *key.get_or_init(|| self.value(f, k));
+                let key = *key_of_k.get_or_init(|| self.value(f, k));
                 key.is_some() && self.value(f, j) == key
             })
         };
