@@ -7,7 +7,8 @@ use std::fmt;
 
 /// The pairs of one observation, sorted by name. Up to two are held in the observation itself:
 /// most records carry none to two, and rules read them for every observation they see, where a
-/// separate allocation would be a cache miss of its own (docs/performance.md, seventh round).
+/// separate allocation would be a cache miss of its own (docs/performance-history.md, seventh
+/// round).
 pub(crate) type Pairs = SmallVec<[(Name, Value); 2]>;
 
 /// An observation's scalar attributes by name, in name order.

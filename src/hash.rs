@@ -91,7 +91,7 @@ impl std::hash::BuildHasher for InputKeyed {
 /// An id from input (a youth's) as the key of a map that is looked up once per record: held in
 /// the map's own slot when it is short, as ids usually are, so that a lookup compares bytes
 /// already at hand instead of first reading a separate allocation, which with many ids misses
-/// the cache (docs/performance.md, tenth round). Looked up by the id's bytes.
+/// the cache (docs/performance-history.md, tenth round). Looked up by the id's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum IdKey {
     Short { len: u8, bytes: [u8; IdKey::SHORT] },

@@ -918,8 +918,8 @@ mod tests {
 
     /// Every held record is read from memory at least once per evaluation, and the monitor
     /// keeps each youth's records in one list that grows into fresh memory: their size is a
-    /// large part of both costs (docs/performance.md, fourteenth round). A one-pointer `Name`
-    /// makes it 128 bytes; a wider name or a larger inline attribute list shows up here.
+    /// large part of both costs (docs/performance-history.md, fourteenth round). A one-pointer
+    /// `Name` makes it 128 bytes; a wider name or a larger inline attribute list shows up here.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn an_observation_is_128_bytes() {
