@@ -341,6 +341,21 @@ impl RuleStates {
         self.0.get_mut(at).map(|(_, rs)| rs)
     }
 
+    /// Rule `r`'s state, if it has any.
+    fn get_mut(&mut self, r: usize) -> Option<&mut RuleState> {
+        let at = self.0.partition_point(|(x, _)| *x < r);
+        self.0
+            .get_mut(at)
+            .filter(|(x, _)| *x == r)
+            .map(|(_, rs)| rs)
+    }
+
+    /// Sets rule `r`'s state, which it has none of yet.
+    fn insert(&mut self, r: usize, rs: RuleState) {
+        let at = self.0.partition_point(|(x, _)| *x < r);
+        self.0.insert(at, (r, rs));
+    }
+
     fn iter(&self) -> impl Iterator<Item = (usize, &RuleState)> {
         self.0.iter().map(|(r, rs)| (*r, rs))
     }
@@ -416,6 +431,30 @@ struct Lists {
     /// Their instants, or none when one is a leap second (the view then keeps the calendar's
     /// arithmetic).
     ats: Vec<Instant>,
+    /// A re-run's working lists.
+    run: Rerun,
+}
+
+/// The working lists of the monitor's rule runs ([`RuleRun`], with firing records), kept from
+/// one re-run to the next; they hold nothing between runs, so a copy starts empty.
+struct Rerun(RuleRun);
+
+impl Default for Rerun {
+    fn default() -> Self {
+        Rerun(RuleRun::new(true))
+    }
+}
+
+impl Clone for Rerun {
+    fn clone(&self) -> Self {
+        Rerun::default()
+    }
+}
+
+impl std::fmt::Debug for Rerun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rerun")
+    }
 }
 
 /// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
@@ -974,9 +1013,11 @@ impl Monitor {
         let Some(state) = self.subjects.states.get_mut(slot) else {
             return;
         };
-        let Some(rs) = state.rules.get_or_insert(r) else {
-            return;
-        };
+        // Most rules hold nothing for most youths: a run that leaves nothing adds no state.
+        let mut fresh = RuleState::default();
+        let had_state = state.rules.get_mut(r);
+        let existed = had_state.is_some();
+        let rs = had_state.unwrap_or(&mut fresh);
         let engine = &self.engine;
         // Held observations are in time order: the ones that count are one slice of them.
         let lo = match from {
@@ -1028,7 +1069,8 @@ impl Monitor {
         let first_contact = |c: &str| state.first_contact.get(c).map(|(t, _)| *t);
         // Records are sorted by `raised_at`: those before `from` are final.
         let settled = from.map_or(0, |f| rs.records.partition_point(|x| x.raised_at < f));
-        let mut run = RuleRun::new(true);
+        let mut rerun = std::mem::take(&mut self.lists.run);
+        let run = &mut rerun.0;
         match from {
             Some(from) => {
                 let before = rs.records.get(..settled).unwrap_or_default();
@@ -1054,18 +1096,13 @@ impl Monitor {
                     clock,
                     Some((&resume, &last_kept)),
                     &first_contact,
-                    &mut run,
+                    run,
                 );
             }
-            None => self.engine.run_rule(
-                r,
-                input,
-                &state.subject,
-                clock,
-                None,
-                &first_contact,
-                &mut run,
-            ),
+            None => {
+                self.engine
+                    .run_rule(r, input, &state.subject, clock, None, &first_contact, run)
+            }
         }
         self.lists.seen = reuse(seen);
         self.lists.obs = reuse(obs);
@@ -1073,15 +1110,15 @@ impl Monitor {
         ats.clear();
         self.lists.kinds = kinds;
         self.lists.ats = ats;
+        let (mut new, mut records, pending) = run.take_found();
+        self.lists.run = rerun;
         rs.records.truncate(settled);
-        let mut records = run.records;
         records.sort_by_key(|x| x.raised_at);
         rs.records.extend(records);
         // The flags that could change: raised at or after `from`. Older ones stay; those before
         // the horizon are final and go at the next prune.
         let keep = from.map_or(0, |f| rs.flags.partition_point(|x| x.raised_at < f));
         let old: Vec<Flag> = rs.flags.split_off(keep);
-        let mut new = run.flags;
         new.sort_by(|a, b| a.raised_at.cmp(&b.raised_at).then_with(|| a.id.cmp(&b.id)));
         let old_by_id: HashMap<&str, &Flag> = old.iter().map(|f| (f.id.as_str(), f)).collect();
         let new_ids: HashSet<&str> = new.iter().map(|f| f.id.as_str()).collect();
@@ -1109,7 +1146,7 @@ impl Monitor {
         drop(old_by_id);
         rs.flags.extend(new);
         // The agenda changes only where the deadlines did (most re-evaluations keep them all).
-        let old_pending = std::mem::replace(&mut rs.pending, run.pending);
+        let old_pending = std::mem::replace(&mut rs.pending, pending);
         for p in &old_pending {
             if !rs.pending.iter().any(|q| q.deadline == p.deadline) {
                 self.agenda
@@ -1122,8 +1159,11 @@ impl Monitor {
                     .insert((p.deadline, subject.to_owned(), r, Due::Deadline));
             }
         }
-        if rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty() {
+        let empty = rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty();
+        if existed && empty {
             state.rules.remove(r);
+        } else if !existed && !empty {
+            state.rules.insert(r, fresh);
         }
     }
 
@@ -1582,8 +1622,60 @@ fn json_value(v: &serde_json::Value) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::reuse;
-    use crate::timeline::{Fact, Subject, Value};
-    use crate::{Engine, Monitor, RuleSet};
+    use crate::timeline::{Fact, Observation, Subject, Value};
+    use crate::{Engine, Event, Monitor, RuleSet, Timestamp};
+
+    /// The re-runs' working lists hold nothing of a record between calls (`forget` must remove
+    /// everything about a youth), and a rule keeps state for a youth only where it has some.
+    #[test]
+    fn reruns_keep_nothing_between_calls_and_rules_no_empty_state() {
+        // The default pack, and a rule whose cooldown remembers its latest flag per key.
+        let mut sources = vec![(
+            "cooldown.yaml".to_owned(),
+            "rules:\n  - id: again\n    version: 1\n    title: contact again\n    class: risk\n    \
+             severity: low\n    rationale: test\n    cooldown: 7d\n    when:\n      \
+             match: { kind: contact.new }\n"
+                .to_owned(),
+        )];
+        sources.extend(
+            crate::builtin::FILES
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned())),
+        );
+        let rules = RuleSet::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .expect("rules load");
+        let mut monitor = Monitor::new(Engine::new(rules), Default::default());
+        let at = |t: &str| -> Timestamp { t.parse().expect("a timestamp") };
+        let mut raised = 0;
+        for (i, (t, kind)) in [
+            ("2026-03-02T21:00:00+01:00", "contact.new"),
+            ("2026-03-02T21:30:00+01:00", "contact.new"),
+            ("2026-03-02T22:00:00+01:00", "disclosure"),
+            ("2026-03-03T21:00:00+01:00", "disclosure"),
+            ("2026-03-04T09:00:00+01:00", "meeting.in_person"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut o = Observation::new(format!("o-{i}"), at(t), kind);
+            o.counterpart = Some("c-1".into());
+            let events = monitor.observe("y-1", o).expect("accepted");
+            raised += events
+                .iter()
+                .filter(|e| matches!(e, Event::Raised(_)))
+                .count();
+            assert!(monitor.lists.run.0.holds_nothing(), "after `o-{i}`");
+        }
+        assert!(raised > 0, "the disclosures raise a flag");
+        let state = monitor.subjects.get("y-1").expect("tracked");
+        assert!(!state.rules.0.is_empty());
+        for (r, rs) in state.rules.iter() {
+            assert!(
+                !(rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty()),
+                "rule {r} holds an empty state"
+            );
+        }
+    }
 
     /// A profile's declared fact value is held as the vocabulary's stored copy, as the readers
     /// hold it.

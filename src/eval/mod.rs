@@ -912,6 +912,31 @@ impl RuleRun {
             latest_kept: Vec::new(),
         }
     }
+
+    /// Takes what the runs found (flags, firing records, pending deadlines) and empties the
+    /// working lists, keeping their allocations for the next run: between runs they hold
+    /// nothing of any record.
+    pub(crate) fn take_found(&mut self) -> (Vec<Flag>, Vec<FiringRecord>, Vec<Pending>) {
+        self.buffers.clear();
+        self.kept.clear();
+        self.latest_kept.clear();
+        (
+            std::mem::take(&mut self.flags),
+            std::mem::take(&mut self.records),
+            std::mem::take(&mut self.pending),
+        )
+    }
+
+    /// Whether it holds nothing: found, working or remembered.
+    #[cfg(test)]
+    pub(crate) fn holds_nothing(&self) -> bool {
+        self.flags.is_empty()
+            && self.records.is_empty()
+            && self.pending.is_empty()
+            && self.buffers.is_empty()
+            && self.kept.is_empty()
+            && self.latest_kept.is_empty()
+    }
 }
 
 /// A firing as the monitor remembers it once its flag is final.

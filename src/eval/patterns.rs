@@ -79,6 +79,27 @@ pub(crate) struct Buffers {
     firsts: Vec<usize>,
 }
 
+impl Buffers {
+    /// Empties every list, keeping its allocation.
+    pub(crate) fn clear(&mut self) {
+        self.window.clear();
+        self.hits.clear();
+        self.counts.clear();
+        self.mask.clear();
+        self.firsts.clear();
+    }
+
+    /// Whether every list is empty.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.window.is_empty()
+            && self.hits.is_empty()
+            && self.counts.is_empty()
+            && self.mask.is_empty()
+            && self.firsts.is_empty()
+    }
+}
+
 /// A sequence's step predicates, evaluated once per observation, and its `by` field.
 struct Steps<'f> {
     /// Indices of the observations that match the first step, ascending.
