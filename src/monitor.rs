@@ -233,6 +233,13 @@ struct RuleState {
     pending: Vec<Pending>,
 }
 
+impl RuleState {
+    /// Whether it holds nothing (then it is not kept).
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.flags.is_empty() && self.pending.is_empty()
+    }
+}
+
 /// Everything the monitor keeps about one subject.
 #[derive(Debug, Clone)]
 struct SubjectState {
@@ -371,9 +378,7 @@ impl RuleStates {
 
     /// Drops the entries left with nothing in them.
     fn drop_empty(&mut self) {
-        self.0.retain(|(_, rs)| {
-            !(rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty())
-        });
+        self.0.retain(|(_, rs)| !rs.is_empty());
     }
 }
 
@@ -1159,7 +1164,7 @@ impl Monitor {
                     .insert((p.deadline, subject.to_owned(), r, Due::Deadline));
             }
         }
-        let empty = rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty();
+        let empty = rs.is_empty();
         if existed && empty {
             state.rules.remove(r);
         } else if !existed && !empty {
@@ -1674,10 +1679,7 @@ mod tests {
         let state = monitor.subjects.get("y-1").expect("tracked");
         assert!(!state.rules.0.is_empty());
         for (r, rs) in state.rules.iter() {
-            assert!(
-                !(rs.records.is_empty() && rs.flags.is_empty() && rs.pending.is_empty()),
-                "rule {r} holds an empty state"
-            );
+            assert!(!rs.is_empty(), "rule {r} holds an empty state");
         }
     }
 

@@ -915,11 +915,10 @@ impl RuleRun {
 
     /// Takes what the runs found (flags, firing records, pending deadlines) and empties the
     /// working lists, keeping their allocations for the next run: between runs they hold
-    /// nothing of any record.
+    /// nothing of any record (the cooldown empties its list of keys itself).
     pub(crate) fn take_found(&mut self) -> (Vec<Flag>, Vec<FiringRecord>, Vec<Pending>) {
         self.buffers.clear();
         self.kept.clear();
-        self.latest_kept.clear();
         (
             std::mem::take(&mut self.flags),
             std::mem::take(&mut self.records),
