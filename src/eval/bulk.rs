@@ -22,19 +22,27 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::sync::Arc;
 
-/// Where one kept line of the input lies.
+/// Where one kept line of the input lies: 32 bytes, held for every line until the end.
 struct Line {
+    /// Where its bytes start in the kept text: the line without its newline, or packed. They
+    /// end where the next kept line's start (the kept text is the kept lines one after the
+    /// other), or with the text ([`bytes`]).
+    start: usize,
+    /// Its place among all lines read, in reading order.
+    place: u64,
     /// Index of its file.
     file: u32,
     /// 1-based line number in its file (as the readers give it: at most `u32::MAX`).
     number: u32,
-    /// Its place among all lines read, in reading order.
-    place: u64,
-    /// Byte range in the kept text: the line without its newline, or packed.
-    start: usize,
-    end: usize,
     /// Whether the line is kept packed ([`packed::encode`]) rather than as text.
     packed: bool,
+}
+
+/// The kept bytes of line `i` of `lines`, which lie in `text` (see [`Line::start`]).
+fn bytes<'t>(text: &'t [u8], lines: &[Line], i: usize) -> &'t [u8] {
+    let start = lines.get(i).map_or(text.len(), |l| l.start);
+    let end = lines.get(i + 1).map_or(text.len(), |l| l.start);
+    text.get(start..end).unwrap_or_default()
 }
 
 /// What a first look at a line finds.
@@ -119,7 +127,7 @@ impl Notes {
 /// with [`Timeline::read_jsonl_reader`] and then calling [`Engine::evaluate`] gives, rejections
 /// and warnings included and in the same order, in less time and memory: it holds the lines that
 /// can be observations — a plain one packed, its checked values without the JSON (typically about
-/// half its text), any other as text — plus about 56 bytes per line to find each youth's lines,
+/// half its text), any other as text — plus about 40 bytes per line to find each youth's lines,
 /// not every parsed record, and each youth's records only while that youth is evaluated. Lines
 /// that are too long, blank or refused on their own are not kept (their reasons are, within
 /// [`Limits::max_rejections`](crate::Limits::max_rejections)).
@@ -145,8 +153,9 @@ pub struct JsonlBatch<'e> {
     /// The kept lines, one after the other: as text or packed.
     text: Vec<u8>,
     lines: Vec<Line>,
-    /// The youth (index into `youths`) of each kept line.
-    groups: Vec<usize>,
+    /// The youth (index into `youths`) of each kept line; `u32::MAX` past that many youths, when
+    /// the lines are read in order instead ([`JsonlBatch::evaluate`]).
+    groups: Vec<u32>,
     group_of: HashMap<IdKey, usize, crate::hash::InputKeyed>,
     youths: Vec<Box<str>>,
     /// Lines read so far, over all files.
@@ -310,16 +319,14 @@ impl JsonlBatch<'_> {
         let max = self.timeline.limits().max_line_bytes;
         let start = self.text.len();
         let mut line = Line {
+            start,
+            place,
             file: f,
             number,
-            place,
-            start,
-            end: start,
             packed: false,
         };
         if !self.apart {
             self.text.extend_from_slice(raw);
-            line.end = self.text.len();
             self.lines.push(line);
             return;
         }
@@ -362,9 +369,8 @@ impl JsonlBatch<'_> {
                 g
             }
         };
-        line.end = self.text.len();
         self.lines.push(line);
-        self.groups.push(g);
+        self.groups.push(u32::try_from(g).unwrap_or(u32::MAX));
     }
 
     /// Reads each youth's lines into a timeline of its own and evaluates it at `as_of`.
@@ -382,32 +388,35 @@ impl JsonlBatch<'_> {
         // With a limit of zero, or more youths than a timeline may hold, which records are
         // refused depends on the order they are accepted in: the kept lines are read in order
         // into one timeline. (Lines refused on their own were refused whatever else was held.)
-        let done = if !self.apart || held.len().saturating_add(new) > limits.max_subjects {
-            let mut in_order = self.timeline.scratch();
-            for id in &held {
-                if let Some(st) = self.timeline.take_subject(id) {
-                    in_order.put_subject(st);
+        // Lines and youths are numbered in 32 bits when grouped (more of either than that would
+        // take hundreds of gigabytes; they are read in order then).
+        let numbered = u32::try_from(self.youths.len()).is_ok_and(|n| n < u32::MAX)
+            && u32::try_from(self.lines.len()).is_ok();
+        let done =
+            if !self.apart || !numbered || held.len().saturating_add(new) > limits.max_subjects {
+                let mut in_order = self.timeline.scratch();
+                for id in &held {
+                    if let Some(st) = self.timeline.take_subject(id) {
+                        in_order.put_subject(st);
+                    }
                 }
-            }
-            let mut done = Done::new(as_of, room);
-            for line in &self.lines {
-                let (Some(raw), Some(name)) = (
-                    self.text.get(line.start..line.end),
-                    self.names.get(line.file as usize),
-                ) else {
-                    continue;
-                };
-                read_line(&mut in_order, name, line, raw, &mut done.notes);
-            }
-            done.duplicates = in_order.duplicates();
-            let mut scratch = Scratch::default();
-            for st in in_order.subjects() {
-                engine.evaluate_subject(st, as_of, recheck, &mut done.report, &mut scratch);
-            }
-            done
-        } else {
-            self.by_youth(&held, as_of, recheck)
-        };
+                let mut done = Done::new(as_of, room);
+                for (i, line) in self.lines.iter().enumerate() {
+                    let raw = bytes(&self.text, &self.lines, i);
+                    let Some(name) = self.names.get(line.file as usize) else {
+                        continue;
+                    };
+                    read_line(&mut in_order, name, line, raw, &mut done.notes);
+                }
+                done.duplicates = in_order.duplicates();
+                let mut scratch = Scratch::default();
+                for st in in_order.subjects() {
+                    engine.evaluate_subject(st, as_of, recheck, &mut done.report, &mut scratch);
+                }
+                done
+            } else {
+                self.by_youth(&held, as_of, recheck)
+            };
         let mut notes = std::mem::replace(&mut self.notes, Notes::new(room));
         notes.merge(done.notes);
         notes.trim();
@@ -434,7 +443,7 @@ impl JsonlBatch<'_> {
         // The lines of each youth together, in line order (a stable counting sort).
         let mut starts = vec![0usize; self.youths.len() + 1];
         for &g in &self.groups {
-            if let Some(c) = starts.get_mut(g + 1) {
+            if let Some(c) = starts.get_mut(g as usize + 1) {
                 *c += 1;
             }
         }
@@ -445,12 +454,13 @@ impl JsonlBatch<'_> {
             }
         }
         let mut next = starts.clone();
-        let mut order = vec![0usize; self.lines.len()];
+        // Line numbers fit in 32 bits here (`evaluate` reads more lines in order).
+        let mut order = vec![0u32; self.lines.len()];
         for (i, &g) in self.groups.iter().enumerate() {
-            if let Some(at) = next.get_mut(g)
+            if let Some(at) = next.get_mut(g as usize)
                 && let Some(slot) = order.get_mut(*at)
             {
-                *slot = i;
+                *slot = u32::try_from(i).unwrap_or(u32::MAX);
                 *at += 1;
             }
         }
@@ -521,15 +531,13 @@ impl Engine {
             text.clear();
             spans.clear();
             for &i in youth.lines {
-                let Some(line) = shared.lines.get(i) else {
-                    continue;
-                };
                 let from = text.len();
-                text.extend_from_slice(shared.text.get(line.start..line.end).unwrap_or_default());
+                text.extend_from_slice(bytes(shared.text, shared.lines, i as usize));
                 spans.push((from, text.len()));
             }
             for (&i, &(from, to)) in youth.lines.iter().zip(&spans) {
-                let (Some(line), Some(raw)) = (shared.lines.get(i), text.get(from..to)) else {
+                let (Some(line), Some(raw)) = (shared.lines.get(i as usize), text.get(from..to))
+                else {
                     continue;
                 };
                 let Some(name) = shared.names.get(line.file as usize) else {
@@ -568,7 +576,7 @@ struct Shared<'a> {
 /// One youth to read and evaluate.
 struct Youth<'a> {
     /// Its lines (indices into the lines), in line order.
-    lines: &'a [usize],
+    lines: &'a [u32],
     /// What the timeline held of it.
     held: Option<SubjectTimeline>,
 }
@@ -661,4 +669,31 @@ fn look(raw: &[u8], max: usize) -> Look<'_> {
         };
     }
     Look::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Held for every line of the input until the end: its size is in the docs' memory figures.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_kept_line_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Line>(), 32);
+    }
+
+    #[test]
+    fn a_kept_line_ends_where_the_next_starts() {
+        let line = |start| Line {
+            start,
+            place: 0,
+            file: 0,
+            number: 1,
+            packed: false,
+        };
+        let lines = [line(0), line(3), line(3), line(7)];
+        let text = b"abcdefghij";
+        let all: Vec<&[u8]> = (0..5).map(|i| bytes(text, &lines, i)).collect();
+        assert_eq!(all, [&b"abc"[..], b"", b"defg", b"hij", b""]);
+    }
 }
