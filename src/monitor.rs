@@ -30,7 +30,7 @@
 //!   [`Monitor::restore`] reads it back, and the restored monitor behaves exactly like the
 //!   original for every later observation. A snapshot taken with another rule set is refused.
 
-use crate::eval::{Engine, FiringRecord, KindId, Resume, RuleRun, Seen};
+use crate::eval::{Engine, FiringRecord, KindId, Resume, RuleRun, Seen, reuse};
 use crate::flag::{Flag, FlagId, Key};
 use crate::name::Name;
 use crate::report::Pending;
@@ -460,17 +460,6 @@ impl std::fmt::Debug for Rerun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Rerun")
     }
-}
-
-/// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
-/// and `U` have the same size and alignment (here: borrows of one type with different
-/// lifetimes), and allocates anew otherwise. No item is converted: the list is emptied first.
-/// The standard library does not promise the in-place collect; the unit test
-/// `reuse_keeps_the_allocation_and_empties_the_list` notices if it stops (then this costs an
-/// allocation per call again, and gives the same results).
-fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
-    v.clear();
-    v.into_iter().filter_map(|_| None).collect()
 }
 
 /// Why an entry is on the agenda. Both kinds can fall on the same time for the same subject and
@@ -1626,7 +1615,6 @@ fn json_value(v: &serde_json::Value) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::reuse;
     use crate::timeline::{Fact, Observation, Subject, Value};
     use crate::{Engine, Event, Monitor, RuleSet, Timestamp};
 
@@ -1710,23 +1698,5 @@ mod tests {
             matches!((value, &stored), (Some(Value::String(s)), Some(c)) if s.same(c)),
             "{value:?}"
         );
-    }
-
-    /// `reuse` keeps the allocation for borrows of another lifetime (the point of the monitor's
-    /// kept lists), and gives an empty list whatever it was given.
-    #[test]
-    fn reuse_keeps_the_allocation_and_empties_the_list() {
-        let numbers = [1u8, 2, 3];
-        let mut held: Vec<&'static u8> = Vec::with_capacity(16);
-        held.push(&7);
-        let address = held.as_ptr() as usize;
-        let mut borrowed: Vec<&u8> = reuse(held);
-        assert!(borrowed.is_empty());
-        assert!(borrowed.capacity() >= 16);
-        assert_eq!(borrowed.as_ptr() as usize, address);
-        borrowed.extend(&numbers);
-        let back: Vec<&'static u8> = reuse(borrowed);
-        assert!(back.is_empty());
-        assert_eq!(back.as_ptr() as usize, address);
     }
 }

@@ -523,20 +523,27 @@ impl Engine {
         // Instants come along only when given for every observation (then none is a leap
         // second); otherwise the view works them out.
         let ats = if ats.len() == obs.len() { ats } else { &[] };
+        // With `unless`, the view borrows lists kept in `run` from one run to the next (put
+        // back, empty, at the end).
+        let mut unhidden: Vec<&Observation> = reuse(std::mem::take(&mut run.unhidden));
+        let mut unhidden_kinds = std::mem::take(&mut run.unhidden_kinds);
+        let mut unhidden_ats = std::mem::take(&mut run.unhidden_ats);
         let view = if compiled.unless.is_empty() {
             View::new(obs, kinds, ats, subject)
         } else {
-            let mut kept = Vec::with_capacity(obs.len());
-            let mut kept_kinds = Vec::with_capacity(obs.len());
-            let mut kept_ats = Vec::with_capacity(ats.len());
             for (i, (&o, &k)) in obs.iter().zip(kinds).enumerate() {
                 if !compiled.unless.iter().any(|u| u.matches(o, k, subject)) {
-                    kept.push(o);
-                    kept_kinds.push(k);
-                    kept_ats.extend(ats.get(i));
+                    unhidden.push(o);
+                    unhidden_kinds.push(k);
+                    unhidden_ats.extend(ats.get(i));
                 }
             }
-            View::new(kept, kept_kinds, kept_ats, subject)
+            View::new(
+                &unhidden[..],
+                &unhidden_kinds[..],
+                &unhidden_ats[..],
+                subject,
+            )
         };
         let mut firings = match &compiled.pattern {
             Pattern::Match(p) => view.match_(p),
@@ -627,6 +634,12 @@ impl Engine {
             }
         }
         run.kept = kept;
+        drop(view);
+        run.unhidden = reuse(unhidden);
+        unhidden_kinds.clear();
+        unhidden_ats.clear();
+        run.unhidden_kinds = unhidden_kinds;
+        run.unhidden_ats = unhidden_ats;
     }
 
     fn flag(
@@ -875,6 +888,17 @@ pub(crate) struct Scratch {
     run: RuleRun,
 }
 
+/// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
+/// and `U` have the same size and alignment (here: borrows of one type with different
+/// lifetimes: lists of borrowed records kept from one run to the next), and allocates anew otherwise. No item is converted: the list is emptied first.
+/// The standard library does not promise the in-place collect; the unit test
+/// `reuse_keeps_the_allocation_and_empties_the_list` notices if it stops (then this costs an
+/// allocation per call again, and gives the same results).
+pub(crate) fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 /// What [`Engine::run_rule`] found for one rule and one subject.
 pub(crate) struct RuleRun {
     /// The flags (firings kept by the cooldown).
@@ -890,6 +914,11 @@ pub(crate) struct RuleRun {
     /// The cooldown's verdict per firing, and its latest kept flag per key.
     kept: Vec<bool>,
     latest_kept: Vec<(Key, Timestamp)>,
+    /// The observations a rule with `unless` sees, with their kinds and instants: empty between
+    /// runs, kept for their allocations ([`reuse`]).
+    unhidden: Vec<&'static Observation>,
+    unhidden_kinds: Vec<KindId>,
+    unhidden_ats: Vec<Instant>,
 }
 
 impl Default for RuleRun {
@@ -910,6 +939,9 @@ impl RuleRun {
             buffers: patterns::Buffers::default(),
             kept: Vec::new(),
             latest_kept: Vec::new(),
+            unhidden: Vec::new(),
+            unhidden_kinds: Vec::new(),
+            unhidden_ats: Vec::new(),
         }
     }
 
@@ -935,6 +967,9 @@ impl RuleRun {
             && self.buffers.is_empty()
             && self.kept.is_empty()
             && self.latest_kept.is_empty()
+            && self.unhidden.is_empty()
+            && self.unhidden_kinds.is_empty()
+            && self.unhidden_ats.is_empty()
     }
 }
 
@@ -951,6 +986,24 @@ pub(crate) struct FiringRecord {
 
 #[cfg(test)]
 mod tests {
+    /// `reuse` keeps the allocation for borrows of another lifetime (the point of the kept lists
+    /// of the monitor and of `unless`), and gives an empty list whatever it was given.
+    #[test]
+    fn reuse_keeps_the_allocation_and_empties_the_list() {
+        let numbers = [1u8, 2, 3];
+        let mut held: Vec<&'static u8> = Vec::with_capacity(16);
+        held.push(&7);
+        let address = held.as_ptr() as usize;
+        let mut borrowed: Vec<&u8> = reuse(held);
+        assert!(borrowed.is_empty());
+        assert!(borrowed.capacity() >= 16);
+        assert_eq!(borrowed.as_ptr() as usize, address);
+        borrowed.extend(&numbers);
+        let back: Vec<&'static u8> = reuse(borrowed);
+        assert!(back.is_empty());
+        assert_eq!(back.as_ptr() as usize, address);
+    }
+
     use super::*;
     use proptest::prelude::*;
 
