@@ -876,9 +876,9 @@ pub(crate) struct FastObservation<'a> {
 }
 
 /// A JSON object of attributes as written, names and strings borrowed from the line where
-/// possible.
+/// possible; up to two without an allocation (most records carry none, one or two).
 #[cfg_attr(test, derive(Debug, PartialEq))]
-pub(crate) struct RawAttributes<'a>(pub(crate) Vec<(Cow<'a, str>, RawValue<'a>)>);
+pub(crate) struct RawAttributes<'a>(pub(crate) SmallVec<[(Cow<'a, str>, RawValue<'a>); 2]>);
 
 /// An attribute value as written: a string (borrowed from the line by the hand-written scanner,
 /// so that a declared value is handed the vocabulary's copy without a copy of its own first;
@@ -910,7 +910,7 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawAttributes<'a> {
                 self,
                 mut m: M,
             ) -> Result<Self::Value, M::Error> {
-                let mut out = Vec::new();
+                let mut out = SmallVec::new();
                 while let Some((k, v)) = m.next_entry::<Cow<'de, str>, serde_json::Value>()? {
                     out.push((k, RawValue::from(v)));
                 }

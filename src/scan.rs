@@ -351,7 +351,7 @@ impl<'a> Cursor<'a> {
 
     /// `null` or an object of scalar attribute values.
     fn attributes(&mut self) -> Option<Option<RawAttributes<'a>>> {
-        let mut out = Vec::new();
+        let mut out = smallvec::SmallVec::new();
         let given = self.each_attribute(|key, value| {
             let value = match value {
                 Scalar::Str(s) => RawValue::Str(Cow::Borrowed(s)),
