@@ -276,9 +276,9 @@ fn refused_lines_of_plain_youths_are_not_all_held() {
     let (got, old, new) = both_ways_with_peaks(text.as_bytes());
     assert_eq!(got.rejected.len(), 10);
     // The batch keeps lines that look like observations until it evaluates them (packed, or as
-    // text; up to twice that while it grows), plus about 56 bytes a line (where the line lies,
+    // text; up to twice that while it grows), plus about 40 bytes a line (where the line lies,
     // its youth, its place in its youth's order): not a reason per refused line.
-    let allowed = old + 2 * text.len() + 64 * lines + (1 << 20);
+    let allowed = old + 2 * text.len() + 48 * lines + (1 << 20);
     assert!(
         new <= allowed,
         "evaluate_jsonl held {new} bytes at most, reading then evaluating {old}: a reason per refused line is held"

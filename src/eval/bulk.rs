@@ -25,8 +25,8 @@ use std::sync::Arc;
 /// Where one kept line of the input lies: 32 bytes, held for every line until the end.
 struct Line {
     /// Where its bytes start in the kept text: the line without its newline, or packed. They
-    /// end where the next kept line's start (the kept text is the kept lines one after the
-    /// other), or with the text ([`bytes`]).
+    /// end where the next kept line's bytes begin (the kept text is the kept lines one after
+    /// the other), or with the text ([`bytes`]).
     start: usize,
     /// Its place among all lines read, in reading order.
     place: u64,
@@ -388,8 +388,9 @@ impl JsonlBatch<'_> {
         // With a limit of zero, or more youths than a timeline may hold, which records are
         // refused depends on the order they are accepted in: the kept lines are read in order
         // into one timeline. (Lines refused on their own were refused whatever else was held.)
-        // Lines and youths are numbered in 32 bits when grouped (more of either than that would
-        // take hundreds of gigabytes; they are read in order then).
+        // Youths and kept lines are counted in 32 bits when grouped: with 2^32 - 1 youths or
+        // more, or more than 2^32 kept lines (hundreds of gigabytes), the lines are read in
+        // order instead.
         let numbered = u32::try_from(self.youths.len()).is_ok_and(|n| n < u32::MAX)
             && u32::try_from(self.lines.len()).is_ok();
         let done =
@@ -454,7 +455,7 @@ impl JsonlBatch<'_> {
             }
         }
         let mut next = starts.clone();
-        // Line numbers fit in 32 bits here (`evaluate` reads more lines in order).
+        // Kept-line indices fit in 32 bits here (`evaluate` reads more lines in order).
         let mut order = vec![0u32; self.lines.len()];
         for (i, &g) in self.groups.iter().enumerate() {
             if let Some(at) = next.get_mut(g as usize)

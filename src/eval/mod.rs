@@ -890,8 +890,8 @@ pub(crate) struct Scratch {
 
 /// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
 /// and `U` have the same size and alignment (here: borrows of one type with different
-/// lifetimes: lists of borrowed records kept from one run to the next), and allocates anew otherwise. No item is converted: the list is emptied first.
-/// The standard library does not promise the in-place collect; the unit test
+/// lifetimes, for lists of borrowed records kept from one run to the next), and allocates anew
+/// otherwise. No item is converted: the list is emptied first. The standard library does not promise the in-place collect; the unit test
 /// `reuse_keeps_the_allocation_and_empties_the_list` notices if it stops (then this costs an
 /// allocation per call again, and gives the same results).
 pub(crate) fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
@@ -986,6 +986,9 @@ pub(crate) struct FiringRecord {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
     /// `reuse` keeps the allocation for borrows of another lifetime (the point of the kept lists
     /// of the monitor and of `unless`), and gives an empty list whatever it was given.
     #[test]
@@ -1003,9 +1006,6 @@ mod tests {
         assert!(back.is_empty());
         assert_eq!(back.as_ptr() as usize, address);
     }
-
-    use super::*;
-    use proptest::prelude::*;
 
     fn observations(n: usize, seconds: &[u16]) -> Vec<Observation> {
         let base: Timestamp = "2026-03-02T21:00:00+01:00".parse().expect("a timestamp");
