@@ -524,11 +524,19 @@ impl Engine {
         // second); otherwise the view works them out.
         let ats = if ats.len() == obs.len() { ats } else { &[] };
         // With `unless`, the view borrows lists kept in `run` from one run to the next (put
-        // back, empty, at the end).
-        let mut unhidden: Vec<&Observation> = reuse(std::mem::take(&mut run.unhidden));
-        let mut unhidden_kinds = std::mem::take(&mut run.unhidden_kinds);
-        let mut unhidden_ats = std::mem::take(&mut run.unhidden_ats);
-        let view = if compiled.unless.is_empty() {
+        // back, empty, at the end); a rule without it leaves them where they are.
+        let hides = !compiled.unless.is_empty();
+        let (mut unhidden, mut unhidden_kinds, mut unhidden_ats): (Vec<&Observation>, _, _) =
+            if hides {
+                (
+                    reuse(std::mem::take(&mut run.unhidden)),
+                    std::mem::take(&mut run.unhidden_kinds),
+                    std::mem::take(&mut run.unhidden_ats),
+                )
+            } else {
+                Default::default()
+            };
+        let view = if !hides {
             View::new(obs, kinds, ats, subject)
         } else {
             for (i, (&o, &k)) in obs.iter().zip(kinds).enumerate() {
@@ -634,12 +642,14 @@ impl Engine {
             }
         }
         run.kept = kept;
-        drop(view);
-        run.unhidden = reuse(unhidden);
-        unhidden_kinds.clear();
-        unhidden_ats.clear();
-        run.unhidden_kinds = unhidden_kinds;
-        run.unhidden_ats = unhidden_ats;
+        if hides {
+            drop(view);
+            run.unhidden = reuse(unhidden);
+            unhidden_kinds.clear();
+            unhidden_ats.clear();
+            run.unhidden_kinds = unhidden_kinds;
+            run.unhidden_ats = unhidden_ats;
+        }
     }
 
     fn flag(
@@ -891,9 +901,10 @@ pub(crate) struct Scratch {
 /// An empty list of `U` in `v`'s allocation: the standard library collects in place when `T`
 /// and `U` have the same size and alignment (here: borrows of one type with different
 /// lifetimes, for lists of borrowed records kept from one run to the next), and allocates anew
-/// otherwise. No item is converted: the list is emptied first. The standard library does not promise the in-place collect; the unit test
-/// `reuse_keeps_the_allocation_and_empties_the_list` notices if it stops (then this costs an
-/// allocation per call again, and gives the same results).
+/// otherwise. No item is converted: the list is emptied first. The standard library does not
+/// promise the in-place collect; the unit test `reuse_keeps_the_allocation_and_empties_the_list`
+/// notices if it stops (then this costs an allocation per call again, and gives the same
+/// results).
 pub(crate) fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
