@@ -975,18 +975,60 @@ pub(crate) struct PlainObservation<'a> {
     pub(crate) at: Timestamp,
     pub(crate) recorded_at: Option<Timestamp>,
     /// The kind (not empty).
-    pub(crate) kind: Cow<'a, str>,
-    pub(crate) channel: Option<Cow<'a, str>>,
+    pub(crate) kind: Word<'a>,
+    pub(crate) channel: Option<Word<'a>>,
     pub(crate) counterpart: Option<Cow<'a, str>>,
-    pub(crate) source: Option<Cow<'a, str>>,
+    pub(crate) source: Option<Word<'a>>,
     /// Sorted by name, each name once, `null` values left out.
-    pub(crate) attributes: SmallVec<[(Cow<'a, str>, PlainValue<'a>); 2]>,
+    pub(crate) attributes: SmallVec<[(Word<'a>, PlainValue<'a>); 2]>,
+}
+
+/// A name in a [`PlainObservation`] that the vocabulary may declare (its kind, channel, source,
+/// an attribute's name or string value): the text as read, or already the vocabulary's stored
+/// copy (the bulk reader keeps a declared name packed as its number: [`crate::eval`]'s `packed`
+/// module).
+pub(crate) enum Word<'a> {
+    Text(Cow<'a, str>),
+    Shared(Name),
+}
+
+impl Word<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Word::Text(s) => s,
+            Word::Shared(n) => n,
+        }
+    }
+
+    /// The name: the stored copy itself, else the vocabulary's copy of the text, or a new name
+    /// when the vocabulary does not declare it (or there is none).
+    fn into_name(self, vocabulary: Option<&Vocabulary>) -> Name {
+        match self {
+            Word::Shared(n) => n,
+            Word::Text(s) => vocabulary.map_or_else(|| Name::from(s.as_ref()), |v| v.name(&s)),
+        }
+    }
+}
+
+// As text: a name read and the same name packed and read back are equal.
+#[cfg(test)]
+impl std::fmt::Debug for Word<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+#[cfg(test)]
+impl PartialEq for Word<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 /// A scalar attribute value of a [`PlainObservation`].
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) enum PlainValue<'a> {
-    Str(Cow<'a, str>),
+    Str(Word<'a>),
     Bool(bool),
     Number(f64),
 }
@@ -1012,7 +1054,7 @@ impl<'a> PlainObservation<'a> {
             SmallVec::with_capacity(raw.len());
         for (key, v) in raw {
             let value = match v {
-                RawValue::Str(s) => Some(PlainValue::Str(s)),
+                RawValue::Str(s) => Some(PlainValue::Str(Word::Text(s))),
                 RawValue::Other(serde_json::Value::Null) => None,
                 RawValue::Other(serde_json::Value::Bool(b)) => Some(PlainValue::Bool(b)),
                 RawValue::Other(serde_json::Value::Number(n)) => {
@@ -1028,44 +1070,44 @@ impl<'a> PlainObservation<'a> {
         }
         let attributes = given
             .into_iter()
-            .filter_map(|(k, v)| Some((k, v?)))
+            .filter_map(|(k, v)| Some((Word::Text(k), v?)))
             .collect();
         Some(PlainObservation {
             subject: f.subject,
             id: f.id,
             at,
             recorded_at,
-            kind: f.kind,
-            channel: f.channel,
+            kind: Word::Text(f.kind),
+            channel: f.channel.map(Word::Text),
             counterpart: f.counterpart,
-            source: f.source,
+            source: f.source.map(Word::Text),
             attributes,
         })
     }
 
     /// The subject and the observation, its names shared with `vocabulary` where it has them.
     pub(crate) fn build(self, vocabulary: Option<&Vocabulary>) -> (Cow<'a, str>, Observation) {
-        let name = |s: &str| vocabulary.map_or_else(|| Name::from(s), |v| v.name(s));
+        let name = |w: Word<'_>| w.into_name(vocabulary);
         let pairs: Pairs = self
             .attributes
             .into_iter()
             .map(|(key, v)| {
                 let value = match v {
-                    PlainValue::Str(s) => crate::timeline::Value::String(name(&s)),
+                    PlainValue::Str(s) => crate::timeline::Value::String(name(s)),
                     PlainValue::Bool(b) => crate::timeline::Value::Bool(b),
                     PlainValue::Number(n) => crate::timeline::Value::Number(n),
                 };
-                (name(&key), value)
+                (name(key), value)
             })
             .collect();
         let o = Observation {
             id: Name::from(self.id.as_ref()),
             at: self.at,
             recorded_at: self.recorded_at,
-            kind: name(&self.kind),
-            channel: self.channel.map(|c| name(&c)),
+            kind: name(self.kind),
+            channel: self.channel.map(name),
             counterpart: self.counterpart.map(|c| Name::from(c.as_ref())),
-            source: self.source.map(|c| name(&c)),
+            source: self.source.map(name),
             attributes: Attributes::from_sorted(pairs),
         };
         (self.subject, o)

@@ -206,44 +206,134 @@ impl<'de> serde::Deserialize<'de> for Name {
     }
 }
 
-/// The declared names of a vocabulary, each stored once, for readers to share.
+/// The declared names of a vocabulary, each stored once, for readers to share, and numbered in
+/// the order they were declared (the bulk reader keeps a declared name as its number).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Names(
-    crate::hash::FastMap<Name, ()>,
+pub(crate) struct Names {
+    /// The stored copies.
+    by_text: crate::hash::FastMap<Name, ()>,
+    /// The stored copies by number.
+    by_number: Vec<Name>,
+    /// The numbers again (plus one; zero is an empty slot), by a hash of the first and last
+    /// eight bytes and the length, in a table at most half full: a number is found with a word
+    /// or two of hashing and one comparison, where the map hashes every byte (see
+    /// [`Names::number`]).
+    by_hash: Vec<u32>,
     /// The addresses of the stored copies: a name already shared is recognised without hashing
     /// its text (the map holds the copies, so the addresses stay theirs).
-    crate::hash::FastMap<usize, ()>,
-);
+    by_addr: crate::hash::FastMap<usize, ()>,
+}
 
 impl Names {
-    /// Adds a declared name (only from a rule set, never from input: the map is unkeyed).
+    /// Adds a declared name (only from a rule set, never from input: the tables are unkeyed).
+    /// Names beyond `u32::MAX - 1` are stored but not numbered (a vocabulary is far smaller).
     pub(crate) fn declare(&mut self, s: &str) {
-        if !self.0.contains_key(s) {
-            let n = Name::from(s);
-            self.1.insert(n.addr(), ());
-            self.0.insert(n, ());
+        if self.by_text.contains_key(s) {
+            return;
+        }
+        let n = Name::from(s);
+        self.by_addr.insert(n.addr(), ());
+        self.by_text.insert(n.clone(), ());
+        if u32::try_from(self.by_number.len()).is_ok_and(|k| k < u32::MAX - 1) {
+            self.by_number.push(n);
+            if self.by_number.len() * 2 > self.by_hash.len() {
+                let size = (self.by_number.len() * 4).next_power_of_two();
+                self.by_hash = vec![0; size];
+                for (k, name) in (1..).zip(&self.by_number) {
+                    place(&mut self.by_hash, name, k);
+                }
+            } else if let Some(name) = self.by_number.last() {
+                let k = u32::try_from(self.by_number.len()).unwrap_or(u32::MAX);
+                place(&mut self.by_hash, name, k);
+            }
         }
     }
 
     /// The stored copy of `s`, or a new one when `s` is not declared.
     pub(crate) fn get(&self, s: &str) -> Name {
-        match self.0.get_key_value(s) {
+        match self.by_text.get_key_value(s) {
             Some((n, ())) => n.clone(),
             None => Name::from(s),
         }
     }
 
+    /// The number of `s` when it is declared. A name that is not stops at the first free slot:
+    /// the table is at most half full, and input cannot add to it.
+    pub(crate) fn number(&self, s: &str) -> Option<u32> {
+        let mask = self.by_hash.len().checked_sub(1)?;
+        let mut at = word_hash(s.as_bytes()) & mask;
+        loop {
+            let number = self.by_hash.get(at)?.checked_sub(1)?;
+            if self.numbered(number).is_some_and(|n| n.as_str() == s) {
+                return Some(number);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The stored copy numbered `number`.
+    pub(crate) fn numbered(&self, number: u32) -> Option<&Name> {
+        self.by_number.get(usize::try_from(number).ok()?)
+    }
+
     /// Replaces `n` by the stored copy when there is one.
     pub(crate) fn share(&self, n: &mut Name) {
-        if self.1.contains_key(&n.addr()) {
+        if self.by_addr.contains_key(&n.addr()) {
             return;
         }
-        if let Some((stored, ())) = self.0.get_key_value(n.as_str())
+        if let Some((stored, ())) = self.by_text.get_key_value(n.as_str())
             && !stored.same(n)
         {
             *n = stored.clone();
         }
     }
+}
+
+/// Puts number-plus-one `k` of `name` in the first free slot of `table` from its hash on.
+fn place(table: &mut [u32], name: &str, k: u32) {
+    let mask = table.len().saturating_sub(1);
+    let mut at = word_hash(name.as_bytes()) & mask;
+    while let Some(slot) = table.get_mut(at) {
+        if *slot == 0 {
+            *slot = k;
+            return;
+        }
+        at = (at + 1) & mask;
+    }
+}
+
+/// A hash of a name for [`Names::number`]: its first, middle and last eight bytes (all of it up
+/// to 24 bytes) and its length, mixed by multiplications.
+fn word_hash(b: &[u8]) -> usize {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let word = |part: Option<&[u8]>| {
+        let mut w = [0u8; 8];
+        if let Some(part) = part
+            && let Some(to) = w.get_mut(..part.len())
+        {
+            to.copy_from_slice(part);
+        }
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let (first, middle, last) = if n > 16 {
+        let mid = n / 2 - 4;
+        (
+            word(b.get(..8)),
+            word(b.get(mid..mid + 8)),
+            word(b.get(n - 8..)),
+        )
+    } else if n > 8 {
+        (word(b.get(..8)), 0, word(b.get(8..)))
+    } else {
+        (word(Some(b)), 0, 0)
+    };
+    let mixed = ((first ^ n as u64).wrapping_mul(K) ^ middle)
+        .wrapping_mul(K)
+        .rotate_left(23)
+        ^ last;
+    // (Only the bits under the table's mask are used.)
+    mixed.wrapping_mul(K).rotate_left(32) as usize
 }
 
 impl Eq for Names {}
@@ -260,6 +350,46 @@ mod tests {
     use super::*;
     use serde::Deserialize;
     use serde::de::value::{BytesDeserializer, Error};
+
+    #[test]
+    fn declared_names_are_numbered_and_found_by_number() {
+        let mut names = Names::default();
+        assert_eq!(names.number("k"), None);
+        // Short and long ones, many differing only in their middle, enough to grow the table
+        // several times (and to share slots: each is looked for from its hash on).
+        let mut declared: Vec<String> = vec!["".into(), "k".into(), "contact.new".into()];
+        declared.extend((0..300).map(|i| format!("abcdefgh{i:03}stuvwxyz")));
+        declared.extend((0..300).map(|i| format!("n{i}")));
+        for (i, n) in declared.iter().enumerate() {
+            names.declare(n);
+            // Declaring a name again changes nothing.
+            names.declare(n);
+            assert_eq!(names.number(n), u32::try_from(i).ok(), "{n}");
+        }
+        for (i, n) in declared.iter().enumerate() {
+            let number = names.number(n).expect("declared");
+            assert_eq!(usize::try_from(number).ok(), Some(i));
+            let stored = names.numbered(number).expect("stored");
+            assert_eq!(stored.as_str(), n);
+            // The stored copy `get` and `share` hand out.
+            assert!(stored.same(&names.get(n)));
+        }
+        for not in [
+            "K",
+            "contact.ne",
+            "contact.new ",
+            "abcdefgh300stuvwxyz",
+            "n300",
+            "é",
+        ] {
+            assert_eq!(names.number(not), None, "{not}");
+        }
+        assert!(
+            names
+                .numbered(u32::try_from(declared.len()).expect("few"))
+                .is_none()
+        );
+    }
 
     #[test]
     fn reads_as_a_string_reads() {

@@ -152,6 +152,8 @@ pub struct JsonlBatch<'e> {
     names: Vec<Arc<str>>,
     /// The kept lines, one after the other: as text or packed.
     text: Vec<u8>,
+    /// Where a line's strings are gathered while it is packed.
+    packing: Vec<u8>,
     lines: Vec<Line>,
     /// The youth (index into `youths`) of each kept line; `u32::MAX` past that many youths, when
     /// the lines are read in order instead ([`JsonlBatch::evaluate`]).
@@ -195,6 +197,7 @@ impl Engine {
             timeline,
             names: Vec::new(),
             text: Vec::new(),
+            packing: Vec::new(),
             lines: Vec::new(),
             groups: Vec::new(),
             group_of: HashMap::default(),
@@ -334,7 +337,8 @@ impl JsonlBatch<'_> {
         let youth: Option<Cow<'_, str>> = match look(raw, max) {
             Look::Blank => None,
             Look::Plain(p) => {
-                packed::encode(&p, &mut self.text);
+                let names = self.timeline.vocabulary().map(|v| &v.names);
+                packed::encode(&p, names, &mut self.text, &mut self.packing);
                 line.packed = true;
                 Some(p.subject)
             }
@@ -618,7 +622,8 @@ fn read_line(tl: &mut Timeline, name: &Arc<str>, line: &Line, raw: &[u8], notes:
             line: line.number,
             column: 0,
         };
-        match packed::decode(raw) {
+        let names = tl.vocabulary().map(|v| &v.names);
+        match packed::decode(raw, names) {
             Some(p) => add_plain(tl, origin, p),
             // Not reached: the bytes are the ones `packed::encode` wrote.
             None => tl.reject(Rejection::at(

@@ -3,16 +3,21 @@
 //! [`JsonlBatch`](super::JsonlBatch) holds every line until the youth it belongs to is
 //! evaluated. A line the scanner reads in full is checked as it is read (timestamps parsed,
 //! attributes scalar and each named once: a [`PlainObservation`]) and held in this form: its
-//! values with their lengths, no keys, quotes or punctuation. Reading it back takes the lengths
-//! and checks the text as UTF-8 once, rather than scanning the JSON a second time. A typical
-//! line takes about half its room; a line of many numeric attributes can take up to about twice
-//! it (eight bytes for a number written as one digit).
+//! values with their lengths, no keys, quotes or punctuation, and each name the vocabulary
+//! declares (a kind, channel, source, attribute name or declared value) as its number in the
+//! vocabulary's [`Names`], so that reading it back hands out the vocabulary's copy without
+//! looking the name up again. Reading it back takes the lengths and checks the rest of the text
+//! as UTF-8 once, rather than scanning the JSON a second time. A typical line takes about a
+//! third of its room; a line of many numeric attributes can take up to about twice it (eight
+//! bytes for a number written as one digit).
 //!
 //! The form is private to one process run: nothing packed is written anywhere.
 
-use crate::input::{PlainObservation, PlainValue};
+use crate::input::{PlainObservation, PlainValue, Word};
+use crate::name::Names;
 use crate::time::Timestamp;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// Bits of the first byte: which optional fields follow.
@@ -28,50 +33,70 @@ const TRUE: u8 = 2;
 const NUMBER: u8 = 3;
 
 /// Appends `p` to `out`: first the length of its text, then the fixed parts (which fields are
-/// given, timestamps, the lengths of the strings, attribute tags and numbers), then the text of
-/// all its strings one after the other, so that reading it back checks the text as UTF-8 once.
-/// Every length fits in a `u32`: the caller packs only lines shorter than 4 GiB.
-pub(super) fn encode(p: &PlainObservation<'_>, out: &mut Vec<u8>) {
-    let optional = [&p.channel, &p.counterpart, &p.source];
-    let mut text = p.subject.len() + p.id.len() + p.kind.len();
+/// given, timestamps, the lengths of the strings, the numbers of the names `names` declares,
+/// attribute tags and numbers), then the text of all its other strings one after the other, so
+/// that reading it back checks the text as UTF-8 once. The text is gathered in `text` while the
+/// fixed parts are written (what it held before is dropped). Every length fits in a `u32`: the
+/// caller packs only lines shorter than 4 GiB.
+pub(super) fn encode(
+    p: &PlainObservation<'_>,
+    names: Option<&Names>,
+    out: &mut Vec<u8>,
+    text: &mut Vec<u8>,
+) {
+    text.clear();
+    let start = out.len();
+    // The text's length, set when it is known.
+    out.push(0);
     let mut present = 0;
-    if p.recorded_at.is_some() {
-        present |= RECORDED_AT;
-    }
-    for (bit, s) in [CHANNEL, COUNTERPART, SOURCE].into_iter().zip(optional) {
-        if let Some(s) = s {
+    for (bit, given) in [
+        (RECORDED_AT, p.recorded_at.is_some()),
+        (CHANNEL, p.channel.is_some()),
+        (COUNTERPART, p.counterpart.is_some()),
+        (SOURCE, p.source.is_some()),
+    ] {
+        if given {
             present |= bit;
-            text += s.len();
         }
     }
-    for (key, value) in &p.attributes {
-        text += key.len();
-        if let PlainValue::Str(s) = value {
-            text += s.len();
-        }
-    }
-    // The most the fixed-size parts take: 1 + 2 × 16 and eight lengths of at most 5 bytes, and
-    // 14 per attribute.
-    out.reserve(73 + 14 * p.attributes.len() + text);
-    length(text, out);
     out.push(present);
     timestamp(&p.at, out);
     if let Some(t) = &p.recorded_at {
         timestamp(t, out);
     }
-    for s in [&p.subject, &p.id, &p.kind] {
+    let string = |s: &str, out: &mut Vec<u8>, text: &mut Vec<u8>| {
         length(s.len(), out);
+        text.extend_from_slice(s.as_bytes());
+    };
+    // A declared name as its number plus one, any other as zero and then as a string.
+    let word = |w: &Word<'_>, out: &mut Vec<u8>, text: &mut Vec<u8>| match names
+        .and_then(|n| n.number(w.as_str()))
+    {
+        Some(n) => length(n as usize + 1, out),
+        None => {
+            out.push(0);
+            string(w.as_str(), out, text);
+        }
+    };
+    string(&p.subject, out, text);
+    string(&p.id, out, text);
+    word(&p.kind, out, text);
+    if let Some(c) = &p.channel {
+        word(c, out, text);
     }
-    for s in optional.into_iter().flatten() {
-        length(s.len(), out);
+    if let Some(c) = &p.counterpart {
+        string(c, out, text);
+    }
+    if let Some(s) = &p.source {
+        word(s, out, text);
     }
     length(p.attributes.len(), out);
     for (key, value) in &p.attributes {
-        length(key.len(), out);
+        word(key, out, text);
         match value {
             PlainValue::Str(s) => {
                 out.push(STR);
-                length(s.len(), out);
+                word(s, out, text);
             }
             PlainValue::Bool(false) => out.push(FALSE),
             PlainValue::Bool(true) => out.push(TRUE),
@@ -81,18 +106,25 @@ pub(super) fn encode(p: &PlainObservation<'_>, out: &mut Vec<u8>) {
             }
         }
     }
-    for s in [&p.subject, &p.id, &p.kind] {
-        out.extend_from_slice(s.as_bytes());
-    }
-    for s in optional.into_iter().flatten() {
-        out.extend_from_slice(s.as_bytes());
-    }
-    for (key, value) in &p.attributes {
-        out.extend_from_slice(key.as_bytes());
-        if let PlainValue::Str(s) = value {
-            out.extend_from_slice(s.as_bytes());
+    // The text's length in front: one byte, as most are, or five (the four move the fixed
+    // parts along, which only a long line pays for).
+    let n = text.len();
+    match u8::try_from(n) {
+        Ok(short) if short < u8::MAX => {
+            if let Some(first) = out.get_mut(start) {
+                *first = short;
+            }
+        }
+        _ => {
+            if let Some(first) = out.get_mut(start) {
+                *first = u8::MAX;
+            }
+            let long = u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+            let at = (start + 1).min(out.len());
+            out.splice(at..at, long);
         }
     }
+    out.extend_from_slice(text);
 }
 
 /// A length as one byte when it is below 255 (as most are), else 255 and four bytes (see
@@ -107,8 +139,8 @@ fn length(n: usize, out: &mut Vec<u8>) {
     }
 }
 
-/// What [`encode`] wrote; `None` only for bytes it did not write.
-pub(super) fn decode(bytes: &[u8]) -> Option<PlainObservation<'_>> {
+/// What [`encode`] wrote with the same `names`; `None` only for bytes it did not write.
+pub(super) fn decode<'a>(bytes: &'a [u8], names: Option<&Names>) -> Option<PlainObservation<'a>> {
     let mut r = Reader {
         fixed: bytes,
         text: "",
@@ -125,22 +157,28 @@ pub(super) fn decode(bytes: &[u8]) -> Option<PlainObservation<'_>> {
         0 => None,
         _ => Some(r.timestamp()?),
     };
+    // (The text of each string comes in the order of their lengths.)
     let subject = r.text()?;
     let id = r.text()?;
-    let kind = r.text()?;
-    let mut optional = |bit: u8| match present & bit {
-        0 => Some(None),
-        _ => r.text().map(Some),
+    let kind = r.word(names)?;
+    let channel = match present & CHANNEL {
+        0 => None,
+        _ => Some(r.word(names)?),
     };
-    let channel = optional(CHANNEL)?;
-    let counterpart = optional(COUNTERPART)?;
-    let source = optional(SOURCE)?;
+    let counterpart = match present & COUNTERPART {
+        0 => None,
+        _ => Some(r.text()?),
+    };
+    let source = match present & SOURCE {
+        0 => None,
+        _ => Some(r.word(names)?),
+    };
     let n = r.length()?;
-    let mut attributes = smallvec::SmallVec::with_capacity(n.min(crate::Attributes::MAX));
+    let mut attributes = SmallVec::with_capacity(n.min(crate::Attributes::MAX));
     for _ in 0..n {
-        let key = r.text()?;
+        let key = r.word(names)?;
         let value = match r.byte()? {
-            STR => PlainValue::Str(r.text()?),
+            STR => PlainValue::Str(r.word(names)?),
             FALSE => PlainValue::Bool(false),
             TRUE => PlainValue::Bool(true),
             NUMBER => PlainValue::Number(f64::from_bits(u64::from_le_bytes(r.array()?))),
@@ -217,6 +255,17 @@ impl<'a> Reader<'a> {
         Some(Cow::Borrowed(head))
     }
 
+    /// The next word, as [`word`] wrote it: a number plus one, or zero and then as a string.
+    fn word(&mut self, names: Option<&Names>) -> Option<Word<'a>> {
+        match self.length()? {
+            0 => self.text().map(Word::Text),
+            n => {
+                let number = u32::try_from(n - 1).ok()?;
+                Some(Word::Shared(names?.numbered(number)?.clone()))
+            }
+        }
+    }
+
     fn timestamp(&mut self) -> Option<Timestamp> {
         let date = NaiveDate::from_num_days_from_ce_opt(self.i32()?)?;
         let (seconds, nanos) = (self.u32()?, self.u32()?);
@@ -240,25 +289,83 @@ mod tests {
         PlainObservation::check(f).expect("plain")
     }
 
-    fn round_trip(p: &PlainObservation<'_>) {
-        let mut bytes = Vec::new();
-        encode(p, &mut bytes);
-        let back = decode(&bytes).expect("decoded");
-        // (As text: the two borrow from different places.)
-        assert_eq!(format!("{back:?}"), format!("{p:?}"));
-        // The same instants, offsets and text, leap seconds included.
-        assert_eq!(back.at.to_rfc3339(), p.at.to_rfc3339());
-        assert_eq!(
-            back.recorded_at.map(|t| t.to_rfc3339()),
-            p.recorded_at.map(|t| t.to_rfc3339())
-        );
-        drop(back);
-        // Nothing more, nothing less: every shorter prefix is refused, as is a byte more.
-        for end in 0..bytes.len() {
-            assert!(decode(bytes.get(..end).unwrap_or_default()).is_none());
+    /// Names a vocabulary might declare, some of them in the lines below.
+    fn declared() -> Names {
+        let mut names = Names::default();
+        for n in [
+            "contact.new",
+            "in_person",
+            "mentor",
+            "relation",
+            "peer",
+            "k",
+            "é",
+            "b",
+            "x",
+        ] {
+            names.declare(n);
         }
-        bytes.push(0);
-        assert!(decode(&bytes).is_none());
+        names
+    }
+
+    /// Packs `p` with and without `declared` names, and checks that it comes back as it was.
+    fn round_trip(p: &PlainObservation<'_>) {
+        let names = declared();
+        for names in [None, Some(&names)] {
+            let mut bytes = Vec::new();
+            encode(p, names, &mut bytes, &mut Vec::new());
+            let back = decode(&bytes, names).expect("decoded");
+            // (As text: the two borrow from different places.)
+            assert_eq!(format!("{back:?}"), format!("{p:?}"));
+            // The same instants, offsets and text, leap seconds included.
+            assert_eq!(back.at.to_rfc3339(), p.at.to_rfc3339());
+            assert_eq!(
+                back.recorded_at.map(|t| t.to_rfc3339()),
+                p.recorded_at.map(|t| t.to_rfc3339())
+            );
+            // A declared name comes back as the stored copy itself, any other as text.
+            let mut words = vec![&back.kind];
+            words.extend(back.channel.iter().chain(back.source.iter()));
+            for (key, value) in &back.attributes {
+                words.push(key);
+                if let PlainValue::Str(w) = value {
+                    words.push(w);
+                }
+            }
+            for w in words {
+                let number = names.and_then(|n| n.number(w.as_str()));
+                match (w, number) {
+                    (Word::Shared(n), Some(i)) => {
+                        assert!(names.and_then(|x| x.numbered(i)).is_some_and(|x| x.same(n)));
+                    }
+                    (Word::Text(_), None) => {}
+                    _ => panic!("`{}` came back in the wrong form", w.as_str()),
+                }
+            }
+            drop(back);
+            // Nothing more, nothing less: every shorter prefix is refused, as is a byte more.
+            for end in 0..bytes.len() {
+                assert!(decode(bytes.get(..end).unwrap_or_default(), names).is_none());
+            }
+            bytes.push(0);
+            assert!(decode(&bytes, names).is_none());
+        }
+    }
+
+    #[test]
+    fn declared_names_are_packed_as_numbers() {
+        let line = r#"{"at":"2026-01-01T00:01:00+01:00","attributes":{"age_gap_years":0.0,"relation":"peer"},"channel":"in_person","counterpart":"c-1149-3","id":"o-82","kind":"contact.new","source":"mentor","subject":"y-001149"}"#;
+        let p = plain(line);
+        let (mut as_text, mut as_numbers) = (Vec::new(), Vec::new());
+        let mut text = b"left from before".to_vec();
+        encode(&p, None, &mut as_text, &mut text);
+        encode(&p, Some(&declared()), &mut as_numbers, &mut text);
+        // `contact.new`, `in_person`, `mentor`, `relation` and `peer`: 38 bytes of text, each
+        // word's mark and length (two bytes) become a one-byte number.
+        assert_eq!(as_text.len() - as_numbers.len(), 38 + 5);
+        // Numbers that the names do not have are not read as anything.
+        assert!(decode(&as_numbers, None).is_none());
+        assert!(decode(&as_numbers, Some(&Names::default())).is_none());
     }
 
     #[test]
