@@ -210,49 +210,46 @@ impl<'de> serde::Deserialize<'de> for Name {
 /// the order they were declared (the bulk reader keeps a declared name as its number).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
-    /// The stored copies.
-    by_text: crate::hash::FastMap<Name, ()>,
     /// The stored copies by number.
     by_number: Vec<Name>,
-    /// The numbers again (plus one; zero is an empty slot), by a hash of the first and last
-    /// eight bytes and the length, in a table at most half full: a number is found with a word
-    /// or two of hashing and one comparison, where the map hashes every byte (see
-    /// [`Names::number`]).
+    /// The numbers again (plus one; zero is an empty slot), by a hash of a few words of the text
+    /// and its length ([`word_hash`]), in a table at most half full: a name is found with a few
+    /// multiplications and one comparison, where a map would hash every byte.
     by_hash: Vec<u32>,
     /// The addresses of the stored copies: a name already shared is recognised without hashing
-    /// its text (the map holds the copies, so the addresses stay theirs).
+    /// its text (the list holds the copies, so the addresses stay theirs).
     by_addr: crate::hash::FastMap<usize, ()>,
 }
 
 impl Names {
     /// Adds a declared name (only from a rule set, never from input: the tables are unkeyed).
-    /// Names beyond `u32::MAX - 1` are stored but not numbered (a vocabulary is far smaller).
+    /// Beyond `u32::MAX - 1` names (a vocabulary is far smaller) the rest are not stored: a
+    /// name that is not a stored copy is only looked at by its text.
     pub(crate) fn declare(&mut self, s: &str) {
-        if self.by_text.contains_key(s) {
+        if self.number(s).is_some()
+            || u32::try_from(self.by_number.len()).is_ok_and(|k| k >= u32::MAX - 1)
+        {
             return;
         }
         let n = Name::from(s);
         self.by_addr.insert(n.addr(), ());
-        self.by_text.insert(n.clone(), ());
-        if u32::try_from(self.by_number.len()).is_ok_and(|k| k < u32::MAX - 1) {
-            self.by_number.push(n);
-            if self.by_number.len() * 2 > self.by_hash.len() {
-                let size = (self.by_number.len() * 4).next_power_of_two();
-                self.by_hash = vec![0; size];
-                for (k, name) in (1..).zip(&self.by_number) {
-                    place(&mut self.by_hash, name, k);
-                }
-            } else if let Some(name) = self.by_number.last() {
-                let k = u32::try_from(self.by_number.len()).unwrap_or(u32::MAX);
+        self.by_number.push(n);
+        if self.by_number.len() * 2 > self.by_hash.len() {
+            let size = (self.by_number.len() * 4).next_power_of_two();
+            self.by_hash = vec![0; size];
+            for (k, name) in (1..).zip(&self.by_number) {
                 place(&mut self.by_hash, name, k);
             }
+        } else if let Some(name) = self.by_number.last() {
+            let k = u32::try_from(self.by_number.len()).unwrap_or(u32::MAX);
+            place(&mut self.by_hash, name, k);
         }
     }
 
     /// The stored copy of `s`, or a new one when `s` is not declared.
     pub(crate) fn get(&self, s: &str) -> Name {
-        match self.by_text.get_key_value(s) {
-            Some((n, ())) => n.clone(),
+        match self.number(s).and_then(|k| self.numbered(k)) {
+            Some(n) => n.clone(),
             None => Name::from(s),
         }
     }
@@ -281,7 +278,7 @@ impl Names {
         if self.by_addr.contains_key(&n.addr()) {
             return;
         }
-        if let Some((stored, ())) = self.by_text.get_key_value(n.as_str())
+        if let Some(stored) = self.number(n.as_str()).and_then(|k| self.numbered(k))
             && !stored.same(n)
         {
             *n = stored.clone();
