@@ -255,7 +255,9 @@ impl Names {
     }
 
     /// The number of `s` when it is declared. A name that is not stops at the first free slot:
-    /// the table is at most half full, and input cannot add to it.
+    /// the table is at most half full, and input cannot add to it. (Inlined: the bulk reader's
+    /// first look calls it for every name of every line.)
+    #[inline]
     pub(crate) fn number(&self, s: &str) -> Option<u32> {
         let mask = self.by_hash.len().checked_sub(1)?;
         let mut at = word_hash(s.as_bytes()) & mask;
@@ -269,6 +271,7 @@ impl Names {
     }
 
     /// The stored copy numbered `number`.
+    #[inline]
     pub(crate) fn numbered(&self, number: u32) -> Option<&Name> {
         self.by_number.get(usize::try_from(number).ok()?)
     }
@@ -301,6 +304,7 @@ fn place(table: &mut [u32], name: &str, k: u32) {
 
 /// A hash of a name for [`Names::number`]: its first, middle and last eight bytes (all of it up
 /// to 24 bytes) and its length, mixed by multiplications.
+#[inline]
 fn word_hash(b: &[u8]) -> usize {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let word = |part: Option<&[u8]>| {
