@@ -1178,3 +1178,62 @@ impl Subject {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain observation's names become the vocabulary's stored copies where it declares
+    /// them, whether they come as text or (packed and read back) as the copy itself.
+    #[test]
+    fn built_names_are_the_vocabularys_copies() {
+        let rules = crate::RuleSet::builtin();
+        let v = rules
+            .vocabulary()
+            .expect("the default pack has a vocabulary");
+        let line = r#"{"subject":"y","id":"o","at":"2026-03-02T10:00:00Z","kind":"contact.new","channel":"online.gaming","source":"mentor","attributes":{"relation":"peer","not_declared":"x"}}"#;
+        let plain = || {
+            let f = crate::scan::observation(line).expect("scanned");
+            PlainObservation::check(f).expect("plain")
+        };
+        let stored = |s: &str| v.names.get(s);
+        let check = |o: &Observation| {
+            assert!(o.kind.same(&stored("contact.new")));
+            assert!(
+                o.channel
+                    .as_ref()
+                    .is_some_and(|c| c.same(&stored("online.gaming")))
+            );
+            assert!(o.source.as_ref().is_some_and(|c| c.same(&stored("mentor"))));
+            let relation = o.attributes.iter().find(|(k, _)| k.as_str() == "relation");
+            assert!(relation.is_some_and(|(k, v)| k.same(&stored("relation"))
+                && matches!(v, crate::timeline::Value::String(s) if s.same(&stored("peer")))));
+            // Not declared: a name of its own.
+            let other = o
+                .attributes
+                .iter()
+                .find(|(k, _)| k.as_str() == "not_declared");
+            assert!(other.is_some_and(|(k, _)| !k.same(&stored("not_declared"))));
+        };
+        // As read: looked up by text.
+        let (_, o) = plain().build(Some(v));
+        check(&o);
+        // As the packed form hands them back: the copies themselves.
+        let mut p = plain();
+        p.kind = Word::Shared(stored("contact.new"));
+        p.channel = Some(Word::Shared(stored("online.gaming")));
+        p.source = Some(Word::Shared(stored("mentor")));
+        for (k, value) in &mut p.attributes {
+            if k.as_str() == "relation" {
+                *k = Word::Shared(stored("relation"));
+                *value = PlainValue::Str(Word::Shared(stored("peer")));
+            }
+        }
+        let (_, o) = p.build(Some(v));
+        check(&o);
+        // Without a vocabulary every name is its own.
+        let (_, o) = plain().build(None);
+        assert!(!o.kind.same(&stored("contact.new")));
+        assert_eq!(o.kind, "contact.new");
+    }
+}

@@ -214,7 +214,7 @@ pub(crate) struct Names {
     by_number: Vec<Name>,
     /// The numbers again (plus one; zero is an empty slot), by a hash of a few words of the text
     /// and its length ([`word_hash`]), in a table at most half full: a name is found with a few
-    /// multiplications and one comparison, where a map would hash every byte.
+    /// multiplications and usually one comparison, where a map would hash every byte.
     by_hash: Vec<u32>,
     /// The addresses of the stored copies: a name already shared is recognised without hashing
     /// its text (the list holds the copies, so the addresses stay theirs).

@@ -217,4 +217,31 @@ fn a_generated_region_gives_the_same_report() {
     }
 }
 
+/// Without a vocabulary every name is packed as text (with one, declared names are packed as
+/// numbers): the same report either way.
+#[test]
+fn a_rule_set_without_a_vocabulary_gives_the_same_report() {
+    let rule = include_str!("../benches/duckdb/three-new-contacts.yaml");
+    let rules = RuleSet::from_sources([("three-new-contacts.yaml", rule)]).unwrap();
+    assert!(rules.vocabulary().is_none());
+    let workload = generate(&WorkloadConfig {
+        subjects: 200,
+        observations_per_subject: 40,
+        ..WorkloadConfig::default()
+    });
+    let (mut subjects, mut observations) = (Vec::new(), Vec::new());
+    workload
+        .write_jsonl(&mut subjects, &mut observations)
+        .unwrap();
+    let subjects = String::from_utf8(subjects).unwrap();
+    let report = both(
+        &rules,
+        &subjects,
+        &[("a.jsonl", &observations)],
+        None,
+        "2027-01-01T00:00:00+01:00".parse().unwrap(),
+    );
+    assert!(!report.flags.is_empty());
+}
+
 // Random inputs on random timelines and limits: tests/bulk_inputs.rs.

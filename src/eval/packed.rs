@@ -8,8 +8,8 @@
 //! vocabulary's [`Names`], so that reading it back hands out the vocabulary's copy without
 //! looking the name up again. Reading it back takes the lengths and checks the rest of the text
 //! as UTF-8 once, rather than scanning the JSON a second time. A typical line takes about a
-//! third of its room; a line of many numeric attributes can take up to about twice it (eight
-//! bytes for a number written as one digit).
+//! third of its room with a vocabulary, about half without; a line of many numeric attributes
+//! can take up to about twice it (eight bytes for a number written as one digit).
 //!
 //! The form is private to one process run: nothing packed is written anywhere.
 
@@ -68,15 +68,17 @@ pub(super) fn encode(
         length(s.len(), out);
         text.extend_from_slice(s.as_bytes());
     };
-    // A declared name as its number plus one, any other as zero and then as a string.
-    let word = |w: &Word<'_>, out: &mut Vec<u8>, text: &mut Vec<u8>| match names
-        .and_then(|n| n.number(w.as_str()))
-    {
-        Some(n) => length(n as usize + 1, out),
-        None => {
-            out.push(0);
-            string(w.as_str(), out, text);
-        }
+    // With names: a declared name as its number plus one, any other as zero and then as a
+    // string. Without: every name as a string.
+    let word = |w: &Word<'_>, out: &mut Vec<u8>, text: &mut Vec<u8>| match names {
+        None => string(w.as_str(), out, text),
+        Some(names) => match names.number(w.as_str()) {
+            Some(n) => length(n as usize + 1, out),
+            None => {
+                out.push(0);
+                string(w.as_str(), out, text);
+            }
+        },
     };
     string(&p.subject, out, text);
     string(&p.id, out, text);
@@ -255,13 +257,17 @@ impl<'a> Reader<'a> {
         Some(Cow::Borrowed(head))
     }
 
-    /// The next word, as [`word`] wrote it: a number plus one, or zero and then as a string.
+    /// The next word, as [`encode`] wrote it: with `names`, a number plus one, or zero and then
+    /// as a string; without, as a string.
     fn word(&mut self, names: Option<&Names>) -> Option<Word<'a>> {
+        let Some(names) = names else {
+            return self.text().map(Word::Text);
+        };
         match self.length()? {
             0 => self.text().map(Word::Text),
             n => {
                 let number = u32::try_from(n - 1).ok()?;
-                Some(Word::Shared(names?.numbered(number)?.clone()))
+                Some(Word::Shared(names.numbered(number)?.clone()))
             }
         }
     }
@@ -289,7 +295,9 @@ mod tests {
         PlainObservation::check(f).expect("plain")
     }
 
-    /// Names a vocabulary might declare, some of them in the lines below.
+    /// Names a vocabulary might declare, some of them in the lines below: more than 254, so
+    /// that numbers take both their one-byte and their five-byte form (`f0` to `f399` are
+    /// numbered 9 to 408).
     fn declared() -> Names {
         let mut names = Names::default();
         for n in [
@@ -304,6 +312,9 @@ mod tests {
             "x",
         ] {
             names.declare(n);
+        }
+        for i in 0..400 {
+            names.declare(&format!("f{i}"));
         }
         names
     }
@@ -360,11 +371,11 @@ mod tests {
         let mut text = b"left from before".to_vec();
         encode(&p, None, &mut as_text, &mut text);
         encode(&p, Some(&declared()), &mut as_numbers, &mut text);
-        // `contact.new`, `in_person`, `mentor`, `relation` and `peer`: 38 bytes of text, each
-        // word's mark and length (two bytes) become a one-byte number.
-        assert_eq!(as_text.len() - as_numbers.len(), 38 + 5);
+        // `contact.new`, `in_person`, `mentor`, `relation` and `peer`: 38 bytes of text, and
+        // each word's length becomes its number; the name not declared (`age_gap_years`) takes
+        // a byte more, which marks it as text.
+        assert_eq!(as_text.len() - as_numbers.len(), 38 - 1);
         // Numbers that the names do not have are not read as anything.
-        assert!(decode(&as_numbers, None).is_none());
         assert!(decode(&as_numbers, Some(&Names::default())).is_none());
     }
 
@@ -379,7 +390,24 @@ mod tests {
         ] {
             round_trip(&plain(line));
         }
-        // Lengths of 254 and below take one byte; from 255 on, five.
+        // Names numbered around 254, where a number's one-byte form ends, in every place a
+        // name can be.
+        for f in [0, 243, 244, 245, 246, 247, 290, 399] {
+            let n = format!("f{f}");
+            let line = format!(
+                r#"{{"subject":"y","id":"o","at":"2026-03-02T10:00:00Z","kind":"{n}","channel":"{n}","source":"{n}","attributes":{{"{n}":"{n}","zz":"f0"}}}}"#
+            );
+            round_trip(&plain(&line));
+        }
+        // A line's text of 254 bytes and below takes one byte for its length, from 255 on five.
+        for n in 245..=256 {
+            let long = "y".repeat(n);
+            let line = format!(
+                r#"{{"subject":"{long}","id":"o-12","at":"2026-03-02T10:00:00Z","kind":"k"}}"#
+            );
+            round_trip(&plain(&line));
+        }
+        // Strings of 254 bytes and below take one byte for their length; from 255 on, five.
         for n in [254, 255, 256, 70_000] {
             let long = "x".repeat(n);
             let line = format!(
