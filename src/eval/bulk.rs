@@ -334,18 +334,23 @@ impl JsonlBatch<'_> {
             self.lines.push(line);
             return;
         }
-        // `None`: nothing of the line is kept (blank, or refused on its own).
-        let youth: Option<Cow<'_, str>> = match look(raw, max) {
-            Look::Blank => None,
+        // The youth's number; nothing of the line is kept when it is blank or refused on its own.
+        let g = match look(raw, max) {
+            Look::Blank => return,
             Look::Plain(p) => {
+                let g = self.group(Cow::Borrowed(&p.subject));
                 let names = self.timeline.vocabulary().map(|v| &v.names);
-                packed::encode(&p, names, &mut self.text, &mut self.packing);
+                // The line's subject is its youth's id, found by the youth's number; from the
+                // (2^32 - 1)th youth on, numbers are not kept (the lines are read in order), and
+                // the line keeps its subject itself.
+                let own_subject = !u32::try_from(g).is_ok_and(|n| n < u32::MAX);
+                packed::encode(&p, names, own_subject, &mut self.text, &mut self.packing);
                 line.packed = true;
-                Some(p.subject)
+                g
             }
             Look::Subject(s) => {
                 self.text.extend_from_slice(raw);
-                Some(Cow::Borrowed(s))
+                self.group(Cow::Borrowed(s))
             }
             Look::Other => {
                 read_jsonl_line(&mut self.probe, name, number, raw, Record::Observation);
@@ -356,15 +361,21 @@ impl JsonlBatch<'_> {
                 let (rejected, warnings) = self.probe.take_notes();
                 self.probe = self.timeline.scratch();
                 // Read again with the youth's other lines, warnings and all.
-                match read {
-                    Some(_) => self.text.extend_from_slice(raw),
-                    None => self.notes.add(place, rejected, warnings),
-                }
-                read.map(Cow::Owned)
+                let Some(youth) = read else {
+                    self.notes.add(place, rejected, warnings);
+                    return;
+                };
+                self.text.extend_from_slice(raw);
+                self.group(Cow::Owned(youth))
             }
         };
-        let Some(youth) = youth else { return };
-        let g = match self.group_of.get(youth.as_bytes()) {
+        self.lines.push(line);
+        self.groups.push(u32::try_from(g).unwrap_or(u32::MAX));
+    }
+
+    /// The number of `youth`, a new one when it has no lines yet.
+    fn group(&mut self, youth: Cow<'_, str>) -> usize {
+        match self.group_of.get(youth.as_bytes()) {
             Some(&g) => g,
             None => {
                 let g = self.youths.len();
@@ -373,9 +384,7 @@ impl JsonlBatch<'_> {
                 self.youths.push(key);
                 g
             }
-        };
-        self.lines.push(line);
-        self.groups.push(u32::try_from(g).unwrap_or(u32::MAX));
+        }
     }
 
     /// Reads each youth's lines into a timeline of its own and evaluates it at `as_of`.
@@ -412,7 +421,14 @@ impl JsonlBatch<'_> {
                     let Some(name) = self.names.get(line.file as usize) else {
                         continue;
                     };
-                    read_line(&mut in_order, name, line, raw, &mut done.notes);
+                    // (A packed line's subject is its youth's id, unless it kept its own.)
+                    let subject = self
+                        .groups
+                        .get(i)
+                        .filter(|&&g| g < u32::MAX)
+                        .and_then(|&g| self.youths.get(g as usize))
+                        .map_or("", |s| s);
+                    read_line(&mut in_order, name, (line, raw), subject, &mut done.notes);
                 }
                 done.duplicates = in_order.duplicates();
                 let mut scratch = Scratch::default();
@@ -486,6 +502,7 @@ impl JsonlBatch<'_> {
         let mut youths: Vec<Youth<'_>> = ids
             .into_iter()
             .map(|(id, g)| Youth {
+                id,
                 lines: g
                     .and_then(|g| Some(*starts.get(g)?..*starts.get(g + 1)?))
                     .and_then(|range| order.get(range))
@@ -549,7 +566,7 @@ impl Engine {
                 let Some(name) = shared.names.get(line.file as usize) else {
                     continue;
                 };
-                read_line(&mut own, name, line, raw, &mut done.notes);
+                read_line(&mut own, name, (line, raw), youth.id, &mut done.notes);
             }
             done.duplicates += own.duplicates();
             if let Some(st) = own.only_subject() {
@@ -581,6 +598,8 @@ struct Shared<'a> {
 
 /// One youth to read and evaluate.
 struct Youth<'a> {
+    /// Its id.
+    id: &'a str,
     /// Its lines (indices into the lines), in line order.
     lines: &'a [u32],
     /// What the timeline held of it.
@@ -616,7 +635,13 @@ impl Done {
 
 /// Reads kept line `line` (its text or packed form `raw`) into `tl` as the line reader does;
 /// what reading it noted goes to `notes` with the line's place.
-fn read_line(tl: &mut Timeline, name: &Arc<str>, line: &Line, raw: &[u8], notes: &mut Notes) {
+fn read_line(
+    tl: &mut Timeline,
+    name: &Arc<str>,
+    (line, raw): (&Line, &[u8]),
+    subject: &str,
+    notes: &mut Notes,
+) {
     if line.packed {
         let origin = crate::timeline::Origin {
             file: name.clone(),
@@ -624,7 +649,7 @@ fn read_line(tl: &mut Timeline, name: &Arc<str>, line: &Line, raw: &[u8], notes:
             column: 0,
         };
         let names = tl.vocabulary().map(|v| &v.names);
-        match packed::decode(raw, names) {
+        match packed::decode(raw, names, subject) {
             Some(p) => add_plain(tl, origin, p),
             // Not reached: the bytes are the ones `packed::encode` wrote.
             None => tl.reject(Rejection::at(

@@ -25,6 +25,8 @@ const RECORDED_AT: u8 = 1;
 const CHANNEL: u8 = 2;
 const COUNTERPART: u8 = 4;
 const SOURCE: u8 = 8;
+/// The line keeps its subject (else the reader is given it: it is the youth's id).
+const SUBJECT: u8 = 16;
 
 /// Tags of attribute values.
 const STR: u8 = 0;
@@ -35,12 +37,14 @@ const NUMBER: u8 = 3;
 /// Appends `p` to `out`: first the length of its text, then the fixed parts (which fields are
 /// given, timestamps, the lengths of the strings, the numbers of the names `names` declares,
 /// attribute tags and numbers), then the text of all its other strings one after the other, so
-/// that reading it back checks the text as UTF-8 once. The text is gathered in `text` while the
-/// fixed parts are written (what it held before is dropped). Every length fits in a `u32`: the
-/// caller packs only lines shorter than 4 GiB.
+/// that reading it back checks the text as UTF-8 once. The subject is left out unless
+/// `own_subject`: the reader is given it. The text is gathered in `text` while the fixed parts
+/// are written (what it held before is dropped). Every length fits in a `u32`: the caller packs
+/// only lines shorter than 4 GiB.
 pub(super) fn encode(
     p: &PlainObservation<'_>,
     names: Option<&Names>,
+    own_subject: bool,
     out: &mut Vec<u8>,
     text: &mut Vec<u8>,
 ) {
@@ -54,6 +58,7 @@ pub(super) fn encode(
         (CHANNEL, p.channel.is_some()),
         (COUNTERPART, p.counterpart.is_some()),
         (SOURCE, p.source.is_some()),
+        (SUBJECT, own_subject),
     ] {
         if given {
             present |= bit;
@@ -80,7 +85,9 @@ pub(super) fn encode(
             }
         },
     };
-    string(&p.subject, out, text);
+    if own_subject {
+        string(&p.subject, out, text);
+    }
     string(&p.id, out, text);
     word(&p.kind, out, text);
     if let Some(c) = &p.channel {
@@ -141,8 +148,13 @@ fn length(n: usize, out: &mut Vec<u8>) {
     }
 }
 
-/// What [`encode`] wrote with the same `names`; `None` only for bytes it did not write.
-pub(super) fn decode<'a>(bytes: &'a [u8], names: Option<&Names>) -> Option<PlainObservation<'a>> {
+/// What [`encode`] wrote with the same `names`, with `subject` as its subject unless it kept its
+/// own; `None` only for bytes it did not write.
+pub(super) fn decode<'a>(
+    bytes: &'a [u8],
+    names: Option<&Names>,
+    subject: &'a str,
+) -> Option<PlainObservation<'a>> {
     let mut r = Reader {
         fixed: bytes,
         text: "",
@@ -160,7 +172,10 @@ pub(super) fn decode<'a>(bytes: &'a [u8], names: Option<&Names>) -> Option<Plain
         _ => Some(r.timestamp()?),
     };
     // (The text of each string comes in the order of their lengths.)
-    let subject = r.text()?;
+    let subject = match present & SUBJECT {
+        0 => Cow::Borrowed(subject),
+        _ => r.text()?,
+    };
     let id = r.text()?;
     let kind = r.word(names)?;
     let channel = match present & CHANNEL {
@@ -319,13 +334,19 @@ mod tests {
         names
     }
 
-    /// Packs `p` with and without `declared` names, and checks that it comes back as it was.
+    /// Packs `p` with and without `declared` names, with and without its subject, and checks
+    /// that it comes back as it was.
     fn round_trip(p: &PlainObservation<'_>) {
         let names = declared();
-        for names in [None, Some(&names)] {
+        let cases = [None, Some(&names)]
+            .into_iter()
+            .flat_map(|names| [(names, false), (names, true)]);
+        for (names, own_subject) in cases {
             let mut bytes = Vec::new();
-            encode(p, names, &mut bytes, &mut Vec::new());
-            let back = decode(&bytes, names).expect("decoded");
+            encode(p, names, own_subject, &mut bytes, &mut Vec::new());
+            // The reader is given the youth's id; a line that kept its subject ignores it.
+            let given = if own_subject { "another" } else { &p.subject };
+            let back = decode(&bytes, names, given).expect("decoded");
             // (As text: the two borrow from different places.)
             assert_eq!(format!("{back:?}"), format!("{p:?}"));
             // The same instants, offsets and text, leap seconds included.
@@ -356,10 +377,10 @@ mod tests {
             drop(back);
             // Nothing more, nothing less: every shorter prefix is refused, as is a byte more.
             for end in 0..bytes.len() {
-                assert!(decode(bytes.get(..end).unwrap_or_default(), names).is_none());
+                assert!(decode(bytes.get(..end).unwrap_or_default(), names, given).is_none());
             }
             bytes.push(0);
-            assert!(decode(&bytes, names).is_none());
+            assert!(decode(&bytes, names, given).is_none());
         }
     }
 
@@ -369,14 +390,18 @@ mod tests {
         let p = plain(line);
         let (mut as_text, mut as_numbers) = (Vec::new(), Vec::new());
         let mut text = b"left from before".to_vec();
-        encode(&p, None, &mut as_text, &mut text);
-        encode(&p, Some(&declared()), &mut as_numbers, &mut text);
+        encode(&p, None, true, &mut as_text, &mut text);
+        encode(&p, Some(&declared()), true, &mut as_numbers, &mut text);
         // `contact.new`, `in_person`, `mentor`, `relation` and `peer`: 38 bytes of text, and
         // each word's length becomes its number; the name not declared (`age_gap_years`) takes
         // a byte more, which marks it as text.
         assert_eq!(as_text.len() - as_numbers.len(), 38 - 1);
         // Numbers that the names do not have are not read as anything.
-        assert!(decode(&as_numbers, Some(&Names::default())).is_none());
+        assert!(decode(&as_numbers, Some(&Names::default()), "y-001149").is_none());
+        // Without its subject the line is 9 bytes shorter (`y-001149` and its length).
+        let mut without = Vec::new();
+        encode(&p, Some(&declared()), false, &mut without, &mut text);
+        assert_eq!(as_numbers.len() - without.len(), 9);
     }
 
     #[test]
