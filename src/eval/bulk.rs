@@ -126,11 +126,11 @@ impl Notes {
 /// [`evaluate`](Self::evaluate) gives the report that reading the same files into the timeline
 /// with [`Timeline::read_jsonl_reader`] and then calling [`Engine::evaluate`] gives, rejections
 /// and warnings included and in the same order, in less time and memory: it holds the lines that
-/// can be observations — a plain one packed, its checked values without the JSON and the names
-/// the vocabulary declares as numbers (typically about a third of its text), any other as text —
-/// plus about 40 bytes per line to find each youth's lines, not every parsed record, and each
-/// youth's records only while that youth is evaluated. Lines
-/// that are too long, blank or refused on their own are not kept (their reasons are, within
+/// can be observations — a plain one packed, its checked values without the JSON, its subject
+/// held once for its youth and the names the vocabulary declares as numbers (typically about a
+/// quarter of its text), any other as text — plus about 40 bytes per line to find each youth's
+/// lines, not every parsed record, and each youth's records only while that youth is evaluated.
+/// Lines that are too long, blank or refused on their own are not kept (their reasons are, within
 /// [`Limits::max_rejections`](crate::Limits::max_rejections)).
 ///
 /// ```

@@ -7,9 +7,10 @@
 //! declares (a kind, channel, source, attribute name or declared value) as its number in the
 //! vocabulary's [`Names`], so that reading it back hands out the vocabulary's copy without
 //! looking the name up again. Reading it back takes the lengths and checks the rest of the text
-//! as UTF-8 once, rather than scanning the JSON a second time. A typical line takes about a
-//! third of its room with a vocabulary, about half without; a line of many numeric attributes
-//! can take up to about twice it (eight bytes for a number written as one digit).
+//! as UTF-8 once, rather than scanning the JSON a second time. The subject is left out: the
+//! reader is given it (it is the youth's id). A typical line takes about a quarter of its room
+//! with a vocabulary, about half without; a line of many numeric attributes can take up to
+//! about twice it (eight bytes for a number written as one digit).
 //!
 //! The form is private to one process run: nothing packed is written anywhere.
 
