@@ -188,11 +188,11 @@ fn limits_give_the_same_report() {
     limited(&|l| l.max_observations_per_subject = 0);
 }
 
-#[test]
-fn a_generated_region_gives_the_same_report() {
-    let rules = RuleSet::builtin();
+/// A generated region of `n` youths with 40 records each: its subject records and its
+/// observations as JSON Lines.
+fn region(n: usize) -> (String, Vec<u8>) {
     let workload = generate(&WorkloadConfig {
-        subjects: 300,
+        subjects: n,
         observations_per_subject: 40,
         ..WorkloadConfig::default()
     });
@@ -200,7 +200,13 @@ fn a_generated_region_gives_the_same_report() {
     workload
         .write_jsonl(&mut subjects, &mut observations)
         .unwrap();
-    let subjects = String::from_utf8(subjects).unwrap();
+    (String::from_utf8(subjects).unwrap(), observations)
+}
+
+#[test]
+fn a_generated_region_gives_the_same_report() {
+    let rules = RuleSet::builtin();
+    let (subjects, observations) = region(300);
     let (first, second) = observations.split_at(observations.len() / 2);
     let cut = first.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let (first, rest) = observations.split_at(cut);
@@ -224,16 +230,7 @@ fn a_rule_set_without_a_vocabulary_gives_the_same_report() {
     let rule = include_str!("../benches/duckdb/three-new-contacts.yaml");
     let rules = RuleSet::from_sources([("three-new-contacts.yaml", rule)]).unwrap();
     assert!(rules.vocabulary().is_none());
-    let workload = generate(&WorkloadConfig {
-        subjects: 200,
-        observations_per_subject: 40,
-        ..WorkloadConfig::default()
-    });
-    let (mut subjects, mut observations) = (Vec::new(), Vec::new());
-    workload
-        .write_jsonl(&mut subjects, &mut observations)
-        .unwrap();
-    let subjects = String::from_utf8(subjects).unwrap();
+    let (subjects, observations) = region(200);
     let report = both(
         &rules,
         &subjects,
