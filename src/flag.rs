@@ -6,6 +6,7 @@ use crate::timeline::Value;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The `by` value a flag is about, written as `{"<field>": value}`; empty without `by`.
 pub type Key = BTreeMap<String, Value>;
@@ -153,6 +154,232 @@ pub struct Evidence {
     pub role: Option<&'static str>,
 }
 
+/// A flag's explanation: plain-language text that reads like a `&str` (it derefs to one,
+/// compares with strings, prints and serialises as its text).
+///
+/// The flags one evaluation raises for one youth keep their explanations in one shared
+/// allocation (and their evidence in another, see [`EvidenceList`]), so a flag costs no
+/// allocation of its own for them, and cloning a flag copies neither. Holding any one of those
+/// flags keeps that allocation (at most about 64 KiB of text) until the last of them is
+/// dropped; the monitor's flags share it only with the flags of the same rule run.
+///
+/// ```
+/// use early_signal::FlagText;
+/// let text = FlagText::from("three new contacts within 7 days (rule r v1)");
+/// assert_eq!(text, "three new contacts within 7 days (rule r v1)");
+/// assert!(text.ends_with("(rule r v1)"));
+/// assert_eq!(String::from(text.clone()), text.as_str());
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlagText(arcstr::Substr);
+
+impl FlagText {
+    /// The text as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text at `range` of `shared`; empty when `range` is not in it.
+    fn part_of(shared: &arcstr::ArcStr, range: std::ops::Range<usize>) -> Self {
+        FlagText(
+            shared
+                .get(range)
+                .and_then(|part| shared.try_substr_from(part))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+crate::name::string_like!(FlagText);
+
+impl From<&str> for FlagText {
+    fn from(s: &str) -> Self {
+        FlagText(arcstr::Substr::from(s))
+    }
+}
+
+impl From<String> for FlagText {
+    fn from(s: String) -> Self {
+        FlagText(arcstr::Substr::from(s))
+    }
+}
+
+/// A flag's evidence: the observations that matched, in the total order. It reads like a
+/// slice of [`Evidence`] (it derefs to one: `len`, `iter`, indexing), and serialises as a list.
+///
+/// Shared like [`FlagText`]: the flags one evaluation raises for one youth keep their evidence
+/// in one allocation, which lives until the last of them is dropped.
+///
+/// ```
+/// use early_signal::{Evidence, EvidenceList};
+/// let list = EvidenceList::from(Vec::<Evidence>::new());
+/// assert!(list.is_empty());
+/// assert_eq!(list, EvidenceList::default());
+/// ```
+#[derive(Clone, Default)]
+pub struct EvidenceList {
+    /// The shared list (none when empty), and where this flag's part of it starts and ends.
+    items: Option<Arc<[Evidence]>>,
+    start: u32,
+    end: u32,
+}
+
+impl EvidenceList {
+    /// The evidence as a slice.
+    pub fn as_slice(&self) -> &[Evidence] {
+        let range = self.start as usize..self.end as usize;
+        self.items
+            .as_deref()
+            .and_then(|items| items.get(range))
+            .unwrap_or_default()
+    }
+
+    /// The items at `range` of `shared`; empty when `range` is empty or not in it.
+    fn part_of(shared: Option<&Arc<[Evidence]>>, range: std::ops::Range<usize>) -> Self {
+        match (shared, u32::try_from(range.start), u32::try_from(range.end)) {
+            (Some(shared), Ok(start), Ok(end)) if range.end <= shared.len() && start < end => {
+                EvidenceList {
+                    items: Some(Arc::clone(shared)),
+                    start,
+                    end,
+                }
+            }
+            _ => EvidenceList::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for EvidenceList {
+    type Target = [Evidence];
+    fn deref(&self) -> &[Evidence] {
+        self.as_slice()
+    }
+}
+
+impl AsRef<[Evidence]> for EvidenceList {
+    fn as_ref(&self) -> &[Evidence] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for EvidenceList {
+    fn eq(&self, other: &EvidenceList) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for EvidenceList {}
+
+impl PartialEq<[Evidence]> for EvidenceList {
+    fn eq(&self, other: &[Evidence]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<Vec<Evidence>> for EvidenceList {
+    fn eq(&self, other: &Vec<Evidence>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl fmt::Debug for EvidenceList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Serialize for EvidenceList {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.as_slice())
+    }
+}
+
+impl From<Vec<Evidence>> for EvidenceList {
+    fn from(items: Vec<Evidence>) -> Self {
+        if items.is_empty() {
+            return EvidenceList::default();
+        }
+        let shared: Arc<[Evidence]> = items.into();
+        let len = shared.len();
+        EvidenceList::part_of(Some(&shared), 0..len)
+    }
+}
+
+impl FromIterator<Evidence> for EvidenceList {
+    fn from_iter<I: IntoIterator<Item = Evidence>>(items: I) -> Self {
+        EvidenceList::from(items.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a EvidenceList {
+    type Item = &'a Evidence;
+    type IntoIter = std::slice::Iter<'a, Evidence>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+/// The evidence and explanations of flags being raised, written into two shared lists, and
+/// given to their flags by [`Pieces::seal`]: the flags of one youth (or of one rule run in
+/// the monitor) share two allocations instead of making two each.
+#[derive(Default)]
+pub(crate) struct Pieces {
+    /// The evidence of every flag not sealed yet, one after the other.
+    pub evidence: Vec<Evidence>,
+    /// Their explanations, one after the other.
+    pub text: String,
+    /// Per flag not sealed yet: its place in the list of flags, and its parts of the two above.
+    unsealed: Vec<(usize, std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+impl Pieces {
+    /// How much text the flags of one seal may share: holding one flag keeps at most this much
+    /// (and one explanation more) alive, and a [`FlagText`]'s `u32` bounds are never reached.
+    const TEXT_PER_SEAL: usize = 64 * 1024;
+
+    /// Notes that the flag at `place` has the evidence from `evidence_from` and the text from
+    /// `text_from` to the end of the lists.
+    pub fn add(&mut self, place: usize, evidence_from: usize, text_from: usize) {
+        self.unsealed.push((
+            place,
+            evidence_from..self.evidence.len(),
+            text_from..self.text.len(),
+        ));
+    }
+
+    /// Whether the lists are large enough to be sealed now.
+    pub fn full(&self) -> bool {
+        self.text.len() >= Self::TEXT_PER_SEAL
+    }
+
+    /// Whether no flag waits for its evidence and explanation.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.unsealed.is_empty() && self.evidence.is_empty() && self.text.is_empty()
+    }
+
+    /// Gives each flag noted since the last seal its evidence and explanation (in `flags`, at
+    /// the places noted), as parts of two shared allocations, and empties the lists (keeping
+    /// their room).
+    pub fn seal(&mut self, flags: &mut [Flag]) {
+        if self.unsealed.is_empty() {
+            self.evidence.clear();
+            self.text.clear();
+            return;
+        }
+        let evidence: Option<Arc<[Evidence]>> =
+            (!self.evidence.is_empty()).then(|| self.evidence.drain(..).collect());
+        let text = arcstr::ArcStr::from(self.text.as_str());
+        self.text.clear();
+        for (place, items, words) in self.unsealed.drain(..) {
+            if let Some(flag) = flags.get_mut(place) {
+                flag.evidence = EvidenceList::part_of(evidence.as_ref(), items);
+                flag.explanation = FlagText::part_of(&text, words);
+            }
+        }
+    }
+}
+
 /// A flag's stable id (design §8): `fl-` and sixteen lowercase hexadecimal digits of a digest.
 ///
 /// Held inline (it is `Copy`), so a flag's id costs no allocation of its own. It reads like a
@@ -249,11 +476,11 @@ pub struct Flag {
     #[serde(serialize_with = "ser_ts")]
     pub known_at: Timestamp,
     /// The observations that matched.
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceList,
     /// The recruitment window.
     pub window: Window,
     /// Why, in plain language.
-    pub explanation: String,
+    pub explanation: FlagText,
 }
 
 pub(crate) fn ser_ts<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
@@ -394,14 +621,14 @@ mod tests {
             key: Key::new(),
             raised_at,
             known_at: raised_at,
-            evidence: Vec::new(),
+            evidence: EvidenceList::default(),
             window: Window {
                 opened_at: raised_at,
                 urgent_until: raised_at,
                 closes_at: raised_at,
                 stage,
             },
-            explanation: n.to_string(),
+            explanation: n.to_string().into(),
         }
     }
 

@@ -44,7 +44,10 @@ mod vocabulary;
 pub use attributes::{Attributes, Iter as AttributesIter};
 pub use error::{Diagnostic, Level, LoadError};
 pub use eval::{Engine, ExplainError, Explanation, Hidden, JsonlBatch, NearMiss, Suggestion};
-pub use flag::{Class, Evidence, Flag, FlagId, Key, ParseFlagIdError, Severity, Stage, Window};
+pub use flag::{
+    Class, Evidence, EvidenceList, Flag, FlagId, FlagText, Key, ParseFlagIdError, Severity, Stage,
+    Window,
+};
 pub use html::{Note, ReportOptions, case_report};
 pub use limits::Limits;
 pub use monitor::{Event, Monitor, MonitorConfig, MonitorError, SnapshotError};

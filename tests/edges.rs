@@ -1317,3 +1317,51 @@ fn monitor_snapshot_with_a_deadline_past_year_9999_restores() {
         .unwrap_or_else(|e| panic!("snapshot does not restore: {e}\n{snap}"));
     assert_eq!(restored.snapshot(), snap);
 }
+
+/// The flags one evaluation raises for one youth share their evidence and explanations (in
+/// groups of up to 64 KiB of text): with thousands of flags for each of two youths, every flag
+/// still has its own evidence and the explanation of that evidence, nothing of a neighbour's.
+#[test]
+fn thousands_of_flags_of_one_youth_each_keep_their_own_evidence_and_explanation() {
+    let rules = one("when: { match: { kind: x } }");
+    let ats: Vec<String> = (0..2500)
+        .map(|i| {
+            let at = ts("2026-03-02T00:00:00+01:00") + chrono::TimeDelta::minutes(i);
+            at.to_rfc3339()
+        })
+        .collect();
+    let parts: Vec<(String, Vec<String>)> = ["s", "t"]
+        .iter()
+        .map(|s| {
+            let obs = ats
+                .iter()
+                .enumerate()
+                .map(|(i, at)| format!("{{ id: {s}-{i:04}, at: \"{at}\", kind: x }}"))
+                .collect();
+            (format!("subject: {s}"), obs)
+        })
+        .collect();
+    let parts: Vec<(&str, Vec<&str>)> = parts
+        .iter()
+        .map(|(h, o)| (h.as_str(), o.iter().map(String::as_str).collect()))
+        .collect();
+    let parts: Vec<(&str, &[&str])> = parts.iter().map(|(h, o)| (*h, &o[..])).collect();
+    let r = report(&rules, &docs(&parts), AS_OF_2027);
+    assert_eq!(r.flags.len(), 5000);
+    let text: usize = r.flags.iter().map(|f| f.explanation.len()).sum();
+    assert!(text > 2 * 64 * 1024, "only {text} bytes of explanations");
+    for f in &r.flags {
+        let [e] = f.evidence.as_slice() else {
+            panic!("{} has evidence {:?}", f.id, f.evidence)
+        };
+        assert!(e.observation.starts_with(f.subject.as_str()), "{f:?}");
+        assert_eq!(e.at, f.raised_at);
+        let at = ats
+            .get(e.observation[2..].parse::<usize>().expect("a number"))
+            .expect("an observation");
+        assert_eq!(
+            f.explanation,
+            format!("test rule r: `x` recorded at {at} (rule r v1)")
+        );
+    }
+}

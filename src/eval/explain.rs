@@ -11,8 +11,8 @@ use std::fmt::Write;
 /// pattern, then the rule and its version. `span` is the first and last `at` of the evidence,
 /// `counterpart` how the evidence's counterparts are named, `indicators` the rule's `signals`.
 ///
-/// Written into one string, with no other allocation: a flag's explanation is built for every
-/// flag raised.
+/// Appended to `out` (the explanations of the flags being raised, one after the other), with no
+/// allocation of its own: a flag's explanation is built for every flag raised.
 pub(super) fn explain(
     rule: &Rule,
     view: &View<'_>,
@@ -20,7 +20,8 @@ pub(super) fn explain(
     (first, last): (Timestamp, Timestamp),
     counterpart: &str,
     indicators: &[(Name, Pred)],
-) -> String {
+    out: &mut String,
+) {
     let within = rule.pattern.within();
     let write_within = |out: &mut String| {
         if let Some(d) = within {
@@ -51,8 +52,6 @@ pub(super) fn explain(
         Placeholder::LastAt => write_timestamp(out, &last),
         Placeholder::Indicators => write_indicators(out),
     };
-    let mut body = String::with_capacity(160);
-    let out = &mut body;
     match &rule.message {
         Some(t) => {
             for s in &t.0 {
@@ -128,7 +127,6 @@ pub(super) fn explain(
     out.push_str(" v");
     push_count(out, rule.version);
     out.push(')');
-    body
 }
 
 /// Appends `n` in decimal.

@@ -8,7 +8,7 @@ mod packed;
 mod patterns;
 mod why;
 
-use crate::flag::{Evidence, Flag, Key, Stage, Window, flag_id};
+use crate::flag::{Evidence, EvidenceList, Flag, FlagText, Key, Pieces, Stage, Window, flag_id};
 use crate::name::Name;
 use crate::report::{Pending, Rejection, Report, Stats, Warning};
 use crate::rule::{Field, Pattern, Pred, Rule, fact_overlap};
@@ -468,6 +468,7 @@ impl Engine {
         // run, which only adds to them): a flag is a large value, better moved once.
         std::mem::swap(&mut run.flags, &mut report.flags);
         std::mem::swap(&mut run.pending, &mut report.pending);
+        run.seal_per_subject = true;
         for (r, bounds) in starts.windows(2).enumerate() {
             let seen = match bounds {
                 [from, to] if from < to => Seen {
@@ -479,6 +480,8 @@ impl Engine {
             };
             self.run_rule(r, seen, subject, as_of, None, &first_contact, run);
         }
+        run.pieces.seal(&mut run.flags);
+        run.seal_per_subject = false;
         std::mem::swap(&mut run.flags, &mut report.flags);
         std::mem::swap(&mut run.pending, &mut report.pending);
     }
@@ -637,11 +640,19 @@ impl Engine {
                 });
             }
             if kept {
-                run.flags
-                    .push(self.flag(rule, &view, f, as_of, first_contact));
+                let from = (run.pieces.evidence.len(), run.pieces.text.len());
+                let flag = self.flag(rule, &view, f, as_of, first_contact, &mut run.pieces);
+                run.pieces.add(run.flags.len(), from.0, from.1);
+                run.flags.push(flag);
+                if run.pieces.full() {
+                    run.pieces.seal(&mut run.flags);
+                }
             }
         }
         run.kept = kept;
+        if !run.seal_per_subject {
+            run.pieces.seal(&mut run.flags);
+        }
         if hides {
             drop(view);
             run.unhidden = reuse(unhidden);
@@ -659,6 +670,7 @@ impl Engine {
         mut f: Firing,
         as_of: Timestamp,
         first_contact: &dyn Fn(&str) -> Option<Timestamp>,
+        pieces: &mut Pieces,
     ) -> Flag {
         let subject = &view.subject.id;
         let indicators: &[(Name, Pred)] = match &rule.pattern {
@@ -669,7 +681,10 @@ impl Engine {
         f.evidence
             .sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
         let items = &f.evidence;
-        let mut evidence: Vec<Evidence> = Vec::with_capacity(items.len());
+        // The evidence and the explanation are added to the lists the flags share (the caller
+        // notes this flag's parts of them, `Pieces::add`).
+        let evidence = &mut pieces.evidence;
+        evidence.reserve(items.len());
         let mut known_at = f.raised_at;
         let mut span: Option<(Timestamp, Timestamp)> = None;
         let mut counterparts = Counterparts::None;
@@ -714,13 +729,14 @@ impl Engine {
             .map(|o| o.id.as_str())
             .unwrap_or("");
         let id = flag_id(&rule.id, rule.version, subject, &f.key, first);
-        let explanation = explain::explain(
+        explain::explain(
             rule,
             view,
             &f,
             (earliest, latest),
             counterparts.words(),
             indicators,
+            &mut pieces.text,
         );
         Flag {
             id,
@@ -733,7 +749,7 @@ impl Engine {
             key: f.key,
             raised_at: f.raised_at,
             known_at,
-            evidence,
+            evidence: EvidenceList::default(),
             window: Window {
                 opened_at,
                 urgent_until,
@@ -741,7 +757,7 @@ impl Engine {
                 stage: Stage::Urgent,
             }
             .at(as_of),
-            explanation,
+            explanation: FlagText::default(),
         }
     }
 }
@@ -920,6 +936,11 @@ pub(crate) struct RuleRun {
     pub pending: Vec<Pending>,
     /// Whether `records` is filled: only the monitor resumes from them.
     with_records: bool,
+    /// The evidence and explanations of the flags found, until they are sealed: at the end of
+    /// each run, or with `seal_per_subject` when the subject's last rule has run (the batch,
+    /// [`Engine::evaluate_subject`]), so that a youth's flags share two allocations.
+    pieces: Pieces,
+    seal_per_subject: bool,
     /// What the runs work in, kept from one run to the next.
     buffers: patterns::Buffers,
     /// The cooldown's verdict per firing, and its latest kept flag per key.
@@ -947,6 +968,8 @@ impl RuleRun {
             records: Vec::new(),
             pending: Vec::new(),
             with_records,
+            pieces: Pieces::default(),
+            seal_per_subject: false,
             buffers: patterns::Buffers::default(),
             kept: Vec::new(),
             latest_kept: Vec::new(),
@@ -960,6 +983,7 @@ impl RuleRun {
     /// working lists, keeping their allocations for the next run: between runs they hold
     /// nothing of any record (the cooldown empties its list of keys itself).
     pub(crate) fn take_found(&mut self) -> (Vec<Flag>, Vec<FiringRecord>, Vec<Pending>) {
+        self.pieces.seal(&mut self.flags);
         self.buffers.clear();
         self.kept.clear();
         (
@@ -973,6 +997,7 @@ impl RuleRun {
     #[cfg(test)]
     pub(crate) fn holds_nothing(&self) -> bool {
         self.flags.is_empty()
+            && self.pieces.is_empty()
             && self.records.is_empty()
             && self.pending.is_empty()
             && self.buffers.is_empty()
