@@ -160,8 +160,12 @@ pub struct Evidence {
 /// The flags one evaluation raises for one youth keep their explanations in one shared
 /// allocation (and their evidence in another, see [`EvidenceList`]), so a flag costs no
 /// allocation of its own for them, and cloning a flag copies neither. Holding any one of those
-/// flags keeps that allocation (at most about 64 KiB of text) until the last of them is
-/// dropped; the monitor's flags share it only with the flags of the same rule run.
+/// flags keeps both allocations (at most about 64 KiB of text and 1,024 pieces of evidence)
+/// until the last of them is dropped; [`Flag::unshare`] gives a flag copies of its own, for a
+/// program that keeps a few flags of a large report. The monitor's flags share only with the
+/// flags of the same re-run of their rule for the same youth.
+///
+/// It is immutable: to change one, build another (`FlagText::from(format!(..))`).
 ///
 /// ```
 /// use early_signal::FlagText;
@@ -204,11 +208,24 @@ impl From<String> for FlagText {
     }
 }
 
+impl From<&String> for FlagText {
+    fn from(s: &String) -> Self {
+        FlagText::from(s.as_str())
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for FlagText {
+    fn from(s: std::borrow::Cow<'_, str>) -> Self {
+        FlagText::from(s.as_ref())
+    }
+}
+
 /// A flag's evidence: the observations that matched, in the total order. It reads like a
 /// slice of [`Evidence`] (it derefs to one: `len`, `iter`, indexing), and serialises as a list.
 ///
 /// Shared like [`FlagText`]: the flags one evaluation raises for one youth keep their evidence
-/// in one allocation, which lives until the last of them is dropped.
+/// in one allocation, which lives until the last of them is dropped. It is immutable: to
+/// change one, build another from a `Vec` (`let mut v = list.to_vec(); ...; v.into()`).
 ///
 /// ```
 /// use early_signal::{Evidence, EvidenceList};
@@ -311,6 +328,51 @@ impl FromIterator<Evidence> for EvidenceList {
     }
 }
 
+impl From<&[Evidence]> for EvidenceList {
+    fn from(items: &[Evidence]) -> Self {
+        EvidenceList::from(items.to_vec())
+    }
+}
+
+impl From<EvidenceList> for Vec<Evidence> {
+    fn from(list: EvidenceList) -> Self {
+        list.as_slice().to_vec()
+    }
+}
+
+impl PartialEq<&[Evidence]> for EvidenceList {
+    fn eq(&self, other: &&[Evidence]) -> bool {
+        self.as_slice() == *other
+    }
+}
+
+impl<const N: usize> PartialEq<[Evidence; N]> for EvidenceList {
+    fn eq(&self, other: &[Evidence; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<EvidenceList> for [Evidence] {
+    fn eq(&self, other: &EvidenceList) -> bool {
+        self == other.as_slice()
+    }
+}
+
+impl PartialEq<EvidenceList> for Vec<Evidence> {
+    fn eq(&self, other: &EvidenceList) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+/// By value: clones of the pieces of evidence (the list itself is shared).
+impl IntoIterator for EvidenceList {
+    type Item = Evidence;
+    type IntoIter = std::vec::IntoIter<Evidence>;
+    fn into_iter(self) -> Self::IntoIter {
+        Vec::from(self).into_iter()
+    }
+}
+
 impl<'a> IntoIterator for &'a EvidenceList {
     type Item = &'a Evidence;
     type IntoIter = std::slice::Iter<'a, Evidence>;
@@ -333,9 +395,10 @@ pub(crate) struct Pieces {
 }
 
 impl Pieces {
-    /// How much text the flags of one seal may share: holding one flag keeps at most this much
-    /// (and one explanation more) alive, and a [`FlagText`]'s `u32` bounds are never reached.
+    /// How much text and how many pieces of evidence the flags of one seal may share: holding
+    /// one flag keeps at most this much (and one flag's more) alive.
     const TEXT_PER_SEAL: usize = 64 * 1024;
+    const EVIDENCE_PER_SEAL: usize = 1024;
 
     /// Notes that the flag at `place` has the evidence from `evidence_from` and the text from
     /// `text_from` to the end of the lists.
@@ -349,11 +412,10 @@ impl Pieces {
 
     /// Whether the lists are large enough to be sealed now.
     pub fn full(&self) -> bool {
-        self.text.len() >= Self::TEXT_PER_SEAL
+        self.text.len() >= Self::TEXT_PER_SEAL || self.evidence.len() >= Self::EVIDENCE_PER_SEAL
     }
 
     /// Whether no flag waits for its evidence and explanation.
-    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.unsealed.is_empty() && self.evidence.is_empty() && self.text.is_empty()
     }
@@ -372,6 +434,10 @@ impl Pieces {
         let text = arcstr::ArcStr::from(self.text.as_str());
         self.text.clear();
         for (place, items, words) in self.unsealed.drain(..) {
+            debug_assert!(
+                place < flags.len(),
+                "a flag waiting for its pieces went missing"
+            );
             if let Some(flag) = flags.get_mut(place) {
                 flag.evidence = EvidenceList::part_of(evidence.as_ref(), items);
                 flag.explanation = FlagText::part_of(&text, words);
@@ -481,6 +547,28 @@ pub struct Flag {
     pub window: Window,
     /// Why, in plain language.
     pub explanation: FlagText,
+}
+
+impl Flag {
+    /// Gives this flag copies of its own of its evidence and explanation, so that keeping it
+    /// no longer keeps the other flags' (see [`FlagText`]): for a program that keeps a few
+    /// flags of a large report for long.
+    ///
+    /// ```
+    /// # use early_signal::{Engine, RuleSet, Timeline};
+    /// # let rules = RuleSet::builtin();
+    /// # let mut timeline = Timeline::new();
+    /// # timeline.read_yaml("t.yaml", include_str!("../examples/timelines/recruitment-window.yaml"));
+    /// # let report = Engine::new(rules).evaluate(&timeline, "2026-11-20T00:00:00+01:00".parse().unwrap());
+    /// let mut kept = report.flags[0].clone();
+    /// drop(report);
+    /// kept.unshare();
+    /// assert!(!kept.explanation.is_empty());
+    /// ```
+    pub fn unshare(&mut self) {
+        self.evidence = EvidenceList::from(self.evidence.as_slice());
+        self.explanation = FlagText::from(self.explanation.as_str());
+    }
 }
 
 pub(crate) fn ser_ts<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
@@ -630,6 +718,125 @@ mod tests {
             },
             explanation: n.to_string().into(),
         }
+    }
+
+    fn evidence(id: &str) -> Evidence {
+        Evidence {
+            observation: Name::from(id),
+            at: "2026-03-02T21:00:00+01:00".parse().expect("a timestamp"),
+            kind: Name::from("contact.new"),
+            counterpart: None,
+            step: None,
+            indicator: None,
+            role: None,
+        }
+    }
+
+    /// Sealing gives each noted flag its own part of the shared lists, and empties them (so
+    /// that the next youth's text does not pile on this one's); a group is full at 64 KiB of
+    /// text or 1,024 pieces of evidence.
+    #[test]
+    fn a_seal_gives_each_flag_its_part_and_empties_the_lists() {
+        let key = (
+            Stage::Closed,
+            Severity::High,
+            0,
+            "y",
+            "r",
+            "fl-0000000000000000",
+        );
+        let mut flags: Vec<Flag> = (0..3).map(|n| flag(key, n)).collect();
+        let mut pieces = Pieces::default();
+        // Flags 2 and 0 (in that order), with two pieces of evidence and one.
+        for (place, ids, text) in [(2, &["a", "b"][..], "two"), (0, &["c"][..], "one")] {
+            let from = (pieces.evidence.len(), pieces.text.len());
+            pieces.evidence.extend(ids.iter().map(|id| evidence(id)));
+            pieces.text.push_str(text);
+            pieces.add(place, from.0, from.1);
+        }
+        assert!(!pieces.full());
+        pieces.seal(&mut flags);
+        assert!(pieces.is_empty() && !pieces.full());
+        let ids = |f: &Flag| -> Vec<String> {
+            f.evidence
+                .iter()
+                .map(|e| e.observation.to_string())
+                .collect()
+        };
+        assert_eq!(
+            (ids(&flags[2]), flags[2].explanation.as_str()),
+            (vec!["a".into(), "b".into()], "two")
+        );
+        assert_eq!(
+            (ids(&flags[0]), flags[0].explanation.as_str()),
+            (vec!["c".into()], "one")
+        );
+        // Flag 1 was not noted: it keeps what it had.
+        assert_eq!(flags[1].explanation, "1");
+        assert!(flags[1].evidence.is_empty());
+        // Full by text or by evidence.
+        pieces.text.push_str(&"x".repeat(Pieces::TEXT_PER_SEAL));
+        assert!(pieces.full());
+        pieces.seal(&mut flags);
+        assert!(pieces.is_empty() && !pieces.full());
+        pieces
+            .evidence
+            .extend((0..Pieces::EVIDENCE_PER_SEAL).map(|_| evidence("e")));
+        assert!(pieces.full());
+        pieces.seal(&mut flags);
+        assert!(pieces.is_empty());
+    }
+
+    /// The shared types convert and compare as the `Vec` and the `String` they replace, and a
+    /// flag can be given copies of its own.
+    #[test]
+    fn evidence_lists_and_flag_texts_convert_and_compare_both_ways() {
+        let v = vec![evidence("a"), evidence("b")];
+        let list = EvidenceList::from(v.clone());
+        assert_eq!(list, v);
+        assert_eq!(v, list);
+        assert_eq!(list, v.as_slice());
+        assert_eq!(*v.as_slice(), list);
+        assert_eq!(list, [evidence("a"), evidence("b")]);
+        assert_eq!(EvidenceList::from(v.as_slice()), list);
+        assert_eq!(Vec::from(list.clone()), v);
+        assert_eq!(list.clone().into_iter().collect::<Vec<_>>(), v);
+        assert_eq!((&list).into_iter().count(), 2);
+        assert_eq!(v.iter().cloned().collect::<EvidenceList>(), list);
+        assert_eq!(format!("{list:?}"), format!("{v:?}"));
+        assert_eq!(
+            serde_json::to_string(&list).expect("serialises"),
+            serde_json::to_string(&v).expect("serialises")
+        );
+        let text = FlagText::from(String::from("why"));
+        assert_eq!(text, "why");
+        assert_eq!("why", text);
+        assert_eq!(String::from("why"), text);
+        assert_eq!(FlagText::from(&String::from("why")), text);
+        assert_eq!(FlagText::from(std::borrow::Cow::Borrowed("why")), text);
+        assert_eq!(format!("[{text:>5}]"), "[  why]");
+        assert_eq!(serde_json::to_string(&text).expect("serialises"), "\"why\"");
+        // A flag whose parts come from a shared list keeps equal copies of its own.
+        let key = (
+            Stage::Closed,
+            Severity::High,
+            0,
+            "y",
+            "r",
+            "fl-0000000000000000",
+        );
+        let mut flags = vec![flag(key, 0), flag(key, 1)];
+        let mut pieces = Pieces::default();
+        for place in 0..2 {
+            let from = (pieces.evidence.len(), pieces.text.len());
+            pieces.evidence.push(evidence("a"));
+            pieces.text.push_str("shared");
+            pieces.add(place, from.0, from.1);
+        }
+        pieces.seal(&mut flags);
+        let before = flags[1].clone();
+        flags[1].unshare();
+        assert_eq!(flags[1], before);
     }
 
     #[test]

@@ -929,7 +929,7 @@ mod tests {
         assert_eq!(size_of::<Value>(), 16);
         assert_eq!(size_of::<Attributes>(), 56);
         assert_eq!(size_of::<Observation>(), 128);
-        assert_eq!(size_of::<crate::Flag>(), 200);
+        assert_eq!(size_of::<crate::Flag>(), 208);
     }
 
     /// Room made for a youth's counted lines is capped: the count may be of lines that turn out

@@ -468,7 +468,6 @@ impl Engine {
         // run, which only adds to them): a flag is a large value, better moved once.
         std::mem::swap(&mut run.flags, &mut report.flags);
         std::mem::swap(&mut run.pending, &mut report.pending);
-        run.seal_per_subject = true;
         for (r, bounds) in starts.windows(2).enumerate() {
             let seen = match bounds {
                 [from, to] if from < to => Seen {
@@ -481,7 +480,6 @@ impl Engine {
             self.run_rule(r, seen, subject, as_of, None, &first_contact, run);
         }
         run.pieces.seal(&mut run.flags);
-        run.seal_per_subject = false;
         std::mem::swap(&mut run.flags, &mut report.flags);
         std::mem::swap(&mut run.pending, &mut report.pending);
     }
@@ -650,9 +648,6 @@ impl Engine {
             }
         }
         run.kept = kept;
-        if !run.seal_per_subject {
-            run.pieces.seal(&mut run.flags);
-        }
         if hides {
             drop(view);
             run.unhidden = reuse(unhidden);
@@ -928,19 +923,22 @@ pub(crate) fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 /// What [`Engine::run_rule`] found for one rule and one subject.
 pub(crate) struct RuleRun {
-    /// The flags (firings kept by the cooldown).
-    pub flags: Vec<Flag>,
+    /// The flags (firings kept by the cooldown). A flag's evidence and explanation are given
+    /// to it when `pieces` is sealed, so the flags are read through [`RuleRun::found`] or
+    /// [`RuleRun::take_found`], which seal first; the batch, which lends the report's list
+    /// here, seals at the end of each youth. Nothing may reorder or shorten the list while a
+    /// flag in it waits for its pieces (their places are noted).
+    flags: Vec<Flag>,
     /// Every firing, kept or dropped, for resuming later (when `with_records`).
     pub records: Vec<FiringRecord>,
     /// Absence deadlines not reached yet.
     pub pending: Vec<Pending>,
     /// Whether `records` is filled: only the monitor resumes from them.
     with_records: bool,
-    /// The evidence and explanations of the flags found, until they are sealed: at the end of
-    /// each run, or with `seal_per_subject` when the subject's last rule has run (the batch,
-    /// [`Engine::evaluate_subject`]), so that a youth's flags share two allocations.
+    /// The evidence and explanations of the flags found, until they are sealed (when they are
+    /// taken, or in the batch at the end of each youth: a youth's flags share two
+    /// allocations).
     pieces: Pieces,
-    seal_per_subject: bool,
     /// What the runs work in, kept from one run to the next.
     buffers: patterns::Buffers,
     /// The cooldown's verdict per firing, and its latest kept flag per key.
@@ -969,7 +967,6 @@ impl RuleRun {
             pending: Vec::new(),
             with_records,
             pieces: Pieces::default(),
-            seal_per_subject: false,
             buffers: patterns::Buffers::default(),
             kept: Vec::new(),
             latest_kept: Vec::new(),
@@ -984,6 +981,7 @@ impl RuleRun {
     /// nothing of any record (the cooldown empties its list of keys itself).
     pub(crate) fn take_found(&mut self) -> (Vec<Flag>, Vec<FiringRecord>, Vec<Pending>) {
         self.pieces.seal(&mut self.flags);
+        debug_assert!(self.pieces.is_empty());
         self.buffers.clear();
         self.kept.clear();
         (
@@ -991,6 +989,12 @@ impl RuleRun {
             std::mem::take(&mut self.records),
             std::mem::take(&mut self.pending),
         )
+    }
+
+    /// The flags found so far, each with its evidence and explanation.
+    pub(crate) fn found(&mut self) -> &[Flag] {
+        self.pieces.seal(&mut self.flags);
+        &self.flags
     }
 
     /// Whether it holds nothing: found, working or remembered.

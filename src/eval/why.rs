@@ -290,7 +290,7 @@ impl<'e> Why<'e> {
             Vec::new(),
             self.subject(),
         );
-        let mut flags = run.flags;
+        let (mut flags, _, _) = run.take_found();
         crate::flag::sort_for_output(&mut flags);
         let mut near_miss = if flags.is_empty() {
             Some(self.near_miss(&view))
@@ -361,7 +361,7 @@ impl<'e> Why<'e> {
             &Self::first_contact(&all),
             &mut run,
         );
-        run.flags.iter().any(|f| {
+        run.found().iter().any(|f| {
             extra.is_empty()
                 || f.evidence
                     .iter()
