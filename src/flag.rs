@@ -720,6 +720,19 @@ mod tests {
         }
     }
 
+    /// `n` flags of one youth and rule, told apart by their explanations ("0", "1", ...).
+    fn flags_of_one_youth(n: usize) -> Vec<Flag> {
+        let key = (
+            Stage::Closed,
+            Severity::High,
+            0,
+            "y",
+            "r",
+            "fl-0000000000000000",
+        );
+        (0..n).map(|i| flag(key, i)).collect()
+    }
+
     fn evidence(id: &str) -> Evidence {
         Evidence {
             observation: Name::from(id),
@@ -737,15 +750,7 @@ mod tests {
     /// text or 1,024 pieces of evidence.
     #[test]
     fn a_seal_gives_each_flag_its_part_and_empties_the_lists() {
-        let key = (
-            Stage::Closed,
-            Severity::High,
-            0,
-            "y",
-            "r",
-            "fl-0000000000000000",
-        );
-        let mut flags: Vec<Flag> = (0..3).map(|n| flag(key, n)).collect();
+        let mut flags = flags_of_one_youth(3);
         let mut pieces = Pieces::default();
         // Flags 2 and 0 (in that order), with two pieces of evidence and one.
         for (place, ids, text) in [(2, &["a", "b"][..], "two"), (0, &["c"][..], "one")] {
@@ -817,15 +822,7 @@ mod tests {
         assert_eq!(format!("[{text:>5}]"), "[  why]");
         assert_eq!(serde_json::to_string(&text).expect("serialises"), "\"why\"");
         // A flag whose parts come from a shared list keeps equal copies of its own.
-        let key = (
-            Stage::Closed,
-            Severity::High,
-            0,
-            "y",
-            "r",
-            "fl-0000000000000000",
-        );
-        let mut flags = vec![flag(key, 0), flag(key, 1)];
+        let mut flags = flags_of_one_youth(2);
         let mut pieces = Pieces::default();
         for place in 0..2 {
             let from = (pieces.evidence.len(), pieces.text.len());
