@@ -1,14 +1,14 @@
 //! Plain-language explanations and `message` templates.
 
-use super::patterns::{Firing, View};
+use super::patterns::{Firing, Item, View};
 use crate::flag::decimal;
 use crate::name::Name;
 use crate::rule::{Pattern, Placeholder, Pred, Rule, Segment};
 use crate::time::{Timestamp, write_timestamp, write_words};
 use std::fmt::Write;
 
-/// The explanation of flag `f` of `rule`: its `message` filled in, or a sentence made for the
-/// pattern, then the rule and its version. `span` is the first and last `at` of the evidence,
+/// The explanation of firing `f` of `rule` (with its evidence, in order): its `message` filled
+/// in, or a sentence made for the pattern, then the rule and its version. `span` is the first and last `at` of the evidence,
 /// `counterpart` how the evidence's counterparts are named, `indicators` the rule's `signals`.
 ///
 /// Appended to `out` (the explanations of the flags being raised, one after the other), with no
@@ -16,7 +16,7 @@ use std::fmt::Write;
 pub(super) fn explain(
     rule: &Rule,
     view: &View<'_>,
-    f: &Firing,
+    (f, evidence): (&Firing, &[Item]),
     (first, last): (Timestamp, Timestamp),
     counterpart: &str,
     indicators: &[(Name, Pred)],
@@ -64,7 +64,7 @@ pub(super) fn explain(
         None => {
             out.push_str(&rule.title);
             // The first evidence observation (the evidence is in index order).
-            let first_seen = || f.evidence.first().and_then(|i| view.get(i.idx));
+            let first_seen = || evidence.first().and_then(|i| view.get(i.idx));
             match &rule.pattern {
                 Pattern::Match(_) => {
                     if let Some(o) = first_seen() {

@@ -20,7 +20,7 @@ use crate::timeline::{Observation, Subject, SubjectTimeline, Timeline};
 pub(crate) use compiled::KindId;
 use compiled::{Compiled, KindCache, Kinds};
 pub(crate) use patterns::Resume;
-use patterns::{Firing, View};
+use patterns::{Firing, Item, View};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 pub use why::{ExplainError, Explanation, Hidden, NearMiss, Suggestion};
@@ -555,14 +555,21 @@ impl Engine {
             )
         };
         let mut firings = match &compiled.pattern {
-            Pattern::Match(p) => view.match_(p),
+            Pattern::Match(p) => view.match_(p, &mut run.buffers.items),
             Pattern::Count {
                 pred,
                 within,
                 at_least,
                 distinct,
                 by,
-            } => view.count(pred, *within, *at_least, distinct, by),
+            } => view.count(
+                pred,
+                *within,
+                *at_least,
+                distinct,
+                by,
+                &mut run.buffers.items,
+            ),
             Pattern::Sequence {
                 within,
                 by,
@@ -625,8 +632,11 @@ impl Engine {
                     raised_at: f.raised_at,
                     key: f.key.clone(),
                     first_step: match rule.pattern {
-                        Pattern::Sequence { .. } => f
-                            .evidence
+                        Pattern::Sequence { .. } => run
+                            .buffers
+                            .items
+                            .get(f.evidence.clone())
+                            .unwrap_or_default()
                             .iter()
                             .map(|it| it.idx)
                             .min()
@@ -639,7 +649,19 @@ impl Engine {
             }
             if kept {
                 let from = (run.pieces.evidence.len(), run.pieces.text.len());
-                let flag = self.flag(rule, &view, f, as_of, first_contact, &mut run.pieces);
+                let items = run
+                    .buffers
+                    .items
+                    .get_mut(f.evidence.clone())
+                    .unwrap_or_default();
+                let flag = self.flag(
+                    rule,
+                    &view,
+                    (f, items),
+                    as_of,
+                    first_contact,
+                    &mut run.pieces,
+                );
                 run.pieces.add(run.flags.len(), from.0, from.1);
                 run.flags.push(flag);
                 if run.pieces.full() {
@@ -648,6 +670,7 @@ impl Engine {
             }
         }
         run.kept = kept;
+        run.buffers.items.clear();
         if hides {
             drop(view);
             run.unhidden = reuse(unhidden);
@@ -662,7 +685,7 @@ impl Engine {
         &self,
         rule: &Rule,
         view: &View<'_>,
-        mut f: Firing,
+        (f, items): (Firing, &mut [Item]),
         as_of: Timestamp,
         first_contact: &dyn Fn(&str) -> Option<Timestamp>,
         pieces: &mut Pieces,
@@ -672,10 +695,9 @@ impl Engine {
             Pattern::Signals { of, .. } => of,
             _ => &[],
         };
-        // The firing is this flag's own: its evidence is put in order where it lies.
-        f.evidence
-            .sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
-        let items = &f.evidence;
+        // The firing's evidence is its own: it is put in order where it lies.
+        items.sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
+        let items = &*items;
         // The evidence and the explanation are added to the lists the flags share (the caller
         // notes this flag's parts of them, `Pieces::add`).
         let evidence = &mut pieces.evidence;
@@ -727,7 +749,7 @@ impl Engine {
         explain::explain(
             rule,
             view,
-            &f,
+            (&f, items),
             (earliest, latest),
             counterparts.words(),
             indicators,
@@ -1100,7 +1122,7 @@ mod tests {
             raised_at: at,
             order,
             key: key(k),
-            evidence: Vec::new(),
+            evidence: 0..0,
             count: 1,
             indicators: Vec::new(),
         };

@@ -42,7 +42,9 @@ pub(crate) struct Firing {
     /// Index in the view of the firing observation (for absence: the `after` observation).
     pub order: usize,
     pub key: Key,
-    pub evidence: Vec<Item>,
+    /// Its evidence: a range of [`Buffers::items`], where every firing of the run keeps its
+    /// own (one list for the run, not one per firing).
+    pub evidence: std::ops::Range<usize>,
     /// count: f(W(o)); signals: indicators present; else the number of evidence observations.
     pub count: usize,
     /// signals: indices of the indicators present.
@@ -77,6 +79,8 @@ pub(crate) struct Buffers {
     mask: Vec<bool>,
     /// `sequence`: the observations that match the first step.
     firsts: Vec<usize>,
+    /// The evidence of the run's firings, one after the other (see [`Firing::evidence`]).
+    pub items: Vec<Item>,
 }
 
 impl Buffers {
@@ -87,6 +91,7 @@ impl Buffers {
         self.counts.clear();
         self.mask.clear();
         self.firsts.clear();
+        self.items.clear();
     }
 
     /// Whether every list is empty.
@@ -97,6 +102,7 @@ impl Buffers {
             && self.counts.is_empty()
             && self.mask.is_empty()
             && self.firsts.is_empty()
+            && self.items.is_empty()
     }
 }
 
@@ -250,16 +256,19 @@ impl<'a> View<'a> {
     }
 
     /// `match`: a firing at every matching observation.
-    pub(crate) fn match_(&self, pred: &Test) -> Vec<Firing> {
+    pub(crate) fn match_(&self, pred: &Test, items: &mut Vec<Item>) -> Vec<Firing> {
         (0..self.obs.len())
             .filter(|&i| self.matches(pred, i))
-            .map(|i| Firing {
-                raised_at: self.at(i),
-                order: i,
-                key: Key::new(),
-                evidence: vec![Item::plain(i)],
-                count: 1,
-                indicators: vec![],
+            .map(|i| {
+                items.push(Item::plain(i));
+                Firing {
+                    raised_at: self.at(i),
+                    order: i,
+                    key: Key::new(),
+                    evidence: items.len() - 1..items.len(),
+                    count: 1,
+                    indicators: vec![],
+                }
             })
             .collect()
     }
@@ -272,6 +281,7 @@ impl<'a> View<'a> {
         at_least: usize,
         distinct: &Option<Field>,
         by: &Option<Field>,
+        items: &mut Vec<Item>,
     ) -> Vec<Firing> {
         // Per `by` group: the window (indices, in order) and, with `distinct`, counts per value.
         struct Group<'v> {
@@ -332,22 +342,26 @@ impl<'a> View<'a> {
             if !fires {
                 continue;
             }
-            let evidence = match distinct {
-                None => g.window.iter().map(|&j| Item::plain(j)).collect(),
+            let from = items.len();
+            match distinct {
+                None => items.extend(g.window.iter().map(|&j| Item::plain(j))),
                 Some(f) => {
                     let mut seen = HashSet::with_hasher(hasher.clone());
-                    g.window
-                        .iter()
-                        .filter(|&&j| self.value(f, j).is_some_and(|v| seen.insert(group_key(v))))
-                        .map(|&j| Item::plain(j))
-                        .collect()
+                    items.extend(
+                        g.window
+                            .iter()
+                            .filter(|&&j| {
+                                self.value(f, j).is_some_and(|v| seen.insert(group_key(v)))
+                            })
+                            .map(|&j| Item::plain(j)),
+                    );
                 }
-            };
+            }
             out.push(Firing {
                 raised_at: self.at(i),
                 order: i,
                 key: key_of(by, by_value),
-                evidence,
+                evidence: from..items.len(),
                 count,
                 indicators: vec![],
             });
@@ -397,20 +411,20 @@ impl<'a> View<'a> {
         // The last step and `until` are tested once per observation, in order: no mask needed.
         for k in 0..self.obs.len() {
             let decided = resume.is_some_and(|r| self.at(k) < r.from);
+            let from = buffers.items.len();
             if !decided
                 && self.matches(last, k)
-                && let Some(chain) = self.chain_ending_at(k, &steps, within, last_until, &used)
+                && self.chain_ending_at(k, &steps, within, last_until, &used, &mut buffers.items)
             {
-                if let Some(c) = chain.first() {
+                if let Some(c) = buffers.items.get(from) {
                     used.insert(c.idx);
                 }
-                let count = chain.len();
                 out.push(Firing {
                     raised_at: self.at(k),
                     order: k,
                     key: key_of(by, by.as_ref().and_then(|f| self.value(f, k))),
-                    evidence: chain,
-                    count,
+                    evidence: from..buffers.items.len(),
+                    count: buffers.items.len() - from,
                     indicators: vec![],
                 });
             }
@@ -428,8 +442,9 @@ impl<'a> View<'a> {
         (0..self.obs.len()).map(|i| self.matches(p, i)).collect()
     }
 
-    /// The evidence of the match ending at `k` with the earliest unused first step, if any.
-    /// With `by`, every step has `k`'s value of it, which must be given.
+    /// Adds to `items` the evidence of the match ending at `k` with the earliest unused first
+    /// step, and says whether there is one (nothing is added when there is none). With `by`,
+    /// every step has `k`'s value of it, which must be given.
     fn chain_ending_at(
         &self,
         k: usize,
@@ -437,7 +452,8 @@ impl<'a> View<'a> {
         within: Duration,
         last_until: Option<usize>,
         used: &FastSet<usize>,
-    ) -> Option<Vec<Item>> {
+        items: &mut Vec<Item>,
+    ) -> bool {
         let start = self.window_start(k, within);
         // Read once a first step is in reach (most `k`s have none).
         let key_of_k = std::cell::OnceCell::new();
@@ -460,25 +476,33 @@ impl<'a> View<'a> {
             Edge::Time(t) => self.obs.partition_point(|o| o.at < t),
         });
         let from = steps.firsts.partition_point(|&j| j < lo);
-        steps
+        let candidates = steps
             .firsts
             .get(from..)
             .unwrap_or_default()
             .iter()
             .copied()
             .take_while(|&j| j < k)
-            .filter(|&j| !used.contains(&j) && same(j))
-            .find_map(|j| {
-                let mut chain = vec![step(j, 1)];
-                let mut prev = j;
-                for (s, m) in steps.middle.iter().enumerate() {
-                    // Greedy, earliest first: always finds a completion when one exists.
-                    prev = (prev + 1..k).find(|&i| flag_at(m, i) && same(i))?;
-                    chain.push(step(prev, s + 2));
+            .filter(|&j| !used.contains(&j) && same(j));
+        for j in candidates {
+            let start = items.len();
+            items.push(step(j, 1));
+            let mut prev = Some(j);
+            for (s, m) in steps.middle.iter().enumerate() {
+                // Greedy, earliest first: always finds a completion when one exists.
+                prev = prev.and_then(|p| (p + 1..k).find(|&i| flag_at(m, i) && same(i)));
+                match prev {
+                    Some(i) => items.push(step(i, s + 2)),
+                    None => break,
                 }
-                chain.push(step(k, steps.middle.len() + 2));
-                Some(chain)
-            })
+            }
+            if prev.is_some() {
+                items.push(step(k, steps.middle.len() + 2));
+                return true;
+            }
+            items.truncate(start);
+        }
+        false
     }
 
     /// `absence`: fires at the deadline of each `after` not followed in time by an `expect`.
@@ -520,16 +544,17 @@ impl<'a> View<'a> {
             let k = key_of(by, key);
             let deadline = plus(self.at(a), within);
             if as_of >= deadline {
+                buffers.items.push(Item {
+                    idx: a,
+                    step: None,
+                    indicator: None,
+                    after: true,
+                });
                 fired.push(Firing {
                     raised_at: deadline,
                     order: a,
                     key: k,
-                    evidence: vec![Item {
-                        idx: a,
-                        step: None,
-                        indicator: None,
-                        after: true,
-                    }],
+                    evidence: buffers.items.len() - 1..buffers.items.len(),
                     count: 1,
                     indicators: vec![],
                 });
@@ -559,6 +584,7 @@ impl<'a> View<'a> {
             window,
             hits,
             counts,
+            items,
             ..
         } = buffers;
         window.clear();
@@ -625,10 +651,10 @@ impl<'a> View<'a> {
             let after = counts.iter().filter(|&&c| c > 0).count();
             window.push_back((i, first..hits.len()));
             if after >= at_least && before < at_least {
-                let mut evidence = Vec::new();
+                let from = items.len();
                 for (j, hs) in window.iter() {
                     for &n in hits.get(hs.clone()).unwrap_or_default() {
-                        evidence.push(Item {
+                        items.push(Item {
                             idx: *j,
                             step: None,
                             indicator: Some(n),
@@ -646,7 +672,7 @@ impl<'a> View<'a> {
                     raised_at: self.at(i),
                     order: i,
                     key: Key::new(),
-                    evidence,
+                    evidence: from..items.len(),
                     count: indicators.len(),
                     indicators,
                 });
