@@ -480,6 +480,8 @@ impl Engine {
             self.run_rule(r, seen, subject, as_of, None, &first_contact, run);
         }
         run.pieces.seal(&mut run.flags);
+        // Nothing of this youth is left in the lists kept for the next one.
+        debug_assert!(run.pieces.is_empty() && run.buffers.items.is_empty());
         std::mem::swap(&mut run.flags, &mut report.flags);
         std::mem::swap(&mut run.pending, &mut report.pending);
     }
