@@ -410,6 +410,18 @@ impl Pieces {
         ));
     }
 
+    /// Adds the flag `build` makes (writing its evidence and explanation into these lists) to
+    /// the end of `flags`, noting its parts; seals when the lists are full.
+    pub fn push(&mut self, flags: &mut Vec<Flag>, build: impl FnOnce(&mut Self) -> Flag) {
+        let (evidence_from, text_from) = (self.evidence.len(), self.text.len());
+        let flag = build(self);
+        self.add(flags.len(), evidence_from, text_from);
+        flags.push(flag);
+        if self.full() {
+            self.seal(flags);
+        }
+    }
+
     /// Whether the lists are large enough to be sealed now.
     pub fn full(&self) -> bool {
         self.text.len() >= Self::TEXT_PER_SEAL || self.evidence.len() >= Self::EVIDENCE_PER_SEAL

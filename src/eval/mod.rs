@@ -650,25 +650,14 @@ impl Engine {
                 });
             }
             if kept {
-                let from = (run.pieces.evidence.len(), run.pieces.text.len());
                 let items = run
                     .buffers
                     .items
                     .get_mut(f.evidence.clone())
                     .unwrap_or_default();
-                let flag = self.flag(
-                    rule,
-                    &view,
-                    (f, items),
-                    as_of,
-                    first_contact,
-                    &mut run.pieces,
-                );
-                run.pieces.add(run.flags.len(), from.0, from.1);
-                run.flags.push(flag);
-                if run.pieces.full() {
-                    run.pieces.seal(&mut run.flags);
-                }
+                run.pieces.push(&mut run.flags, |pieces| {
+                    self.flag(rule, &view, (f, items), as_of, first_contact, pieces)
+                });
             }
         }
         run.kept = kept;
@@ -700,8 +689,8 @@ impl Engine {
         // The firing's evidence is its own: it is put in order where it lies.
         items.sort_by(|a, b| a.idx.cmp(&b.idx).then(a.indicator.cmp(&b.indicator)));
         let items = &*items;
-        // The evidence and the explanation are added to the lists the flags share (the caller
-        // notes this flag's parts of them, `Pieces::add`).
+        // The evidence and the explanation are added to the lists the flags share
+        // (`Pieces::push` notes this flag's parts of them).
         let evidence = &mut pieces.evidence;
         evidence.reserve(items.len());
         let mut known_at = f.raised_at;
