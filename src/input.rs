@@ -801,10 +801,7 @@ pub(crate) fn read_jsonl_line(
     if let Record::Subject = record
         && let Some(s) = fast_subject(line, tl.vocabulary().map(|v| &**v))
     {
-        let id = s.id.clone();
-        if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
-            tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
-        }
+        add_subject_line(tl, s, &origin);
         return;
     }
     // A key given twice would otherwise keep its last value silently (design §8: an error).
@@ -846,12 +843,17 @@ pub(crate) fn read_jsonl_line(
                 return;
             }
             if let Some(s) = subject_from_entries(&node, entries, file, tl) {
-                let id = s.id.clone();
-                if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
-                    tl.reject(Rejection::at(e.reason, Some(&origin), Some(&id), None));
-                }
+                add_subject_line(tl, s, &origin);
             }
         }
+    }
+}
+
+/// Adds the subject of a JSON Lines line, or reports why its profile is refused.
+fn add_subject_line(tl: &mut Timeline, s: Subject, origin: &Origin) {
+    let id = s.id.clone();
+    if let Err(e) = tl.add_subject_from(s, Some(origin.clone())) {
+        tl.reject(Rejection::at(e.reason, Some(origin), Some(&id), None));
     }
 }
 
